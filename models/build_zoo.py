@@ -1,0 +1,302 @@
+"""Builds the model zoo: trains/initialises every model with fixed seeds and
+exports it to ONNX, with a manifest and sample inputs per model.
+
+    npm run models          # (re)creates models/<name>/ and models/datasets/
+
+The .onnx files are committed, so users of the SDK need no Python. Graphs are
+written with onnx.helper rather than a converter so that they contain exactly
+the operators the model uses (skl2onnx adds ZipMap/Cast/label ops that are not
+part of the model's arithmetic).
+
+Layout of every model folder (after EZKL's examples/onnx/<name>/):
+    model.onnx      the graph, opset 13, one float32 input, one float32 output
+    manifest.json   parameters, ops, shapes, float accuracy where it has data
+    input.json      one sample input with the float output computed here
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import autograd.numpy as anp
+import numpy as np
+import onnx
+from autograd import grad
+from onnx import TensorProto, helper, numpy_helper
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPSET = 13
+SEED = 20261124
+DIGITS_PIXEL_MAX = 16.0  # scikit-learn's 8x8 digits hold integer intensities 0..16
+
+
+# --------------------------------------------------------------------------- data
+
+
+def digits_split():
+    """The fixed train/test split every digits model and test uses (360 test samples)."""
+    digits = load_digits()
+    x = (digits.data / DIGITS_PIXEL_MAX).astype(np.float32)
+    y = digits.target.astype(np.int64)
+    return train_test_split(x, y, test_size=0.2, random_state=0, stratify=y)
+
+
+def write_json(path: str, obj) -> None:
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def floats(a: np.ndarray) -> list:
+    # float32 values printed exactly (repr of the float32 value as a Python float)
+    return [float(v) for v in np.asarray(a, dtype=np.float32).ravel()]
+
+
+# ------------------------------------------------------------------------ graphs
+
+
+@dataclass
+class Graph:
+    nodes: list
+    inits: list
+    input_shape: list[int]
+    output_shape: list[int]
+
+    def add_init(self, name: str, value: np.ndarray) -> str:
+        self.inits.append(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+        return name
+
+    def save(self, name: str, path: str) -> onnx.ModelProto:
+        graph = helper.make_graph(
+            self.nodes,
+            name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, self.input_shape)],
+            [helper.make_tensor_value_info("output", TensorProto.FLOAT, self.output_shape)],
+            self.inits,
+        )
+        model = helper.make_model(
+            graph,
+            opset_imports=[helper.make_opsetid("", OPSET)],
+            producer_name="vinfer-model-zoo",
+            producer_version="1",
+        )
+        model.ir_version = 8
+        onnx.checker.check_model(model, full_check=True)
+        onnx.save_model(model, path)
+        return model
+
+
+def gemm(g: Graph, x: str, out: str, w: np.ndarray, b: np.ndarray, tag: str) -> str:
+    """Gemm with weights stored [out, in] (transB=1), as PyTorch's Linear does."""
+    g.nodes.append(
+        helper.make_node("Gemm", [x, g.add_init(f"{tag}.weight", w), g.add_init(f"{tag}.bias", b)], [out], name=tag, transB=1)
+    )
+    return out
+
+
+def relu(g: Graph, x: str, out: str) -> str:
+    g.nodes.append(helper.make_node("Relu", [x], [out], name=f"relu_{out}"))
+    return out
+
+
+def conv(g: Graph, x: str, out: str, w: np.ndarray, b: np.ndarray, tag: str, pad: int) -> str:
+    g.nodes.append(
+        helper.make_node(
+            "Conv",
+            [x, g.add_init(f"{tag}.weight", w), g.add_init(f"{tag}.bias", b)],
+            [out],
+            name=tag,
+            kernel_shape=list(w.shape[2:]),
+            pads=[pad] * 4,
+            strides=[1, 1],
+        )
+    )
+    return out
+
+
+def pool(g: Graph, op: str, x: str, out: str, k: int) -> str:
+    g.nodes.append(helper.make_node(op, [x], [out], name=f"{op.lower()}_{out}", kernel_shape=[k, k], strides=[k, k]))
+    return out
+
+
+def flatten(g: Graph, x: str, out: str) -> str:
+    g.nodes.append(helper.make_node("Flatten", [x], [out], name=f"flatten_{out}", axis=1))
+    return out
+
+
+def manifest(name: str, model: onnx.ModelProto, description: str, **extra) -> dict:
+    params = int(sum(np.prod(t.dims) for t in model.graph.initializer))
+    ops: dict[str, int] = {}
+    for n in model.graph.node:
+        ops[n.op_type] = ops.get(n.op_type, 0) + 1
+    shape = lambda vi: [d.dim_value for d in vi.type.tensor_type.shape.dim]  # noqa: E731
+    return {
+        "name": name,
+        "description": description,
+        "parameters": params,
+        "ops": ops,
+        "input": {"name": "input", "shape": shape(model.graph.input[0])},
+        "output": {"name": "output", "shape": shape(model.graph.output[0])},
+        "opset": OPSET,
+        "seed": SEED,
+        **extra,
+    }
+
+
+def save_model(name: str, g: Graph, description: str, sample_in: np.ndarray, sample_out: np.ndarray, **extra) -> None:
+    folder = os.path.join(HERE, name)
+    os.makedirs(folder, exist_ok=True)
+    model = g.save(name, os.path.join(folder, "model.onnx"))
+    m = manifest(name, model, description, **extra)
+    write_json(os.path.join(folder, "manifest.json"), m)
+    write_json(
+        os.path.join(folder, "input.json"),
+        {"input": floats(sample_in), "shape": g.input_shape, "expected_float_output": floats(sample_out)},
+    )
+    print(f"{name:>16}: {m['parameters']:>9,} params  ops={m['ops']}  " + " ".join(f"{k}={v}" for k, v in extra.items() if k.endswith("accuracy")))
+
+
+# ------------------------------------------------------------------------ models
+
+
+def build_digits_mlp(x_tr, y_tr, x_te, y_te) -> None:
+    clf = MLPClassifier(hidden_layer_sizes=(32,), activation="relu", max_iter=2000, random_state=0, alpha=1e-3)
+    clf.fit(x_tr, y_tr)
+    acc = float((clf.predict(x_te) == y_te).mean())
+    (w1, w2), (b1, b2) = clf.coefs_, clf.intercepts_
+    g = Graph([], [], [1, 64], [1, 10])
+    h = relu(g, gemm(g, "input", "fc1_out", w1.T, b1, "fc1"), "hidden")
+    gemm(g, h, "output", w2.T, b2, "fc2")
+    logits = np.maximum(x_te[:1] @ w1 + b1, 0) @ w2 + b2
+    save_model(
+        "digits-mlp",
+        g,
+        "MLP 64-32-10 (ReLU) trained on scikit-learn's 8x8 digits; input = pixels / 16, output = class logits",
+        x_te[0],
+        logits,
+        dataset="datasets/digits-test.json",
+        float_test_accuracy=round(acc, 6),
+    )
+
+
+def cnn_forward(params, x, pool_op=anp.max):
+    """Conv(3x3, pad 1) -> ReLU -> 2x2 pool -> Flatten -> Gemm, batch-first NCHW."""
+    w, b, fw, fb = params
+    n, c, hgt, wid = x.shape
+    xp = anp.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    patches = anp.stack([xp[:, :, i : i + hgt, j : j + wid] for i in range(3) for j in range(3)], axis=2)  # n,c,9,h,w
+    y = anp.einsum("nckhw,ock->nohw", patches, w.reshape(w.shape[0], c, 9)) + b[None, :, None, None]
+    y = anp.maximum(y, 0)
+    o = y.shape[1]
+    y = pool_op(y.reshape(n, o, hgt // 2, 2, wid // 2, 2), axis=(3, 5))
+    return anp.dot(y.reshape(n, -1), fw.T) + fb
+
+
+def build_digits_cnn(x_tr, y_tr, x_te, y_te) -> None:
+    rng = np.random.default_rng(SEED)
+    filters = 8
+    params = [
+        rng.normal(0, np.sqrt(2 / 9), (filters, 1, 3, 3)),
+        np.zeros(filters),
+        rng.normal(0, np.sqrt(2 / (filters * 16)), (10, filters * 16)),
+        np.zeros(10),
+    ]
+    xtr = x_tr.reshape(-1, 1, 8, 8).astype(np.float64)
+    onehot = np.eye(10)[y_tr]
+
+    def loss(p, xb, yb):
+        z = cnn_forward(p, xb)
+        z = z - anp.max(z, axis=1, keepdims=True)
+        return -anp.mean(anp.sum(yb * (z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))), axis=1)) + 1e-4 * anp.sum(p[2] ** 2)
+
+    dloss = grad(loss)
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    lr, b1, b2, step = 0.01, 0.9, 0.999, 0
+    for _epoch in range(40):
+        order = rng.permutation(len(xtr))
+        for s in range(0, len(order), 64):
+            idx = order[s : s + 64]
+            step += 1
+            for i, gr in enumerate(dloss(params, xtr[idx], onehot[idx])):
+                m[i] = b1 * m[i] + (1 - b1) * gr
+                v[i] = b2 * v[i] + (1 - b2) * gr * gr
+                params[i] = params[i] - lr * (m[i] / (1 - b1**step)) / (np.sqrt(v[i] / (1 - b2**step)) + 1e-8)
+    params = [p.astype(np.float32) for p in params]
+    logits = cnn_forward(params, x_te.reshape(-1, 1, 8, 8))
+    acc = float((logits.argmax(1) == y_te).mean())
+    g = Graph([], [], [1, 1, 8, 8], [1, 10])
+    h = relu(g, conv(g, "input", "conv_out", params[0], params[1], "conv", pad=1), "conv_relu")
+    h = flatten(g, pool(g, "MaxPool", h, "pooled", 2), "flat")
+    gemm(g, h, "output", params[2], params[3], "fc")
+    save_model(
+        "digits-cnn",
+        g,
+        f"CNN Conv(1->{filters}, 3x3, pad 1)-ReLU-MaxPool(2x2)-Flatten-Gemm(->10) trained on 8x8 digits; input = pixels / 16",
+        x_te[0],
+        logits[:1],
+        dataset="datasets/digits-test.json",
+        float_test_accuracy=round(acc, 6),
+    )
+
+
+def he(rng, shape, fan_in):
+    return (rng.normal(0, np.sqrt(2 / fan_in), shape)).astype(np.float32)
+
+
+def build_sweep_mlp(tag: str, width: int) -> None:
+    """Random-weight MLP width -> width -> 10 for proof-cost benchmarks (~width^2 params)."""
+    rng = np.random.default_rng([SEED, width])
+    w1, b1 = he(rng, (width, width), width), he(rng, (width,), width) * 0.1
+    w2, b2 = he(rng, (10, width), width), he(rng, (10,), width) * 0.1
+    g = Graph([], [], [1, width], [1, 10])
+    h = relu(g, gemm(g, "input", "fc1_out", w1, b1, "fc1"), "hidden")
+    gemm(g, h, "output", w2, b2, "fc2")
+    x = rng.uniform(0, 1, (1, width)).astype(np.float32)
+    y = np.maximum(x @ w1.T + b1, 0) @ w2.T + b2
+    save_model(f"sweep-mlp-{tag}", g, f"random-weight MLP {width}-{width}-10 (ReLU), benchmark sweep", x, y, synthetic=True)
+
+
+def build_sweep_cnn(tag: str, side: int, channels: int) -> None:
+    """Random-weight CNN Conv-ReLU-AveragePool-Flatten-Gemm on a side x side image."""
+    rng = np.random.default_rng([SEED, side, channels])
+    w, b = he(rng, (channels, 1, 3, 3), 9), he(rng, (channels,), 9) * 0.1
+    feat = channels * (side // 2) ** 2
+    fw, fb = he(rng, (10, feat), feat), he(rng, (10,), feat) * 0.1
+    g = Graph([], [], [1, 1, side, side], [1, 10])
+    h = relu(g, conv(g, "input", "conv_out", w, b, "conv", pad=1), "conv_relu")
+    h = flatten(g, pool(g, "AveragePool", h, "pooled", 2), "flat")
+    gemm(g, h, "output", fw, fb, "fc")
+    x = rng.uniform(0, 1, (1, 1, side, side)).astype(np.float32)
+    y = cnn_forward([w, b, fw, fb], x.astype(np.float64), pool_op=anp.mean)
+    save_model(f"sweep-cnn-{tag}", g, f"random-weight CNN Conv(1->{channels})-ReLU-AvgPool-Gemm on {side}x{side}, benchmark sweep", x, y, synthetic=True)
+
+
+def main() -> None:
+    x_tr, x_te, y_tr, y_te = digits_split()
+    os.makedirs(os.path.join(HERE, "datasets"), exist_ok=True)
+    write_json(
+        os.path.join(HERE, "datasets", "digits-test.json"),
+        {
+            "name": "digits-test",
+            "description": "scikit-learn 8x8 digits, test split (20%, stratified, random_state=0); pixels / 16",
+            "shape": [64],
+            "inputs": [floats(row) for row in x_te],
+            "labels": [int(v) for v in y_te],
+        },
+    )
+    build_digits_mlp(x_tr, y_tr, x_te, y_te)
+    build_digits_cnn(x_tr, y_tr, x_te, y_te)
+    for tag, width in [("1e2", 8), ("1e3", 28), ("1e4", 96), ("1e5", 310), ("1e6", 995)]:
+        build_sweep_mlp(tag, width)
+    for tag, side, channels in [("1e3", 8, 8), ("1e4", 16, 16), ("1e5", 32, 40)]:
+        build_sweep_cnn(tag, side, channels)
+
+
+if __name__ == "__main__":
+    main()
