@@ -1,0 +1,56 @@
+/**
+ * Typed errors of the SDK. Every error says what was wrong and, where there is
+ * one, what to do about it; `code` is stable for programs to branch on.
+ */
+export class VinferError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The bytes are not a decodable ONNX model (truncated, corrupt, not protobuf, no graph). */
+export class OnnxDecodeError extends VinferError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ONNX_INVALID", message, options);
+  }
+}
+
+/** The graph uses an operator (or an attribute value of one) the IR does not implement. */
+export class UnsupportedOperatorError extends VinferError {
+  readonly opType: string;
+  readonly nodeName: string;
+
+  constructor(opType: string, nodeName: string, reason?: string) {
+    super(
+      "UNSUPPORTED_OP",
+      `unsupported operator ${opType} (node "${nodeName}")` + (reason ? `: ${reason}` : ""),
+    );
+    this.opType = opType;
+    this.nodeName = nodeName;
+  }
+}
+
+/** The graph is well-formed protobuf but not a model the IR can type (bad shapes, missing tensors). */
+export class ModelStructureError extends VinferError {
+  constructor(message: string) {
+    super("MODEL_STRUCTURE", message);
+  }
+}
+
+/** The model cannot be quantized within the configured bit widths without risking overflow. */
+export class QuantizationError extends VinferError {
+  constructor(message: string) {
+    super("QUANTIZATION", message);
+  }
+}
+
+/** An input given by the caller (tensor, data file, argument) is invalid. */
+export class InputError extends VinferError {
+  constructor(message: string) {
+    super("INPUT", message);
+  }
+}

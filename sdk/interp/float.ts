@@ -1,0 +1,25 @@
+/**
+ * Float mode of the IR: ONNX semantics in float64 arithmetic, each op's result
+ * rounded to float32 when its tensor is float32 (as ONNX runtimes store it).
+ * The yardstick the integer mode is measured against.
+ */
+import type { IrGraph, IrNode } from "../ir/types.js";
+import type { NodeArithmetic } from "../ops/op.js";
+import type { Tensor } from "../tensor.js";
+import { type GraphInputs, bindInputs, executeGraph } from "./execute.js";
+
+function floatArithmetic(graph: IrGraph, node: IrNode): NodeArithmetic {
+  const dtype = graph.tensors.get(node.outputs[0]!)!.dtype;
+  const round = dtype === "float32" ? Math.fround : (v: number) => v;
+  return {
+    productScale: node.op === "Gemm" ? node.alpha : 1,
+    biasScale: node.op === "Gemm" ? node.beta : 1,
+    linear: round,
+    add: round,
+    average: (sum, count) => round(sum / count),
+  };
+}
+
+export function runFloat(graph: IrGraph, inputs: GraphInputs): Tensor[] {
+  return executeGraph(graph, bindInputs(graph, inputs), (name) => graph.constants.get(name), (node) => floatArithmetic(graph, node));
+}

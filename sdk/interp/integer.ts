@@ -1,0 +1,55 @@
+/**
+ * Integer mode of the IR: the reference semantics every proof path must
+ * reproduce bit for bit (docs/integer-semantics.md).
+ */
+import { InputError } from "../errors.js";
+import type { IrNode } from "../ir/types.js";
+import type { NodeArithmetic } from "../ops/op.js";
+import type { QuantizedModel } from "../quant/quantize.js";
+import { dequantizeValue, divRoundHalfUp, quantizeValue, rescale, saturate } from "../quant/scheme.js";
+import type { Tensor } from "../tensor.js";
+import { type GraphInputs, bindInputs, executeGraph } from "./execute.js";
+
+function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
+  const { shift, biasShiftLeft } = model.nodes.get(node.name)!;
+  const bits = model.config.activationBits;
+  return {
+    productScale: 1,
+    biasScale: 2 ** biasShiftLeft,
+    linear: (acc) => saturate(rescale(acc, shift), bits),
+    add: (sum) => saturate(sum, bits),
+    average: divRoundHalfUp,
+  };
+}
+
+/** Runs the integer model on integer inputs (already quantized) and returns integer outputs. */
+export function runInteger(model: QuantizedModel, inputs: GraphInputs): Tensor[] {
+  const values = bindInputs(model.graph, inputs);
+  const bits = model.config.activationBits;
+  for (const [name, t] of values) {
+    if (t.data.some((v) => !Number.isInteger(v) || saturate(v, bits) !== v)) {
+      throw new InputError(`integer input "${name}" must hold integers within ${bits}-bit signed range; quantize it first (quantizeInputs)`);
+    }
+  }
+  return executeGraph(
+    model.graph,
+    values,
+    (name) => model.constants.get(name)?.tensor,
+    (node) => integerArithmetic(model, node),
+  );
+}
+
+/** Float inputs -> the model's integer inputs (q = round(x * 2^F), saturated). */
+export function quantizeInputs(model: QuantizedModel, inputs: readonly Tensor[]): Tensor[] {
+  const { fracBits, activationBits } = model.config;
+  return inputs.map((t) => ({ dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v, fracBits, activationBits)) }));
+}
+
+/** Integer outputs -> floats (index outputs are returned unchanged). */
+export function dequantizeOutputs(model: QuantizedModel, outputs: readonly Tensor[]): Tensor[] {
+  return outputs.map((t, i) => {
+    const exponent = model.exponents.get(model.graph.outputs[i]!.name);
+    if (exponent === null || exponent === undefined) return t;
+    return { dtype: "float64", shape: t.shape, data: t.data.map((v) => dequantizeValue(v, exponent)) };
+  });
+}

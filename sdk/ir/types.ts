@@ -1,0 +1,110 @@
+/**
+ * The integer IR: a typed, statically shaped graph of the operators every
+ * proof path implements. One node per ONNX node, attributes normalised
+ * (defaults filled in, negative axes resolved, auto_pad turned into explicit
+ * pads), so that interpreters and compilers read no ONNX.
+ */
+import type { DType, Tensor } from "../tensor.js";
+
+export interface TensorInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
+
+interface NodeBase {
+  /** ONNX node name, or `<op>#<index>` when the node had none. */
+  readonly name: string;
+  /** Value inputs (activations or constants), in ONNX order. Shape-only inputs are folded away. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+export interface GemmNode extends NodeBase {
+  readonly op: "Gemm";
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+export interface MatMulNode extends NodeBase {
+  readonly op: "MatMul";
+}
+
+export interface AddNode extends NodeBase {
+  readonly op: "Add";
+}
+
+export interface ReluNode extends NodeBase {
+  readonly op: "Relu";
+}
+
+/** Geometry of a sliding window over the spatial dims (N-d; the zoo uses 2-D). */
+export interface WindowAttributes {
+  readonly kernelShape: readonly number[];
+  readonly strides: readonly number[];
+  /** Explicit pads: [begin_1..begin_n, end_1..end_n], auto_pad already resolved. */
+  readonly pads: readonly number[];
+  readonly dilations: readonly number[];
+}
+
+export interface ConvNode extends NodeBase, WindowAttributes {
+  readonly op: "Conv";
+  readonly group: number;
+}
+
+export interface MaxPoolNode extends NodeBase, WindowAttributes {
+  readonly op: "MaxPool";
+  readonly ceilMode: boolean;
+  /** 0: row-major, 1: column-major spatial order for the optional Indices output. */
+  readonly storageOrder: 0 | 1;
+}
+
+export interface AveragePoolNode extends NodeBase, WindowAttributes {
+  readonly op: "AveragePool";
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+}
+
+export interface FlattenNode extends NodeBase {
+  readonly op: "Flatten";
+  readonly axis: number;
+}
+
+export interface ReshapeNode extends NodeBase {
+  readonly op: "Reshape";
+}
+
+export interface ArgMaxNode extends NodeBase {
+  readonly op: "ArgMax";
+  readonly axis: number;
+  readonly keepdims: boolean;
+  readonly selectLastIndex: boolean;
+}
+
+export type IrNode =
+  | GemmNode
+  | MatMulNode
+  | AddNode
+  | ReluNode
+  | ConvNode
+  | MaxPoolNode
+  | AveragePoolNode
+  | FlattenNode
+  | ReshapeNode
+  | ArgMaxNode;
+
+export type OpType = IrNode["op"];
+
+export interface IrGraph {
+  readonly name: string;
+  readonly opset: number;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  readonly nodes: readonly IrNode[];
+  /** Initializers (float or integer), by tensor name. */
+  readonly constants: ReadonlyMap<string, Tensor>;
+  /** dtype and shape of every tensor in the graph, constants included. */
+  readonly tensors: ReadonlyMap<string, TensorInfo>;
+}

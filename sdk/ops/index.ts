@@ -1,0 +1,40 @@
+/** The operator registry: every op the IR implements, by ONNX op_type. */
+import type { IrNode, OpType } from "../ir/types.js";
+import { add } from "./add.js";
+import { argmax } from "./argmax.js";
+import { conv } from "./conv.js";
+import { gemm } from "./gemm.js";
+import { matmul } from "./matmul.js";
+import type { OpDefinition } from "./op.js";
+import { averagePool, maxPool } from "./pool.js";
+import { relu } from "./relu.js";
+import { flatten, reshape } from "./shape.js";
+
+type Registry = { [K in OpType]: OpDefinition<Extract<IrNode, { op: K }>> };
+
+export const OPS: Registry = {
+  Gemm: gemm,
+  MatMul: matmul,
+  Add: add,
+  Relu: relu,
+  Conv: conv,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  Flatten: flatten,
+  Reshape: reshape,
+  ArgMax: argmax,
+};
+
+/** ONNX op_types (default domain) the IR supports. Keep scripts/vendor_onnx_node_tests.py in sync. */
+export const SUPPORTED_OPS = Object.keys(OPS) as OpType[];
+
+export function isSupportedOp(opType: string): opType is OpType {
+  return Object.hasOwn(OPS, opType);
+}
+
+/** The definition of a node's op, typed for that node. */
+export function opOf<N extends IrNode>(node: N): OpDefinition<N> {
+  return OPS[node.op] as unknown as OpDefinition<N>;
+}
+
+export type { BuildContext, NodeArithmetic, OpDefinition } from "./op.js";

@@ -1,0 +1,236 @@
+/**
+ * Float IR -> integer model. Chooses every tensor's exponent (power-of-two
+ * scale), quantizes the constants, derives each node's rescale shift, and
+ * proves for every node that no accumulator can exceed ACCUMULATOR_LIMIT for
+ * any input. See docs/integer-semantics.md for the rules implemented here.
+ */
+import { QuantizationError } from "../errors.js";
+import type { IrGraph, IrNode } from "../ir/types.js";
+import { opOf } from "../ops/index.js";
+import type { NodeArithmetic } from "../ops/op.js";
+import { type Tensor, isFloatType } from "../tensor.js";
+import {
+  ACCUMULATOR_LIMIT,
+  DEFAULT_QUANT_CONFIG,
+  MAX_WEIGHT_EXPONENT,
+  type QuantConfig,
+  checkConfig,
+  quantizeValue,
+  roundHalfUp,
+} from "./scheme.js";
+
+export type ConstantRole = "weight" | "bias" | "activation";
+
+export interface QuantizedConstant {
+  readonly tensor: Tensor;
+  /** q stands for q / 2^exponent. */
+  readonly exponent: number;
+  readonly role: ConstantRole;
+}
+
+export interface NodeQuant {
+  /** Right shift (rounded) applied to the accumulator of a linear node; 0 elsewhere. */
+  readonly shift: number;
+  /** Left shift that aligns an activation bias (Gemm C) to the accumulator; 0 elsewhere. */
+  readonly biasShiftLeft: number;
+  /** Largest |accumulator| any input can produce (0 for nodes without one). */
+  readonly accumulatorBound: number;
+}
+
+export interface QuantizedModel {
+  readonly graph: IrGraph;
+  readonly config: QuantConfig;
+  /** Integer constants by tensor name (shape-only constants such as Reshape targets are not here). */
+  readonly constants: ReadonlyMap<string, QuantizedConstant>;
+  /** Exponent of every activation tensor; null for index tensors (ArgMax, MaxPool Indices). */
+  readonly exponents: ReadonlyMap<string, number | null>;
+  readonly nodes: ReadonlyMap<string, NodeQuant>;
+}
+
+const LINEAR_OPS = new Set(["Gemm", "MatMul", "Conv"]);
+
+class Quantizer {
+  readonly constants = new Map<string, QuantizedConstant>();
+  readonly exponents = new Map<string, number | null>();
+  readonly nodes = new Map<string, NodeQuant>();
+
+  constructor(
+    readonly graph: IrGraph,
+    readonly config: QuantConfig,
+  ) {
+    for (const input of graph.inputs) {
+      if (!isFloatType(input.dtype)) {
+        throw new QuantizationError(`graph input "${input.name}" is ${input.dtype}; the integer model takes float inputs`);
+      }
+      this.exponents.set(input.name, config.fracBits);
+    }
+  }
+
+  private isConstant(name: string): boolean {
+    return this.graph.constants.has(name) && !this.exponents.has(name);
+  }
+
+  private setConstant(node: IrNode, name: string, value: QuantizedConstant): void {
+    const prev = this.constants.get(name);
+    if (prev && (prev.exponent !== value.exponent || prev.role !== value.role)) {
+      throw new QuantizationError(
+        `${node.op} node "${node.name}": constant "${name}" is used elsewhere as ${prev.role} at exponent ${prev.exponent}; ` +
+          `the integer model needs one scale per constant (duplicate the initializer)`,
+      );
+    }
+    this.constants.set(name, value);
+  }
+
+  private quantizeTensor(name: string, scale: number, exponent: number, bits: number): Tensor {
+    const t = this.graph.constants.get(name)!;
+    return { dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v * scale, exponent, bits)) };
+  }
+
+  /** A weight gets the largest exponent at which its largest magnitude still fits in weightBits. */
+  private weight(node: IrNode, name: string, scale: number): number {
+    const t = this.graph.constants.get(name)!;
+    const maxAbs = t.data.reduce((m, v) => Math.max(m, Math.abs(v * scale)), 0);
+    const limit = 2 ** (this.config.weightBits - 1) - 1;
+    let exponent = MAX_WEIGHT_EXPONENT;
+    while (exponent >= 0 && roundHalfUp(maxAbs * 2 ** exponent) > limit) exponent--;
+    if (exponent < 0) {
+      throw new QuantizationError(
+        `${node.op} node "${node.name}": weight "${name}" has |w| up to ${maxAbs}, which does not fit ${this.config.weightBits}-bit integers; raise weightBits`,
+      );
+    }
+    this.setConstant(node, name, { tensor: this.quantizeTensor(name, scale, exponent, this.config.weightBits), exponent, role: "weight" });
+    return exponent;
+  }
+
+  /** A bias is quantized at the accumulator's exponent, so it adds without a shift. */
+  private bias(node: IrNode, name: string, scale: number, exponent: number): void {
+    const tensor = this.quantizeTensor(name, scale, exponent, 64);
+    if (tensor.data.some((v) => Math.abs(v) >= ACCUMULATOR_LIMIT)) {
+      throw new QuantizationError(`${node.op} node "${node.name}": bias "${name}" exceeds 2^52 at exponent ${exponent}`);
+    }
+    this.setConstant(node, name, { tensor, exponent, role: "bias" });
+  }
+
+  /** Exponent of an activation operand; a constant used as an activation is quantized like one. */
+  private activation(node: IrNode, name: string): number {
+    if (this.isConstant(name) || this.constants.get(name)?.role === "activation") {
+      const f = this.config.fracBits;
+      const t = this.graph.constants.get(name)!;
+      const bits = this.config.activationBits;
+      if (t.data.some((v) => roundHalfUp(v * 2 ** f) !== quantizeValue(v, f, bits))) {
+        throw new QuantizationError(`${node.op} node "${node.name}": constant "${name}" exceeds the ${bits}-bit activation range`);
+      }
+      this.setConstant(node, name, { tensor: this.quantizeTensor(name, 1, f, bits), exponent: f, role: "activation" });
+      return f;
+    }
+    const e = this.exponents.get(name);
+    if (e === null || e === undefined) {
+      throw new QuantizationError(`${node.op} node "${node.name}": input "${name}" is an index tensor, not a fixed-point value`);
+    }
+    return e;
+  }
+
+  /** Exponent of operand `name` of a product: a weight if constant, else an activation. */
+  private factor(node: IrNode, name: string, scale: number): number {
+    return this.isConstant(name) ? this.weight(node, name, scale) : this.activation(node, name);
+  }
+
+  visit(node: IrNode): void {
+    const f = this.config.fracBits;
+    let shift = 0;
+    let biasShiftLeft = 0;
+    switch (node.op) {
+      case "Gemm":
+      case "MatMul": {
+        const [a, b, c] = node.inputs as [string, string, string?];
+        if (this.isConstant(a) && this.isConstant(b)) throw new QuantizationError(`${node.op} node "${node.name}": both operands are constants; fold them before quantizing`);
+        const alpha = node.op === "Gemm" ? node.alpha : 1;
+        // alpha is folded into the constant operand; with two activations it must be 1
+        const alphaOnB = this.isConstant(b);
+        if (alpha !== 1 && !this.isConstant(a) && !this.isConstant(b)) {
+          throw new QuantizationError(`Gemm node "${node.name}": alpha = ${alpha} with two activation operands is not supported`);
+        }
+        const accExponent = this.factor(node, a, alphaOnB ? 1 : alpha) + this.factor(node, b, alphaOnB ? alpha : 1);
+        shift = accExponent - f;
+        if (c !== undefined && node.op === "Gemm") {
+          if (this.isConstant(c)) this.bias(node, c, node.beta, accExponent);
+          else if (node.beta !== 1) throw new QuantizationError(`Gemm node "${node.name}": beta = ${node.beta} with an activation C is not supported`);
+          else biasShiftLeft = accExponent - this.activation(node, c);
+        }
+        this.exponents.set(node.outputs[0]!, f);
+        break;
+      }
+      case "Conv": {
+        const [x, w, b] = node.inputs as [string, string, string?];
+        if (!this.isConstant(w)) throw new QuantizationError(`Conv node "${node.name}": weights "${w}" must be a constant`);
+        const accExponent = this.activation(node, x) + this.weight(node, w, 1);
+        shift = accExponent - f;
+        if (b !== undefined) {
+          if (!this.isConstant(b)) throw new QuantizationError(`Conv node "${node.name}": bias "${b}" must be a constant`);
+          this.bias(node, b, 1, accExponent);
+        }
+        this.exponents.set(node.outputs[0]!, f);
+        break;
+      }
+      case "Add":
+        for (const name of node.inputs) {
+          if (this.activation(node, name) !== f) throw new QuantizationError(`Add node "${node.name}": operands must share exponent ${f}`);
+        }
+        this.exponents.set(node.outputs[0]!, f);
+        break;
+      case "ArgMax":
+        this.activation(node, node.inputs[0]!);
+        this.exponents.set(node.outputs[0]!, null);
+        break;
+      default: {
+        // Relu, pools, Flatten, Reshape keep their input's scale; MaxPool's Indices are indices.
+        const e = this.activation(node, node.inputs[0]!);
+        this.exponents.set(node.outputs[0]!, e);
+        if (node.outputs[1]) this.exponents.set(node.outputs[1], null);
+      }
+    }
+    if (shift < 0) throw new QuantizationError(`${node.op} node "${node.name}": negative rescale shift ${shift}`);
+    const accumulatorBound = this.bound(node, biasShiftLeft);
+    if (accumulatorBound + 2 ** Math.max(shift - 1, 0) >= ACCUMULATOR_LIMIT) {
+      throw new QuantizationError(
+        `${node.op} node "${node.name}": accumulator can reach ${accumulatorBound} (> 2^52); lower activationBits or weightBits`,
+      );
+    }
+    this.nodes.set(node.name, { shift, biasShiftLeft, accumulatorBound });
+  }
+
+  /**
+   * Worst case over all inputs: the node's own kernel run on |constants| and
+   * on activations at their largest magnitude 2^(A-1), with no rounding.
+   */
+  private bound(node: IrNode, biasShiftLeft: number): number {
+    if (!LINEAR_OPS.has(node.op) && node.op !== "Add" && node.op !== "AveragePool") return 0;
+    const extreme = 2 ** (this.config.activationBits - 1);
+    const inputs = node.inputs.map((name): Tensor => {
+      const c = this.constants.get(name);
+      if (c) return { ...c.tensor, data: c.tensor.data.map(Math.abs) };
+      const info = this.graph.tensors.get(name)!;
+      const size = info.shape.reduce((a, b) => a * b, 1);
+      return { dtype: info.dtype, shape: info.shape, data: new Float64Array(size).fill(extreme) };
+    });
+    const identity = (v: number) => v;
+    const arith: NodeArithmetic = {
+      productScale: 1,
+      biasScale: 2 ** biasShiftLeft,
+      linear: identity,
+      add: identity,
+      average: (sum, count) => 2 * sum + count,
+    };
+    const outInfos = node.outputs.map((n) => this.graph.tensors.get(n)!);
+    const [out] = opOf(node).run(node, inputs, outInfos, arith);
+    return out!.data.reduce((m, v) => Math.max(m, v), 0);
+  }
+}
+
+/** Quantizes a float IR graph. Throws QuantizationError naming the node when a bound cannot be met. */
+export function quantizeModel(graph: IrGraph, config: QuantConfig = DEFAULT_QUANT_CONFIG): QuantizedModel {
+  checkConfig(config);
+  const q = new Quantizer(graph, config);
+  for (const node of graph.nodes) q.visit(node);
+  return { graph, config, constants: q.constants, exponents: q.exponents, nodes: q.nodes };
+}
