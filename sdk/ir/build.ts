@@ -48,10 +48,11 @@ function valueInfo(vi: OnnxValueInfoProto, symbolicDim: number): TensorInfo {
   const tt = vi.type?.tensorType;
   if (!tt) throw new ModelStructureError(`graph input/output "${vi.name}" is not a tensor`);
   const dtype = dtypeFromOnnx(tt.elemType, `graph input/output "${vi.name}"`);
-  const shape = (tt.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null && d.dimValue !== "0" ? toSafeInt(d.dimValue, vi.name) : d.dimParam ? symbolicDim : 0));
-  if (shape.some((d) => d <= 0)) {
-    throw new ModelStructureError(`graph input "${vi.name}" has an unknown or zero dimension [${shape}]; the IR needs static shapes`);
-  }
+  const shape = (tt.shape?.dim ?? []).map((d, i) => {
+    if (d.value === "dimValue") return toSafeInt(d.dimValue, `${vi.name} dim ${i}`);
+    if (d.value === "dimParam") return symbolicDim;
+    throw new ModelStructureError(`graph input "${vi.name}" has an unknown dimension ${i}; the IR needs static shapes`);
+  });
   return { name: vi.name, dtype, shape };
 }
 

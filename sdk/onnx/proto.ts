@@ -43,8 +43,10 @@ export interface OnnxNodeProto {
 }
 
 export interface OnnxDimension {
-  dimValue?: string;
-  dimParam?: string;
+  dimValue: string;
+  dimParam: string;
+  /** Which of the oneof fields is set, if any. */
+  value?: "dimValue" | "dimParam";
 }
 
 export interface OnnxValueInfoProto {
@@ -84,6 +86,7 @@ const TO_OBJECT: protobuf.IConversionOptions = {
   bytes: Uint8Array as unknown as typeof Array,
   defaults: true,
   arrays: true,
+  oneofs: true,
 };
 
 function decode<T>(typeName: string, noun: string, bytes: Uint8Array, what: string): T {
