@@ -1,0 +1,37 @@
+/** The `vinfer` command line. */
+import { Command, CommanderError } from "commander";
+
+import { VinferError } from "../sdk/errors.js";
+import { registerCommit } from "./commands/commit.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerInspect } from "./commands/inspect.js";
+import { registerRun } from "./commands/run.js";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("vinfer")
+    .description("Verifiable AI inference: ONNX models as integer programs, proven for EVM contracts")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerInspect(program);
+  registerRun(program);
+  registerCommit(program);
+  registerDemo(program);
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code (0 ok, 1 error in plain words, 2 usage error). */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof VinferError) {
+      console.error(`error: ${err.message}`);
+      return 1;
+    }
+    console.error("internal error (please report it):", err);
+    return 70;
+  }
+}

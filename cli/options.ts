@@ -1,0 +1,21 @@
+/** Options shared by several commands. */
+import { type Command, InvalidArgumentError, Option } from "commander";
+
+import { DEFAULT_QUANT_CONFIG, type QuantConfig } from "../sdk/quant/scheme.js";
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("must be an integer");
+  return n;
+}
+
+export function addQuantOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--activation-bits <n>", "signed width of activations").argParser(integer).default(DEFAULT_QUANT_CONFIG.activationBits))
+    .addOption(new Option("--frac-bits <n>", "fractional bits F of activations (scale 2^F)").argParser(integer).default(DEFAULT_QUANT_CONFIG.fracBits))
+    .addOption(new Option("--weight-bits <n>", "signed width of weights").argParser(integer).default(DEFAULT_QUANT_CONFIG.weightBits));
+}
+
+export function quantConfigOf(opts: { activationBits: number; fracBits: number; weightBits: number }): QuantConfig {
+  return { activationBits: opts.activationBits, fracBits: opts.fracBits, weightBits: opts.weightBits };
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title ModelCommitments
+/// @notice On-chain twin of the SDK's commitments (sdk/commit/): model ids, tensor hashes and
+///         Merkle proofs of weight chunks. Byte-for-byte equal to the TypeScript implementation;
+///         test/commit/solidityCommitments.test.ts holds the two together.
+library ModelCommitments {
+    /// @notice Number of int256 weight values per Merkle leaf.
+    uint256 internal constant WEIGHT_CHUNK_SIZE = 16;
+
+    bytes32 internal constant MODEL_DOMAIN = keccak256("vinfer.model.v1");
+    bytes32 internal constant INPUT_DOMAIN = keccak256("vinfer.input.v1");
+    bytes32 internal constant OUTPUT_DOMAIN = keccak256("vinfer.output.v1");
+
+    // Leaves and inner nodes are hashed with different prefixes so that no inner
+    // node can be passed off as a leaf (second-preimage resistance of the tree).
+    bytes1 private constant LEAF_PREFIX = 0x00;
+    bytes1 private constant NODE_PREFIX = 0x01;
+
+    /// @notice The model id committing to the IR (structure + quantization) and to every weight.
+    function modelId(bytes32 irHash, bytes32 weightsRoot, uint256 weightCount) internal pure returns (bytes32) {
+        return keccak256(abi.encode(MODEL_DOMAIN, irHash, weightsRoot, weightCount));
+    }
+
+    /// @notice Hash of a quantized input tensor (all graph inputs concatenated).
+    function inputHash(int256[] memory values) internal pure returns (bytes32) {
+        return keccak256(abi.encode(INPUT_DOMAIN, values));
+    }
+
+    /// @notice Hash of a quantized output tensor (all graph outputs concatenated).
+    function outputHash(int256[] memory values) internal pure returns (bytes32) {
+        return keccak256(abi.encode(OUTPUT_DOMAIN, values));
+    }
+
+    /// @notice Leaf hash of one chunk of the weight stream.
+    function weightLeaf(int256[WEIGHT_CHUNK_SIZE] memory chunk) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(LEAF_PREFIX, chunk));
+    }
+
+    /// @notice Whether `chunk` is chunk number `chunkIndex` of the weight stream committed by `root`.
+    /// @dev The tree is positional: the path bits are the index, so a proof also proves the position.
+    function verifyWeightChunk(
+        bytes32 root,
+        uint256 chunkIndex,
+        int256[WEIGHT_CHUNK_SIZE] memory chunk,
+        bytes32[] memory proof
+    ) internal pure returns (bool) {
+        bytes32 node = weightLeaf(chunk);
+        uint256 index = chunkIndex;
+        for (uint256 i = 0; i < proof.length; i++) {
+            node = index & 1 == 1 ? _hashPair(proof[i], node) : _hashPair(node, proof[i]);
+            index >>= 1;
+        }
+        // INVARIANT: an index with bits beyond the proof's depth names no leaf of this tree.
+        return index == 0 && node == root;
+    }
+
+    function _hashPair(bytes32 left, bytes32 right) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(NODE_PREFIX, left, right));
+    }
+}

@@ -1,0 +1,21 @@
+/** Public API of the vinfer SDK. */
+export * from "./errors.js";
+export * from "./tensor.js";
+export type * from "./ir/types.js";
+export { buildIr, loadIr, unsupportedNodes, type BuildOptions } from "./ir/build.js";
+export { decodeModelProto, readModelProto } from "./onnx/proto.js";
+export { SUPPORTED_OPS, isSupportedOp } from "./ops/index.js";
+export { runFloat } from "./interp/float.js";
+export { runInteger, quantizeInputs, dequantizeOutputs } from "./interp/integer.js";
+export { quantizeModel, type QuantizedModel, type QuantizedConstant, type NodeQuant } from "./quant/quantize.js";
+export * from "./quant/scheme.js";
+export { commitModel, modelIdOf, poseidonModelCommitment, MODEL_DOMAIN, type ModelCommitment } from "./commit/modelId.js";
+export { inputHash, outputHash, INPUT_DOMAIN, OUTPUT_DOMAIN } from "./commit/tensorHash.js";
+export { WeightTree, weightStream, weightLeaf, WEIGHT_CHUNK_SIZE } from "./commit/weights.js";
+export { merkleRoot, verifyMerkleProof } from "./commit/merkle.js";
+export { irDescription, irHash, canonicalJson, IR_FORMAT } from "./commit/irDescription.js";
+export { poseidonHashInts, SNARK_SCALAR_FIELD } from "./commit/poseidon.js";
+export { Model, type IntegerResult } from "./model.js";
+export { OnnxRuntimeSession } from "./runtime/onnxruntime.js";
+export { compareWithOnnxRuntime, type ComparisonSummary } from "./eval/accuracy.js";
+export * from "./zoo/files.js";
