@@ -1,0 +1,95 @@
+/** Builds small ONNX models in tests (protobufjs, the same onnx.proto the SDK decodes with). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import protobuf from "protobufjs";
+
+const root = protobuf.loadSync(join(import.meta.dirname, "..", "..", "sdk", "onnx", "onnx.proto"));
+const ModelProto = root.lookupType("onnx.ModelProto");
+
+export const FLOAT = 1;
+export const INT64 = 7;
+
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  domain?: string;
+  ints?: Record<string, number[]>;
+  int?: Record<string, number>;
+  float?: Record<string, number>;
+  string?: Record<string, string>;
+}
+
+export interface GraphSpec {
+  inputs: { name: string; shape: number[] }[];
+  outputs: { name: string; shape?: number[] }[];
+  nodes: NodeSpec[];
+  initializers?: { name: string; dims: number[]; floats?: number[]; int64s?: number[] }[];
+}
+
+const INTS = 7;
+const INT = 2;
+const FLOAT_ATTR = 1;
+const STRING = 3;
+
+function attributes(n: NodeSpec) {
+  return [
+    ...Object.entries(n.ints ?? {}).map(([name, v]) => ({ name, type: INTS, ints: v })),
+    ...Object.entries(n.int ?? {}).map(([name, v]) => ({ name, type: INT, i: v })),
+    ...Object.entries(n.float ?? {}).map(([name, v]) => ({ name, type: FLOAT_ATTR, f: v })),
+    ...Object.entries(n.string ?? {}).map(([name, v]) => ({ name, type: STRING, s: new TextEncoder().encode(v) })),
+  ];
+}
+
+function valueInfo(name: string, shape?: number[]) {
+  return { name, type: { tensorType: { elemType: FLOAT, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) } } };
+}
+
+export function buildOnnx(spec: GraphSpec): Uint8Array {
+  const model = {
+    irVersion: 8,
+    producerName: "vinfer-tests",
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "test",
+      node: spec.nodes.map((n, i) => ({
+        input: n.inputs,
+        output: n.outputs,
+        name: n.name ?? `n${i}`,
+        opType: n.op,
+        domain: n.domain ?? "",
+        attribute: attributes(n),
+      })),
+      initializer: (spec.initializers ?? []).map((t) =>
+        t.int64s ? { name: t.name, dims: t.dims, dataType: INT64, int64Data: t.int64s } : { name: t.name, dims: t.dims, dataType: FLOAT, floatData: t.floats },
+      ),
+      input: spec.inputs.map((i) => valueInfo(i.name, i.shape)),
+      output: spec.outputs.map((o) => valueInfo(o.name, o.shape)),
+    },
+  };
+  const err = ModelProto.verify(model);
+  if (err) throw new Error(`bad test model: ${err}`);
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** A zoo model's bytes with node `index` turned into another operator. */
+export function withOpReplaced(modelPath: string, index: number, opType: string): Uint8Array {
+  const msg = ModelProto.decode(readFileSync(modelPath));
+  const obj = ModelProto.toObject(msg) as { graph: { node: { opType: string }[] } };
+  obj.graph.node[index]!.opType = opType;
+  return ModelProto.encode(ModelProto.fromObject(obj)).finish();
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) for reproducible test inputs. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
