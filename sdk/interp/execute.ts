@@ -1,6 +1,6 @@
 /** Runs an IR graph node by node; the caller supplies the constants and each node's arithmetic. */
 import { InputError } from "../errors.js";
-import type { IrGraph, IrNode } from "../ir/types.js";
+import type { IrGraph, IrNode, TensorInfo } from "../ir/types.js";
 import { opOf } from "../ops/index.js";
 import type { NodeArithmetic } from "../ops/op.js";
 import { type Tensor, sizeOf } from "../tensor.js";
@@ -17,15 +17,18 @@ export function bindInputs(graph: IrGraph, inputs: GraphInputs): Map<string, Ten
   const values = new Map<string, Tensor>();
   graph.inputs.forEach((info, i) => {
     const t = Array.isArray(inputs) ? (inputs as readonly Tensor[])[i] : (inputs as ReadonlyMap<string, Tensor>).get(info.name);
-    if (!t) throw new InputError(`missing value for graph input "${info.name}" of shape [${info.shape.join(", ")}]`);
-    if (t.data.length !== sizeOf(info.shape)) {
-      throw new InputError(
-        `graph input "${info.name}" needs shape [${info.shape.join(", ")}] (${sizeOf(info.shape)} values), got ${t.data.length} values`,
-      );
-    }
-    values.set(info.name, { dtype: info.dtype, shape: info.shape, data: t.data });
+    values.set(info.name, { dtype: info.dtype, shape: info.shape, data: checkInput(info, t).data });
   });
   return values;
+}
+
+/** The value bound to graph input `info`, checked for presence and element count. */
+export function checkInput(info: TensorInfo, t: Tensor | undefined): Tensor {
+  if (!t) throw new InputError(`missing value for graph input "${info.name}" of shape [${info.shape.join(", ")}]`);
+  if (t.data.length !== sizeOf(info.shape)) {
+    throw new InputError(`graph input "${info.name}" needs shape [${info.shape.join(", ")}] (${sizeOf(info.shape)} values), got ${t.data.length} values`);
+  }
+  return t;
 }
 
 export function executeGraph(

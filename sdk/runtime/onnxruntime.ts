@@ -4,7 +4,7 @@
  */
 import * as ort from "onnxruntime-node";
 
-import { InputError } from "../errors.js";
+import { checkInput } from "../interp/execute.js";
 import type { IrGraph } from "../ir/types.js";
 import type { Tensor } from "../tensor.js";
 
@@ -24,8 +24,7 @@ export class OnnxRuntimeSession {
   async run(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const feeds: Record<string, ort.Tensor> = {};
     this.graph.inputs.forEach((info, i) => {
-      const t = inputs[i];
-      if (!t) throw new InputError(`missing value for graph input "${info.name}"`);
+      const t = checkInput(info, inputs[i]);
       feeds[info.name] = new ort.Tensor("float32", Float32Array.from(t.data), [...info.shape]);
     });
     const results = await this.session.run(feeds);
