@@ -11,8 +11,14 @@ function integer(value: string): number {
 
 export function addQuantOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--activation-bits <n>", "signed width of activations").argParser(integer).default(DEFAULT_QUANT_CONFIG.activationBits))
-    .addOption(new Option("--frac-bits <n>", "fractional bits F of activations (scale 2^F)").argParser(integer).default(DEFAULT_QUANT_CONFIG.fracBits))
+    .addOption(
+      new Option("--activation-bits <n>", "signed width of activations").argParser(integer).default(DEFAULT_QUANT_CONFIG.activationBits),
+    )
+    .addOption(
+      new Option("--frac-bits <n>", "fractional bits F of activations (scale 2^F)")
+        .argParser(integer)
+        .default(DEFAULT_QUANT_CONFIG.fracBits),
+    )
     .addOption(new Option("--weight-bits <n>", "signed width of weights").argParser(integer).default(DEFAULT_QUANT_CONFIG.weightBits));
 }
 

@@ -25,10 +25,7 @@ export class UnsupportedOperatorError extends VinferError {
   readonly nodeName: string;
 
   constructor(opType: string, nodeName: string, reason?: string) {
-    super(
-      "UNSUPPORTED_OP",
-      `unsupported operator ${opType} (node "${nodeName}")` + (reason ? `: ${reason}` : ""),
-    );
+    super("UNSUPPORTED_OP", `unsupported operator ${opType} (node "${nodeName}")` + (reason ? `: ${reason}` : ""));
     this.opType = opType;
     this.nodeName = nodeName;
   }

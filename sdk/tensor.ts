@@ -9,18 +9,7 @@
 import { InputError } from "./errors.js";
 
 /** Element types the SDK reads from ONNX. Integer tensors hold exact integers. */
-export type DType =
-  | "float32"
-  | "float64"
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "bool";
+export type DType = "float32" | "float64" | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64" | "bool";
 
 export interface Tensor {
   readonly dtype: DType;

@@ -29,12 +29,19 @@ export function registerInspect(program: Command): void {
     const unsupported = unsupportedNodes(proto);
     if (unsupported.length > 0) {
       const bad = new Set(unsupported.map((e) => e.nodeName));
-      console.log("\n" + table([
-        ["#", "op", "node", "supported"],
-        ...graph.node.map((n, i) => [String(i), n.opType, nodeLabel(n, i), bad.has(nodeLabel(n, i)) ? "NO" : "yes"]),
-      ]));
+      console.log(
+        "\n" +
+          table([
+            ["#", "op", "node", "supported"],
+            ...graph.node.map((n, i) => [String(i), n.opType, nodeLabel(n, i), bad.has(nodeLabel(n, i)) ? "NO" : "yes"]),
+          ]),
+      );
       const list = unsupported.map((e) => `${e.opType} (node "${e.nodeName}")`).join(", ");
-      throw new UnsupportedOperatorError(unsupported[0]!.opType, unsupported[0]!.nodeName, `the model cannot be compiled: unsupported ${list}`);
+      throw new UnsupportedOperatorError(
+        unsupported[0]!.opType,
+        unsupported[0]!.nodeName,
+        `the model cannot be compiled: unsupported ${list}`,
+      );
     }
 
     const ir = buildIr(proto);

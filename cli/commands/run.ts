@@ -31,7 +31,13 @@ export function registerRun(program: Command): void {
       console.log(
         table([
           ["out", "onnxruntime", "IR float", "integer", "int (raw)"],
-          ...Array.from(r.ortOutput, (v, i) => [String(i), num(v), num(r.floatOutput[i]!), num(r.integerOutput[i]!), String(r.integerRaw[i])]),
+          ...Array.from(r.ortOutput, (v, i) => [
+            String(i),
+            num(v),
+            num(r.floatOutput[i]!),
+            num(r.integerOutput[i]!),
+            String(r.integerRaw[i]),
+          ]),
         ]),
       );
       console.log(`argmax    onnxruntime ${r.ortClass}  integer ${r.integerClass}`);

@@ -48,7 +48,7 @@ library ModelCommitments {
     ) internal pure returns (bool) {
         bytes32 node = weightLeaf(chunk);
         uint256 index = chunkIndex;
-        for (uint256 i = 0; i < proof.length; i++) {
+        for (uint256 i = 0; i < proof.length; ++i) {
             node = index & 1 == 1 ? _hashPair(proof[i], node) : _hashPair(node, proof[i]);
             index >>= 1;
         }

@@ -25,7 +25,9 @@ export interface ModelCommitment {
 }
 
 export function modelIdOf(ir: string, weightsRoot: string, weightCount: number): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "bytes32", "uint256"], [MODEL_DOMAIN, ir, weightsRoot, weightCount]));
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "bytes32", "uint256"], [MODEL_DOMAIN, ir, weightsRoot, weightCount]),
+  );
 }
 
 export function commitModel(model: QuantizedModel): ModelCommitment {

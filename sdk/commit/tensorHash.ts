@@ -19,9 +19,15 @@ function hashInts(domain: string, values: ArrayLike<number>): string {
 
 /** Hash of the concatenated integer inputs (graph input order). */
 export function inputHash(inputs: readonly Tensor[]): string {
-  return hashInts(INPUT_DOMAIN, inputs.flatMap((t) => Array.from(t.data)));
+  return hashInts(
+    INPUT_DOMAIN,
+    inputs.flatMap((t) => Array.from(t.data)),
+  );
 }
 
 export function outputHash(outputs: readonly Tensor[]): string {
-  return hashInts(OUTPUT_DOMAIN, outputs.flatMap((t) => Array.from(t.data)));
+  return hashInts(
+    OUTPUT_DOMAIN,
+    outputs.flatMap((t) => Array.from(t.data)),
+  );
 }

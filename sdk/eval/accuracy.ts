@@ -69,9 +69,7 @@ export async function compareWithOnnxRuntime(
   const summary: ComparisonSummary = {
     samples: rows.length,
     argmaxAgreement: share((r) => r.integerClass === r.ortClass),
-    ...(labels
-      ? { floatAccuracy: share((r) => r.ortClass === r.label), integerAccuracy: share((r) => r.integerClass === r.label) }
-      : {}),
+    ...(labels ? { floatAccuracy: share((r) => r.ortClass === r.label), integerAccuracy: share((r) => r.integerClass === r.label) } : {}),
     floatModeMaxAbsDiff: Math.max(...rows.map((r) => maxAbsDiff(r.floatOutput, r.ortOutput))),
     integerMaxAbsDiff: Math.max(...rows.map((r) => maxAbsDiff(r.integerOutput, r.ortOutput))),
   };

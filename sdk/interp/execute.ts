@@ -26,7 +26,9 @@ export function bindInputs(graph: IrGraph, inputs: GraphInputs): Map<string, Ten
 export function checkInput(info: TensorInfo, t: Tensor | undefined): Tensor {
   if (!t) throw new InputError(`missing value for graph input "${info.name}" of shape [${info.shape.join(", ")}]`);
   if (t.data.length !== sizeOf(info.shape)) {
-    throw new InputError(`graph input "${info.name}" needs shape [${info.shape.join(", ")}] (${sizeOf(info.shape)} values), got ${t.data.length} values`);
+    throw new InputError(
+      `graph input "${info.name}" needs shape [${info.shape.join(", ")}] (${sizeOf(info.shape)} values), got ${t.data.length} values`,
+    );
   }
   return t;
 }

@@ -21,5 +21,10 @@ function floatArithmetic(graph: IrGraph, node: IrNode): NodeArithmetic {
 }
 
 export function runFloat(graph: IrGraph, inputs: GraphInputs): Tensor[] {
-  return executeGraph(graph, bindInputs(graph, inputs), (name) => graph.constants.get(name), (node) => floatArithmetic(graph, node));
+  return executeGraph(
+    graph,
+    bindInputs(graph, inputs),
+    (name) => graph.constants.get(name),
+    (node) => floatArithmetic(graph, node),
+  );
 }

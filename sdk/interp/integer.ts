@@ -28,7 +28,9 @@ export function runInteger(model: QuantizedModel, inputs: GraphInputs): Tensor[]
   const bits = model.config.activationBits;
   for (const [name, t] of values) {
     if (t.data.some((v) => !Number.isInteger(v) || saturate(v, bits) !== v)) {
-      throw new InputError(`integer input "${name}" must hold integers within ${bits}-bit signed range; quantize it first (quantizeInputs)`);
+      throw new InputError(
+        `integer input "${name}" must hold integers within ${bits}-bit signed range; quantize it first (quantizeInputs)`,
+      );
     }
   }
   return executeGraph(

@@ -93,7 +93,9 @@ export function buildIr(model: OnnxModelProto, options: BuildOptions = {}): IrGr
       if (inputName === "") return undefined; // omitted optional input
       const info = tensors.get(inputName);
       if (!info) {
-        throw new ModelStructureError(`${onnxNode.opType} node "${name}" reads "${inputName}", which no earlier node or initializer defines`);
+        throw new ModelStructureError(
+          `${onnxNode.opType} node "${name}" reads "${inputName}", which no earlier node or initializer defines`,
+        );
       }
       return info;
     });

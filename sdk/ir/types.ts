@@ -84,16 +84,7 @@ export interface ArgMaxNode extends NodeBase {
 }
 
 export type IrNode =
-  | GemmNode
-  | MatMulNode
-  | AddNode
-  | ReluNode
-  | ConvNode
-  | MaxPoolNode
-  | AveragePoolNode
-  | FlattenNode
-  | ReshapeNode
-  | ArgMaxNode;
+  GemmNode | MatMulNode | AddNode | ReluNode | ConvNode | MaxPoolNode | AveragePoolNode | FlattenNode | ReshapeNode | ArgMaxNode;
 
 export type OpType = IrNode["op"];
 

@@ -21,7 +21,8 @@ export const conv: OpDefinition<ConvNode> = {
     }
     if (w.shape[1] !== channels / group) throw structureError(ctx, `W has ${w.shape[1]} channels per group, X gives ${channels / group}`);
     const kernel = ctx.attrs.ints("kernel_shape") ?? w.shape.slice(2);
-    if (kernel.join() !== w.shape.slice(2).join()) throw structureError(ctx, `kernel_shape [${kernel}] differs from W [${w.shape.slice(2)}]`);
+    if (kernel.join() !== w.shape.slice(2).join())
+      throw structureError(ctx, `kernel_shape [${kernel}] differs from W [${w.shape.slice(2)}]`);
     const b = ctx.inputs[2];
     if (b && (b.shape.length !== 1 || b.shape[0] !== filters)) throw structureError(ctx, `B must have shape [${filters}]`);
     const win = resolveWindow(ctx, x.shape.slice(2), kernel, false);

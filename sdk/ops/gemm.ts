@@ -61,4 +61,3 @@ export const gemm: OpDefinition<GemmNode> = {
     return [y];
   },
 };
-

@@ -12,7 +12,13 @@ export const flatten: OpDefinition<FlattenNode> = {
     const x = requireInput(ctx, 0, "input");
     const axis = normalizeAxis(ctx, ctx.attrs.int("axis", 1), x.shape.length, true);
     const shape = [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))];
-    const node: FlattenNode = { op: "Flatten", name: ctx.name, inputs: ctx.inputNames.slice(0, 1), outputs: ctx.outputNames.slice(0, 1), axis };
+    const node: FlattenNode = {
+      op: "Flatten",
+      name: ctx.name,
+      inputs: ctx.inputNames.slice(0, 1),
+      outputs: ctx.outputNames.slice(0, 1),
+      axis,
+    };
     return { node, outputs: [{ name: node.outputs[0]!, dtype: x.dtype, shape }] };
   },
 
@@ -29,7 +35,11 @@ export const reshape: OpDefinition<ReshapeNode> = {
     const x = requireInput(ctx, 0, "data");
     const target = ctx.constant(1);
     if (!target) {
-      throw new UnsupportedOperatorError("Reshape", ctx.name, "the target shape (input 1) must be a constant initializer: the IR has static shapes");
+      throw new UnsupportedOperatorError(
+        "Reshape",
+        ctx.name,
+        "the target shape (input 1) must be a constant initializer: the IR has static shapes",
+      );
     }
     const allowZero = ctx.attrs.int("allowzero", 0) !== 0;
     const shape = Array.from(target.data, (d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));

@@ -143,7 +143,8 @@ class Quantizer {
       case "Gemm":
       case "MatMul": {
         const [a, b, c] = node.inputs as [string, string, string?];
-        if (this.isConstant(a) && this.isConstant(b)) throw new QuantizationError(`${node.op} node "${node.name}": both operands are constants; fold them before quantizing`);
+        if (this.isConstant(a) && this.isConstant(b))
+          throw new QuantizationError(`${node.op} node "${node.name}": both operands are constants; fold them before quantizing`);
         const alpha = node.op === "Gemm" ? node.alpha : 1;
         // alpha is folded into the constant operand; with two activations it must be 1
         const alphaOnB = this.isConstant(b);
@@ -154,7 +155,8 @@ class Quantizer {
         shift = accExponent - f;
         if (c !== undefined && node.op === "Gemm") {
           if (this.isConstant(c)) this.bias(node, c, node.beta, accExponent);
-          else if (node.beta !== 1) throw new QuantizationError(`Gemm node "${node.name}": beta = ${node.beta} with an activation C is not supported`);
+          else if (node.beta !== 1)
+            throw new QuantizationError(`Gemm node "${node.name}": beta = ${node.beta} with an activation C is not supported`);
           else biasShiftLeft = accExponent - this.activation(node, c);
         }
         this.exponents.set(node.outputs[0]!, f);

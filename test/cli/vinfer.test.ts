@@ -59,7 +59,9 @@ describe("vinfer CLI", () => {
   it("explains a model reference that names nothing", () => {
     const r = vinfer("inspect", "no-such-model");
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain('error: no model at "no-such-model": give an .onnx file, a folder with model.onnx, or a zoo name (digits-cnn, digits-mlp');
+    expect(r.stderr).to.contain(
+      'error: no model at "no-such-model": give an .onnx file, a folder with model.onnx, or a zoo name (digits-cnn, digits-mlp',
+    );
   });
 
   it("run reports float vs integer figures over a data set", () => {

@@ -118,7 +118,9 @@ describe("commitments", () => {
     it("Poseidon chain encodes negatives as field elements and binds the length", async () => {
       expect(await poseidonHashInts([1, -1])).to.not.equal(await poseidonHashInts([1, 1]));
       expect(await poseidonHashInts([0])).to.not.equal(await poseidonHashInts([0, 0]));
-      expect(await poseidonHashInts(Array.from({ length: 31 }, (_, i) => i))).to.not.equal(await poseidonHashInts(Array.from({ length: 30 }, (_, i) => i)));
+      expect(await poseidonHashInts(Array.from({ length: 31 }, (_, i) => i))).to.not.equal(
+        await poseidonHashInts(Array.from({ length: 30 }, (_, i) => i)),
+      );
     });
   });
 });

@@ -56,7 +56,10 @@ describe("ONNX backend conformance (float mode)", () => {
           for (const [d, data] of dataSets.entries()) {
             const frozen = new Map(graphInputs.flatMap((n, i) => (shapeInputs.has(n) ? [[n, data.inputs[i]!] as const] : [])));
             const graph = buildIr(model, { constantInputs: frozen });
-            const outputs = runFloat(graph, data.inputs.filter((_, i) => !shapeInputs.has(graphInputs[i]!)));
+            const outputs = runFloat(
+              graph,
+              data.inputs.filter((_, i) => !shapeInputs.has(graphInputs[i]!)),
+            );
             data.outputs.forEach((expected, o) => expectTensorClose(outputs[o]!, expected, `data set ${d} output ${o}`));
           }
           r.passed++;

@@ -63,7 +63,9 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
         attribute: attributes(n),
       })),
       initializer: (spec.initializers ?? []).map((t) =>
-        t.int64s ? { name: t.name, dims: t.dims, dataType: INT64, int64Data: t.int64s } : { name: t.name, dims: t.dims, dataType: FLOAT, floatData: t.floats },
+        t.int64s
+          ? { name: t.name, dims: t.dims, dataType: INT64, int64Data: t.int64s }
+          : { name: t.name, dims: t.dims, dataType: FLOAT, floatData: t.floats },
       ),
       input: spec.inputs.map((i) => valueInfo(i.name, i.shape)),
       output: spec.outputs.map((o) => valueInfo(o.name, o.shape)),

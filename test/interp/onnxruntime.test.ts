@@ -52,7 +52,15 @@ describe("float mode vs onnxruntime-node", () => {
     const bytes = buildOnnx({
       inputs: [{ name: "x", shape: [1, 4, 9, 7] }],
       outputs: [{ name: "y" }],
-      nodes: [{ op: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], ints: { strides: [2, 1], dilations: [2, 1], pads: [1, 0, 2, 1] }, int: { group: 2 } }],
+      nodes: [
+        {
+          op: "Conv",
+          inputs: ["x", "w", "b"],
+          outputs: ["y"],
+          ints: { strides: [2, 1], dilations: [2, 1], pads: [1, 0, 2, 1] },
+          int: { group: 2 },
+        },
+      ],
       initializers: [
         { name: "w", dims: [6, 2, 3, 2], floats: Array.from({ length: 72 }, () => r() - 0.5) },
         { name: "b", dims: [6], floats: Array.from({ length: 6 }, () => r() - 0.5) },

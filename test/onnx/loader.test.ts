@@ -30,7 +30,10 @@ describe("ONNX loader", () => {
   });
 
   it("says an empty file or a non-protobuf file is not a valid ONNX model", () => {
-    expect(() => decodeModelProto(new Uint8Array(), "x.onnx")).to.throw(OnnxDecodeError, "x.onnx is not a valid ONNX model: the file is empty");
+    expect(() => decodeModelProto(new Uint8Array(), "x.onnx")).to.throw(
+      OnnxDecodeError,
+      "x.onnx is not a valid ONNX model: the file is empty",
+    );
     const text = new TextEncoder().encode("this is not a model, just some text\n");
     expect(() => decodeModelProto(text, "t.onnx")).to.throw(OnnxDecodeError, "t.onnx is not a valid ONNX model");
   });
@@ -84,7 +87,10 @@ describe("ONNX loader", () => {
       outputs: [{ name: "y" }],
       nodes: [{ op: "ArgMax", inputs: ["x"], outputs: ["y"], name: "a", int: { axis: 1, mystery: 3 } }],
     });
-    expect(() => buildIr(decodeModelProto(bytes))).to.throw(UnsupportedOperatorError, 'ArgMax (node "a"): attribute "mystery" is not supported');
+    expect(() => buildIr(decodeModelProto(bytes))).to.throw(
+      UnsupportedOperatorError,
+      'ArgMax (node "a"): attribute "mystery" is not supported',
+    );
   });
 
   it("requires a Reshape target shape to be a constant", () => {
@@ -96,7 +102,10 @@ describe("ONNX loader", () => {
       outputs: [{ name: "y" }],
       nodes: [{ op: "Reshape", inputs: ["x", "s"], outputs: ["y"], name: "r" }],
     });
-    expect(() => buildIr(decodeModelProto(bytes))).to.throw(UnsupportedOperatorError, "target shape (input 1) must be a constant initializer");
+    expect(() => buildIr(decodeModelProto(bytes))).to.throw(
+      UnsupportedOperatorError,
+      "target shape (input 1) must be a constant initializer",
+    );
   });
 
   it("reports shape errors with the node's name", () => {
@@ -106,7 +115,10 @@ describe("ONNX loader", () => {
       nodes: [{ op: "Gemm", inputs: ["x", "w"], outputs: ["y"], name: "fc", int: { transB: 1 } }],
       initializers: [{ name: "w", dims: [3, 4], floats: new Array(12).fill(0.5) }],
     });
-    expect(() => buildIr(decodeModelProto(bytes))).to.throw(ModelStructureError, 'Gemm node "fc": inner dimensions differ: A gives 5, B gives 4');
+    expect(() => buildIr(decodeModelProto(bytes))).to.throw(
+      ModelStructureError,
+      'Gemm node "fc": inner dimensions differ: A gives 5, B gives 4',
+    );
   });
 
   it("reports a read of an undefined tensor", () => {
@@ -115,7 +127,10 @@ describe("ONNX loader", () => {
       outputs: [{ name: "y" }],
       nodes: [{ op: "Add", inputs: ["x", "ghost"], outputs: ["y"], name: "add" }],
     });
-    expect(() => buildIr(decodeModelProto(bytes))).to.throw(ModelStructureError, 'Add node "add" reads "ghost", which no earlier node or initializer defines');
+    expect(() => buildIr(decodeModelProto(bytes))).to.throw(
+      ModelStructureError,
+      'Add node "add" reads "ghost", which no earlier node or initializer defines',
+    );
   });
 
   it("loads a model written to disk and names the file when it cannot", () => {

@@ -23,7 +23,12 @@ function integerInputs(size: number, bits: number, count: number, seed: number):
   const max = 2 ** (bits - 1) - 1;
   const min = -(2 ** (bits - 1));
   const r = rng(seed);
-  const fixed = [new Array(size).fill(max), new Array(size).fill(min), new Array(size).fill(0), Array.from({ length: size }, (_, i) => (i % 2 ? max : min))];
+  const fixed = [
+    new Array(size).fill(max),
+    new Array(size).fill(min),
+    new Array(size).fill(0),
+    Array.from({ length: size }, (_, i) => (i % 2 ? max : min)),
+  ];
   const random = Array.from({ length: Math.max(0, count - fixed.length) }, (_, k) =>
     Array.from({ length: size }, () => (k % 3 === 0 ? Math.floor(r() * 512) : Math.floor(min + r() * (max - min + 1)))),
   );
@@ -76,9 +81,21 @@ describe("integer model", () => {
             inputs: [{ name: "x", shape: [1, cin, g.side, g.side] }],
             outputs: [{ name: "y" }],
             nodes: [
-              { op: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], ints: { strides: [g.stride, g.stride], dilations: [g.dilation, g.dilation], pads: g.pads }, int: { group: g.group } },
+              {
+                op: "Conv",
+                inputs: ["x", "w", "b"],
+                outputs: ["c"],
+                ints: { strides: [g.stride, g.stride], dilations: [g.dilation, g.dilation], pads: g.pads },
+                int: { group: g.group },
+              },
               { op: "Relu", inputs: ["c"], outputs: ["r"] },
-              { op: g.pool, inputs: ["r"], outputs: ["y"], ints: { kernel_shape: [2, 2], pads: [1, 0, 0, 1] }, int: g.pool === "AveragePool" ? { count_include_pad: g.countIncludePad } : {} },
+              {
+                op: g.pool,
+                inputs: ["r"],
+                outputs: ["y"],
+                ints: { kernel_shape: [2, 2], pads: [1, 0, 0, 1] },
+                int: g.pool === "AveragePool" ? { count_include_pad: g.countIncludePad } : {},
+              },
             ],
             initializers: [
               { name: "w", dims: [cout, g.perGroupIn, g.k, g.k], floats: weights },
@@ -119,7 +136,9 @@ describe("integer model", () => {
       const q = Model.load("sweep-mlp-1e6").quantized;
       for (const node of q.graph.nodes.filter((n) => n.op === "Gemm")) {
         const bound = q.nodes.get(node.name)!.accumulatorBound;
-        expect(bound).to.be.greaterThan(0).and.lessThan(2 ** 52);
+        expect(bound)
+          .to.be.greaterThan(0)
+          .and.lessThan(2 ** 52);
       }
     });
   });

@@ -20,15 +20,21 @@ describe("fixed-point primitives", () => {
   });
 
   it("rescale rounds halves up (towards +infinity), also for negatives", () => {
-    expect([rescale(3, 1), rescale(-3, 1), rescale(1, 1), rescale(-1, 1), rescale(-2, 2), rescale(2, 2)]).to.deep.equal([2, -1, 1, 0, 0, 1]);
+    expect([rescale(3, 1), rescale(-3, 1), rescale(1, 1), rescale(-1, 1), rescale(-2, 2), rescale(2, 2)]).to.deep.equal([
+      2, -1, 1, 0, 0, 1,
+    ]);
   });
 
   it("floorDiv and divRoundHalfUp are exact integer division", () => {
     fc.assert(
-      fc.property(safeInt.map((v) => Math.trunc(v / 4)), fc.integer({ min: 1, max: 1 << 20 }), (a, b) => {
-        expect(BigInt(floorDiv(a, b))).to.equal(bigFloorDiv(BigInt(a), BigInt(b)));
-        expect(BigInt(divRoundHalfUp(a, b))).to.equal(bigFloorDiv(2n * BigInt(a) + BigInt(b), 2n * BigInt(b)));
-      }),
+      fc.property(
+        safeInt.map((v) => Math.trunc(v / 4)),
+        fc.integer({ min: 1, max: 1 << 20 }),
+        (a, b) => {
+          expect(BigInt(floorDiv(a, b))).to.equal(bigFloorDiv(BigInt(a), BigInt(b)));
+          expect(BigInt(divRoundHalfUp(a, b))).to.equal(bigFloorDiv(2n * BigInt(a) + BigInt(b), 2n * BigInt(b)));
+        },
+      ),
       { numRuns: 5000 },
     );
     expect([divRoundHalfUp(5, 2), divRoundHalfUp(-5, 2), divRoundHalfUp(4, 3), divRoundHalfUp(-4, 3)]).to.deep.equal([3, -2, 1, -1]);
@@ -55,7 +61,13 @@ describe("fixed-point primitives", () => {
   });
 
   it("refuses bit widths it cannot honour", () => {
-    expect(() => checkConfig({ activationBits: 16, fracBits: 16, weightBits: 8 })).to.throw(InputError, "fracBits must be an integer in 0..activationBits-1");
-    expect(() => checkConfig({ activationBits: 40, fracBits: 8, weightBits: 8 })).to.throw(InputError, "activationBits must be an integer in 2..32");
+    expect(() => checkConfig({ activationBits: 16, fracBits: 16, weightBits: 8 })).to.throw(
+      InputError,
+      "fracBits must be an integer in 0..activationBits-1",
+    );
+    expect(() => checkConfig({ activationBits: 40, fracBits: 8, weightBits: 8 })).to.throw(
+      InputError,
+      "activationBits must be an integer in 2..32",
+    );
   });
 });
