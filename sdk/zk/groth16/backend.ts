@@ -1,0 +1,205 @@
+/**
+ * The Groth16 pipeline: integer model -> circom circuit -> r1cs + witness
+ * wasm -> powers of tau -> proving/verifying keys -> proof -> verification
+ * off-chain (snarkjs) and on-chain (generated Solidity verifier).
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import * as snarkjs from "snarkjs";
+
+import { keccakBytes } from "../../commit/keccak.js";
+import { InputError, VinferError } from "../../errors.js";
+import type { Model } from "../../model.js";
+import { type Progress, type StageTiming, silentProgress, snarkjsLogger, stage } from "../progress.js";
+import { buildAtomically, circuitDir, circuitKey } from "./artifacts.js";
+import { type CircuitOptions, type CircuitPlan, planCircuit } from "./circuitGen.js";
+import { circomVersion, compileCircom } from "./circom.js";
+import { devPtau, requiredPower } from "./ptau.js";
+import { type CompiledContract, compileVerifier, renderVerifier } from "./solidityVerifier.js";
+import { type CircuitInputs, CircuitWitness, fromField } from "./witness.js";
+
+export interface Groth16CompileOptions extends CircuitOptions {
+  /** A powers-of-tau file from a public ceremony; default: the cached INSECURE dev file. */
+  readonly ptau?: string;
+  /** Also run the key set-up (default true); false stops after circom (witness only). */
+  readonly setup?: boolean;
+  readonly progress?: Progress;
+}
+
+export interface Groth16Proof {
+  readonly proof: snarkjs.Groth16Proof;
+  readonly publicSignals: string[];
+}
+
+export interface DecodedPublicSignals {
+  readonly inputHash: bigint;
+  readonly weightsCommitment?: bigint;
+  readonly outputs: bigint[];
+  readonly binding: bigint;
+}
+
+/** Where a set-up's keys live, inside the circuit folder: one per powers-of-tau file. */
+function setupLabel(ptau: string | undefined): string {
+  if (!ptau) return "setup-dev-insecure";
+  const bytes = readFileSync(ptau);
+  return `setup-${keccakBytes(bytes.subarray(0, 1 << 20), new TextEncoder().encode(String(bytes.length))).slice(2, 14)}`;
+}
+
+export class Groth16Circuit {
+  private witnessCache?: CircuitWitness;
+
+  private constructor(
+    readonly model: Model,
+    readonly dir: string,
+    readonly plan: CircuitPlan,
+    readonly setupDir: string | undefined,
+    readonly timings: StageTiming[],
+    readonly insecureSetup: boolean,
+  ) {}
+
+  /** Compiles (or reuses) the circuit of `model` and, unless `setup: false`, its keys. */
+  static async compile(model: Model, options: Groth16CompileOptions = {}): Promise<Groth16Circuit> {
+    const progress = options.progress ?? silentProgress;
+    const timings: StageTiming[] = [];
+    const plan = await stage(
+      progress,
+      timings,
+      "generate circuit",
+      () => planCircuit(model.quantized, { ...options, emit: true }),
+      (p) => `${p.constraints} constraints`,
+    );
+    const name = model.graph.name || "model";
+    const dir = circuitDir(options.privateWeights ? `${name}-private` : name, circuitKey(plan.source!, circomVersion()));
+    const cached = existsSync(dir);
+    await stage(
+      progress,
+      timings,
+      "circom compile",
+      () =>
+        buildAtomically(dir, async (tmp) => {
+          writeFileSync(join(tmp, "circuit.circom"), plan.source!);
+          const { nonLinearConstraints } = compileCircom(tmp);
+          if (nonLinearConstraints !== plan.constraints) {
+            progress.detail(`note: circom reports ${nonLinearConstraints} constraints, the plan predicted ${plan.constraints}`);
+          }
+          const { source: _source, ...meta } = plan;
+          writeFileSync(join(tmp, "plan.json"), JSON.stringify({ ...meta, circomConstraints: nonLinearConstraints }, null, 1));
+        }),
+      () => (cached ? "cached" : dir),
+    );
+    if (options.setup === false) return new Groth16Circuit(model, dir, plan, undefined, timings, !options.ptau);
+
+    if (options.ptau && !existsSync(options.ptau)) throw new InputError(`powers of tau file ${options.ptau} does not exist`);
+    const setupDir = join(dir, setupLabel(options.ptau));
+    const setupCached = existsSync(setupDir);
+    await stage(
+      progress,
+      timings,
+      "key set-up",
+      () =>
+        buildAtomically(setupDir, async (tmp) => {
+          const power = requiredPower(plan.constraints, plan.publicSignals.length);
+          const ptau = options.ptau ?? (await devPtau(power, progress));
+          const logger = snarkjsLogger(progress);
+          await snarkjs.zKey.newZKey(join(dir, "circuit.r1cs"), ptau, join(tmp, "phase2-initial.zkey"), logger);
+          if (options.ptau) {
+            await snarkjs.zKey.contribute(join(tmp, "phase2-initial.zkey"), join(tmp, "circuit.zkey"), "vinfer", randomEntropy(), logger);
+          } else {
+            await snarkjs.zKey.contribute(
+              join(tmp, "phase2-initial.zkey"),
+              join(tmp, "circuit.zkey"),
+              "vinfer dev",
+              "vinfer INSECURE dev phase 2",
+              logger,
+            );
+          }
+          const vk = await snarkjs.zKey.exportVerificationKey(join(tmp, "circuit.zkey"), logger);
+          writeFileSync(join(tmp, "verification_key.json"), JSON.stringify(vk, null, 1));
+          writeFileSync(join(tmp, "Groth16Verifier.sol"), await renderVerifier(join(tmp, "circuit.zkey"), name));
+        }),
+      () => (setupCached ? "cached" : options.ptau ? "ceremony ptau" : "INSECURE dev ptau"),
+    );
+    return new Groth16Circuit(model, dir, plan, setupDir, timings, !options.ptau);
+  }
+
+  async witnessCalculator(): Promise<CircuitWitness> {
+    this.witnessCache ??= await CircuitWitness.load(this.dir);
+    return this.witnessCache;
+  }
+
+  /** The circuit's outputs for a quantized input: the integers it would prove. */
+  async evaluate(inputs: CircuitInputs): Promise<DecodedPublicSignals> {
+    const w = await (await this.witnessCalculator()).witness(inputs);
+    // circom orders the witness: 1, public outputs, public inputs, private signals.
+    return this.decode(w.slice(1, 1 + this.plan.publicSignals.length).map(String));
+  }
+
+  decode(publicSignals: readonly string[]): DecodedPublicSignals {
+    const names = this.plan.publicSignals;
+    if (publicSignals.length !== names.length) throw new InputError(`expected ${names.length} public signals, got ${publicSignals.length}`);
+    const at = (name: string) => BigInt(publicSignals[names.indexOf(name)]!);
+    const outputs = names.flatMap((n, i) => (n.startsWith("y[") ? [fromField(BigInt(publicSignals[i]!))] : []));
+    return {
+      inputHash: at("inputHash"),
+      ...(names.includes("weightsCommitment") ? { weightsCommitment: at("weightsCommitment") } : {}),
+      outputs,
+      binding: at("binding"),
+    };
+  }
+
+  private requireSetup(): string {
+    if (!this.setupDir) throw new VinferError("NO_SETUP", "this circuit was compiled without key set-up (setup: false)");
+    return this.setupDir;
+  }
+
+  async prove(inputs: CircuitInputs, progress: Progress = silentProgress): Promise<Groth16Proof & { timings: StageTiming[] }> {
+    const setupDir = this.requireSetup();
+    const timings: StageTiming[] = [];
+    const wtns = await stage(progress, timings, "witness", async () => (await this.witnessCalculator()).wtns(inputs));
+    const result = await stage(progress, timings, "prove (snarkjs)", () =>
+      snarkjs.groth16.prove(join(setupDir, "circuit.zkey"), { type: "mem", data: wtns } as unknown as Uint8Array, snarkjsLogger(progress)),
+    );
+    return { ...result, timings };
+  }
+
+  verificationKey(): snarkjs.VerificationKey {
+    return JSON.parse(readFileSync(join(this.requireSetup(), "verification_key.json"), "utf8")) as snarkjs.VerificationKey;
+  }
+
+  /** Off-chain verification with snarkjs; false for any invalid proof or signals. */
+  async verify(proof: Groth16Proof): Promise<boolean> {
+    try {
+      return await snarkjs.groth16.verify(this.verificationKey(), proof.publicSignals, proof.proof);
+    } catch {
+      return false;
+    }
+  }
+
+  verifierSource(): string {
+    return readFileSync(join(this.requireSetup(), "Groth16Verifier.sol"), "utf8");
+  }
+
+  verifierContract(): CompiledContract {
+    return compileVerifier(this.verifierSource());
+  }
+}
+
+/** Arguments of the generated verifier's verifyProof(pA, pB, pC, pubSignals). */
+export function verifierCalldata(p: Groth16Proof): [string[], string[][], string[], string[]] {
+  const { pi_a, pi_b, pi_c } = p.proof;
+  // G2 coordinates are (c1, c0) in the EVM precompile's order
+  return [
+    pi_a.slice(0, 2),
+    [
+      [pi_b[0]![1]!, pi_b[0]![0]!],
+      [pi_b[1]![1]!, pi_b[1]![0]!],
+    ],
+    pi_c.slice(0, 2),
+    p.publicSignals,
+  ];
+}
+
+function randomEntropy(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+}

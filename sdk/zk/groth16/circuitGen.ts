@@ -1,0 +1,366 @@
+/**
+ * Compiler from the integer IR to a circom circuit (Groth16 path).
+ *
+ * The circuit takes the quantized input as private signals, range-checks it,
+ * and exposes as public signals: the Poseidon hash of the input, the integer
+ * outputs, and a `binding` public input (a field element the verifier chooses,
+ * e.g. a hash of chain id, router and request id) so that a proof is bound to
+ * one request. The model itself is implied by the verifying key, or, with
+ * private weights, by a public Poseidon commitment to the weights.
+ *
+ * With public weights every linear layer is a set of linear combinations with
+ * constant coefficients: after circom --O2 it costs no constraint at all; the
+ * cost is in the rescale/saturate/ReLU that follows (circuits/lib).
+ */
+import { VinferError } from "../../errors.js";
+import type { GemmNode, IrNode } from "../../ir/types.js";
+import { windowTaps } from "../../ops/window.js";
+import type { QuantizedModel } from "../../quant/quantize.js";
+import { sizeOf } from "../../tensor.js";
+import { weightStream } from "../../commit/weights.js";
+import { irHash } from "../../commit/irDescription.js";
+import { affineForms, type AffineForm } from "./linearForms.js";
+import { accumulatorBits, cost } from "./costs.js";
+
+export class CircuitCompileError extends VinferError {
+  constructor(node: IrNode | undefined, reason: string) {
+    super("CIRCUIT_UNSUPPORTED", node ? `Groth16 compiler: ${node.op} node "${node.name}": ${reason}` : `Groth16 compiler: ${reason}`);
+  }
+}
+
+export interface CircuitOptions {
+  /** Weights as private signals committed by a public Poseidon hash (Gemm-only models). */
+  readonly privateWeights?: boolean;
+}
+
+export interface LayerCost {
+  readonly node: string;
+  readonly op: string;
+  /** Non-linear constraints of the layer after --O2. */
+  readonly constraints: number;
+  /** Output elements (neurons) of the layer. */
+  readonly outputs: number;
+  /** Multiplication constraints spent on products with weights (0 with public weights). */
+  readonly products: number;
+  readonly detail: string;
+}
+
+export interface CircuitPlan {
+  readonly layers: LayerCost[];
+  readonly constraints: number;
+  /** Names of the public signals in snarkjs order (outputs first, then public inputs). */
+  readonly publicSignals: string[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** The circom source; absent when planned with `emit: false`. */
+  readonly source?: string;
+}
+
+const TEMPLATE = "VinferModel";
+
+/** Plans (and with emit, writes) the circuit of an integer model. */
+export function planCircuit(model: QuantizedModel, options: CircuitOptions & { emit?: boolean } = {}): CircuitPlan {
+  return new CircuitBuilder(model, options, options.emit ?? true).build();
+}
+
+class CircuitBuilder {
+  private readonly body: string[] = [];
+  private readonly layers: LayerCost[] = [];
+  /** circom expression for element i of a tensor. */
+  private readonly refs = new Map<string, (i: number) => string>();
+  private readonly A: number;
+  private counter = 0;
+  private weightOffset = new Map<string, number>();
+
+  constructor(
+    private readonly model: QuantizedModel,
+    private readonly options: CircuitOptions,
+    private readonly emit: boolean,
+  ) {
+    this.A = model.config.activationBits;
+  }
+
+  build(): CircuitPlan {
+    const { graph } = this.model;
+    if (graph.inputs.length !== 1)
+      throw new CircuitCompileError(undefined, `the circuit takes one graph input, the model has ${graph.inputs.length}`);
+    if (graph.outputs.length !== 1)
+      throw new CircuitCompileError(undefined, `the circuit has one graph output, the model has ${graph.outputs.length}`);
+    const input = graph.inputs[0]!;
+    const output = graph.outputs[0]!;
+    const inputSize = sizeOf(input.shape);
+    const outputSize = sizeOf(output.shape);
+    this.refs.set(input.name, (i) => `x[${i}]`);
+
+    const header: string[] = [];
+    header.push(`    signal input binding;`, `    signal input x[${inputSize}];`, `    signal output inputHash;`);
+    const publicSignals = ["inputHash"];
+    this.line(`// The public binding enters one constraint, so a proof holds for one binding only.`);
+    this.line(`signal bindingSquare <== binding * binding;`);
+    this.layer(
+      "input",
+      "Input",
+      inputSize,
+      cost.signedRange(this.A) * inputSize + 1,
+      0,
+      `range checks of ${inputSize} inputs to ${this.A} bits`,
+    );
+    this.line(`component inputRange[${inputSize}];`);
+    this.line(`for (var i = 0; i < ${inputSize}; i++) { inputRange[i] = SignedRange(${this.A}); inputRange[i].in <== x[i]; }`);
+    this.line(`component inputHasher = PoseidonChain(${inputSize});`, `inputHasher.in <== x;`, `inputHash <== inputHasher.out;`);
+    this.layer("inputHash", "PoseidonChain", 1, cost.poseidonChain(inputSize), 0, `Poseidon chain over ${inputSize} values`);
+
+    if (this.options.privateWeights) {
+      const stream = weightStream(this.model);
+      stream.segments.forEach((s) => this.weightOffset.set(s.name, s.offset));
+      const count = stream.values.length;
+      header.push(`    signal input w[${count}];`, `    signal output weightsCommitment;`);
+      publicSignals.push("weightsCommitment");
+      const h = BigInt(irHash(this.model, stream.segments));
+      const [hi, lo] = [h >> 128n, h & ((1n << 128n) - 1n)];
+      this.line(`// Poseidon(irHash hi, irHash lo, weights...): sdk/commit/modelId.ts poseidonModelCommitment`);
+      this.line(
+        `component weightsHasher = PoseidonChain(${count + 2});`,
+        `weightsHasher.in[0] <== ${hi};`,
+        `weightsHasher.in[1] <== ${lo};`,
+      );
+      this.line(`for (var i = 0; i < ${count}; i++) { weightsHasher.in[i + 2] <== w[i]; }`, `weightsCommitment <== weightsHasher.out;`);
+      this.layer("weights", "PoseidonChain", 1, cost.poseidonChain(count + 2, 2), 0, `Poseidon commitment to ${count} private weights`);
+    }
+
+    const nodes = graph.nodes;
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k]!;
+      const next = nodes[k + 1];
+      const fuseRelu = isLinear(node) && next?.op === "Relu" && next.inputs[0] === node.outputs[0] && this.usedOnce(node.outputs[0]!);
+      this.visit(node, fuseRelu ? next : undefined);
+      if (fuseRelu) k++;
+    }
+
+    header.push(`    signal output y[${outputSize}];`);
+    publicSignals.push(...Array.from({ length: outputSize }, (_, i) => `y[${i}]`), "binding");
+    const out = this.refs.get(output.name)!;
+    for (let i = 0; i < outputSize; i++) this.line(`y[${i}] <== ${out(i)};`);
+
+    const constraints = this.layers.reduce((n, l) => n + l.constraints, 0);
+    const plan = { layers: this.layers, constraints, publicSignals, inputSize, outputSize };
+    if (!this.emit) return plan;
+    const source = [
+      `// GENERATED by sdk/zk/groth16/circuitGen.ts from the integer IR of "${this.model.graph.name}". Do not edit.`,
+      `pragma circom 2.1.6;`,
+      ``,
+      `include "fixedpoint.circom";`,
+      `include "argmax.circom";`,
+      `include "poseidonChain.circom";`,
+      ``,
+      `template ${TEMPLATE}() {`,
+      ...header,
+      ...this.body.map((l) => `    ${l}`),
+      `}`,
+      ``,
+      `component main {public [binding]} = ${TEMPLATE}();`,
+      ``,
+    ].join("\n");
+    return { ...plan, source };
+  }
+
+  private usedOnce(tensor: string): boolean {
+    const uses = this.model.graph.nodes.filter((n) => n.inputs.includes(tensor)).length;
+    return uses === 1 && !this.model.graph.outputs.some((o) => o.name === tensor);
+  }
+
+  private line(...lines: string[]): void {
+    if (this.emit) this.body.push(...lines);
+  }
+
+  private layer(node: string, op: string, outputs: number, constraints: number, products: number, detail: string): void {
+    this.layers.push({ node, op, outputs, constraints, products, detail });
+  }
+
+  private fresh(prefix: string): string {
+    return `${prefix}${this.counter++}`;
+  }
+
+  private ref(tensor: string): (i: number) => string {
+    const r = this.refs.get(tensor);
+    if (r) return r;
+    const c = this.model.constants.get(tensor);
+    if (c) return (i) => String(c.tensor.data[i]!);
+    throw new CircuitCompileError(undefined, `tensor "${tensor}" has no signal`);
+  }
+
+  /** Declares a signal array for a node's output and maps the tensor to it. */
+  private outputSignal(tensor: string, size: number): string {
+    const name = this.fresh("t");
+    this.line(`signal ${name}[${size}];`);
+    this.refs.set(tensor, (i) => `${name}[${i}]`);
+    return name;
+  }
+
+  private visit(node: IrNode, relu?: IrNode): void {
+    const size = sizeOf(this.model.graph.tensors.get(node.outputs[0]!)!.shape);
+    const A = this.A;
+    switch (node.op) {
+      case "Gemm":
+      case "MatMul":
+      case "Conv":
+        return this.linear(node, relu, size);
+      case "Relu": {
+        const x = this.ref(node.inputs[0]!);
+        const out = this.outputSignal((relu ?? node).outputs[0]!, size);
+        const c = this.fresh("relu");
+        this.line(`component ${c}[${size}];`);
+        for (let i = 0; i < size; i++)
+          this.line(`${c}[${i}] = Relu(${A});`, `${c}[${i}].in <== ${x(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
+        return this.layer(node.name, "Relu", size, size * cost.relu(A), 0, `Relu(${A}) per element`);
+      }
+      case "Add": {
+        const [a, b] = [this.ref(node.inputs[0]!), this.ref(node.inputs[1]!)];
+        const info = (n: string) => this.model.graph.tensors.get(n)!.shape;
+        const outShape = this.model.graph.tensors.get(node.outputs[0]!)!.shape;
+        if (sizeOf(info(node.inputs[0]!)) !== size || sizeOf(info(node.inputs[1]!)) !== size) {
+          throw new CircuitCompileError(node, `broadcasting Add is not supported in circuits (shape [${outShape}])`);
+        }
+        const out = this.outputSignal(node.outputs[0]!, size);
+        const c = this.fresh("add");
+        this.line(`component ${c}[${size}];`);
+        for (let i = 0; i < size; i++)
+          this.line(`${c}[${i}] = Saturate(${A + 2}, ${A});`, `${c}[${i}].in <== ${a(i)} + ${b(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
+        return this.layer(node.name, "Add", size, size * cost.rescaleSaturate(A + 2), 0, `Saturate per element`);
+      }
+      case "Flatten":
+      case "Reshape":
+        this.refs.set(node.outputs[0]!, this.ref(node.inputs[0]!));
+        return this.layer(node.name, node.op, size, 0, 0, "free (renames signals)");
+      case "MaxPool":
+      case "AveragePool":
+        return this.pool(node, size);
+      case "ArgMax": {
+        const inShape = this.model.graph.tensors.get(node.inputs[0]!)!.shape;
+        const n = inShape[node.axis]!;
+        if (sizeOf(inShape) !== n)
+          throw new CircuitCompileError(node, `ArgMax is supported over a vector (one non-unit axis), got [${inShape}]`);
+        const x = this.ref(node.inputs[0]!);
+        const out = this.outputSignal(node.outputs[0]!, 1);
+        const c = this.fresh("argmax");
+        this.line(`component ${c} = ArgMax(${n}, ${A});`);
+        for (let i = 0; i < n; i++) this.line(`${c}.in[${i}] <== ${x(i)};`);
+        this.line(`${out}[0] <== ${c}.out;`);
+        return this.layer(node.name, "ArgMax", 1, cost.argmax(n, A), 0, `ArgMax over ${n}`);
+      }
+    }
+  }
+
+  private linear(node: IrNode, relu: IrNode | undefined, size: number): void {
+    const quant = this.model.nodes.get(node.name)!;
+    const productOperands = node.inputs.slice(0, 2);
+    if (productOperands.every((n) => !this.model.constants.has(n))) {
+      throw new CircuitCompileError(node, "products of two activations are not supported in circuits");
+    }
+    const accBits = accumulatorBits(quant.accumulatorBound, quant.shift, this.A);
+    const template = relu
+      ? `RescaleSaturateRelu(${accBits}, ${quant.shift}, ${this.A})`
+      : `RescaleSaturate(${accBits}, ${quant.shift}, ${this.A})`;
+    const perNeuron = relu ? cost.rescaleSaturateRelu(accBits) : cost.rescaleSaturate(accBits);
+    const out = this.outputSignal((relu ?? node).outputs[0]!, size);
+    const c = this.fresh("neuron");
+    let products = 0;
+    if (this.emit || this.options.privateWeights) {
+      const accs = this.options.privateWeights ? this.privateForms(node) : affineForms(this.model, node).map((f) => this.render(f));
+      products = this.options.privateWeights ? accs.reduce((n, a) => n + a.products, 0) : 0;
+      this.line(`component ${c}[${size}];`);
+      accs.forEach((acc, j) => {
+        this.line(...acc.lines);
+        this.line(`${c}[${j}] = ${template};`, `${c}[${j}].acc <== ${acc.expr};`, `${out}[${j}] <== ${c}[${j}].out;`);
+      });
+    }
+    const label = relu ? `${node.op}+Relu` : node.op;
+    const detail = `${template} per output; ${products ? `${products} weight products` : "weights are constants: no product constraints"}`;
+    this.layer(relu ? `${node.name}+${relu.name}` : node.name, label, size, size * perNeuron + products, products, detail);
+  }
+
+  private render(form: AffineForm): { lines: string[]; expr: string; products: number } {
+    const terms = form.terms.map((t) => `${t.coeff}*${this.ref(t.input)(t.index)}`);
+    if (form.constant !== 0 || terms.length === 0) terms.push(String(form.constant));
+    return { lines: [], expr: terms.join(" + "), products: 0 };
+  }
+
+  /** Gemm with private weights: one product constraint per weight use. */
+  private privateForms(node: IrNode): { lines: string[]; expr: string; products: number }[] {
+    if (node.op !== "Gemm") throw new CircuitCompileError(node, "private weights are supported for Gemm layers only");
+    const g = node as GemmNode;
+    const [aName, bName, cName] = g.inputs as [string, string, string?];
+    if (this.model.constants.has(aName) || !this.model.constants.has(bName) || (cName && !this.model.constants.has(cName))) {
+      throw new CircuitCompileError(node, "private weights need Gemm(activation, constant B, constant C)");
+    }
+    const [m, n] = this.model.graph.tensors.get(g.outputs[0]!)!.shape as [number, number];
+    const k = g.transA ? this.model.graph.tensors.get(aName)!.shape[0]! : this.model.graph.tensors.get(aName)!.shape[1]!;
+    const a = this.ref(aName);
+    const bOff = this.weightOffset.get(bName)!;
+    const cShape = cName ? this.model.graph.tensors.get(cName)!.shape : [];
+    const forms: { lines: string[]; expr: string; products: number }[] = [];
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const p = this.fresh("p");
+        const lines = [`signal ${p}[${k}];`];
+        for (let t = 0; t < k; t++) {
+          const aIdx = g.transA ? t * m + i : i * k + t;
+          const wIdx = bOff + (g.transB ? j * k + t : t * n + j);
+          lines.push(`${p}[${t}] <== ${a(aIdx)} * w[${wIdx}];`);
+        }
+        let expr = Array.from({ length: k }, (_, t) => `${p}[${t}]`).join(" + ");
+        if (cName) {
+          const cIdx = sizeOf(cShape) === 1 ? 0 : sizeOf(cShape) === n ? j : i * n + j;
+          expr += ` + w[${this.weightOffset.get(cName)! + cIdx}]`;
+        }
+        forms.push({ lines, expr, products: k });
+      }
+    }
+    return forms;
+  }
+
+  private pool(node: IrNode & { op: "MaxPool" | "AveragePool" }, size: number): void {
+    if (node.outputs.length > 1) throw new CircuitCompileError(node, "the Indices output is not supported in circuits");
+    const inShape = this.model.graph.tensors.get(node.inputs[0]!)!.shape;
+    const outShape = this.model.graph.tensors.get(node.outputs[0]!)!.shape;
+    const taps = windowTaps(node, inShape.slice(2), outShape.slice(2));
+    const inSpatial = sizeOf(inShape.slice(2));
+    const outSpatial = sizeOf(outShape.slice(2));
+    const x = this.ref(node.inputs[0]!);
+    const out = this.outputSignal(node.outputs[0]!, size);
+    const A = this.A;
+    let constraints = 0;
+    for (let nc = 0; nc < size / outSpatial; nc++) {
+      for (let o = 0; o < outSpatial; o++) {
+        const j = nc * outSpatial + o;
+        const window: string[] = [];
+        for (let t = taps.tapStart[o]!; t < taps.tapStart[o + 1]!; t++) window.push(x(nc * inSpatial + taps.inOffset[t]!));
+        if (node.op === "MaxPool") {
+          let acc = window[0]!;
+          for (let t = 1; t < window.length; t++) {
+            const c = this.fresh("max");
+            this.line(`component ${c} = Max2(${A});`, `${c}.a <== ${acc};`, `${c}.b <== ${window[t]};`);
+            acc = `${c}.out`;
+          }
+          this.line(`${out}[${j}] <== ${acc};`);
+          constraints += (window.length - 1) * cost.max2(A);
+        } else {
+          const count = node.countIncludePad ? taps.paddedCount[o]! : window.length;
+          const c = this.fresh("avg");
+          this.line(
+            `component ${c} = DivRoundHalfUp(${count}, ${A});`,
+            `${c}.sum <== ${window.join(" + ")};`,
+            `${out}[${j}] <== ${c}.out;`,
+          );
+          constraints += cost.divRoundHalfUp(count, A);
+        }
+      }
+    }
+    const what = node.op === "MaxPool" ? `Max2(${A}) chains` : `DivRoundHalfUp per output`;
+    this.layer(node.name, node.op, size, constraints, 0, what);
+  }
+}
+
+function isLinear(node: IrNode): boolean {
+  return node.op === "Gemm" || node.op === "MatMul" || node.op === "Conv";
+}

@@ -1,0 +1,49 @@
+/**
+ * Non-linear constraint counts of the templates in circuits/lib after circom's
+ * --O2 simplification (linear constraints are substituted away, so a linear
+ * layer with constant weights costs nothing). Measured per template and held
+ * against whole compiled circuits by test/zk/groth16Circuit.test.ts.
+ */
+
+/** circomlib Poseidon with 16 variable inputs (t = 17), one step of the PoseidonChain. */
+export const POSEIDON16_CONSTRAINTS = 609;
+/** An input known at compile time skips the first full round's S-box (x^5: 3 constraints). */
+export const POSEIDON_CONSTANT_INPUT_SAVING = 3;
+export const POSEIDON_CHAIN_CHUNK = 15;
+
+export const cost = {
+  signedRange: (bits: number) => bits,
+  rescaleSaturate: (accBits: number) => accBits + 7,
+  rescaleSaturateRelu: (accBits: number) => accBits + 6,
+  relu: (actBits: number) => actBits + 1,
+  max2: (actBits: number) => actBits + 2,
+  divRoundHalfUp: (count: number, actBits: number) => actBits + 2 * remainderBits(count),
+  argmax: (n: number, actBits: number) => n * (actBits + 3),
+  /** Chain over n values of which the first `constantPrefix` are compile-time constants. */
+  poseidonChain: (n: number, constantPrefix = 0) => {
+    const steps = Math.max(1, Math.ceil(n / POSEIDON_CHAIN_CHUNK));
+    const padding = steps * POSEIDON_CHAIN_CHUNK - n;
+    // h_0 = n is a constant, and so are the zero pads of the last step
+    return steps * POSEIDON16_CONSTRAINTS - POSEIDON_CONSTANT_INPUT_SAVING * (1 + constantPrefix + padding);
+  },
+  /** One product of a private weight with an activation. */
+  product: () => 1,
+};
+
+/** Bits of the remainder of a division by 2 * count (DivRoundHalfUp). */
+export function remainderBits(count: number): number {
+  let bits = 1;
+  while (2 ** bits < 2 * count) bits++;
+  return bits;
+}
+
+/**
+ * Width of the bit decomposition of a rescale: |acc| + 2^(shift-1) < 2^(accBits-1),
+ * and at least shift + actBits + 1 so that RescaleParts has a middle bit.
+ */
+export function accumulatorBits(bound: number, shift: number, actBits: number): number {
+  const magnitude = bound + (shift > 0 ? 2 ** (shift - 1) : 0);
+  let bits = 1;
+  while (2 ** (bits - 1) <= magnitude) bits++;
+  return Math.max(bits, shift + actBits + 1);
+}
