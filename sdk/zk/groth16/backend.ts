@@ -83,8 +83,8 @@ export class Groth16Circuit {
           if (nonLinearConstraints !== plan.constraints) {
             progress.detail(`note: circom reports ${nonLinearConstraints} constraints, the plan predicted ${plan.constraints}`);
           }
-          const { source: _source, ...meta } = plan;
-          writeFileSync(join(tmp, "plan.json"), JSON.stringify({ ...meta, circomConstraints: nonLinearConstraints }, null, 1));
+          const meta = { ...plan, source: undefined, circomConstraints: nonLinearConstraints };
+          writeFileSync(join(tmp, "plan.json"), JSON.stringify(meta, null, 1));
         }),
       () => (cached ? "cached" : dir),
     );

@@ -53,6 +53,6 @@ export function compileCircom(dir: string): { nonLinearConstraints: number; log:
   }
   // circom's witness calculator is CommonJS, inside this ESM package
   writeFileSync(join(dir, "circuit_js", "package.json"), '{ "type": "commonjs" }\n');
-  const m = /non-linear constraints: (\d+)/.exec(log.replace(/\x1b\[[0-9;]*m/g, ""));
+  const m = /non-linear constraints:\D*(\d+)/.exec(log);
   return { nonLinearConstraints: m ? Number(m[1]) : NaN, log };
 }
