@@ -4,4 +4,5 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+// exit explicitly: snarkjs leaves worker threads running after its work is done
+process.exit(await main(process.argv.slice(2)));

@@ -6,6 +6,7 @@ import { registerCommit } from "./commands/commit.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
+import { registerZk } from "./commands/zk.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerRun(program);
   registerCommit(program);
+  registerZk(program);
   registerDemo(program);
   return program;
 }

@@ -38,8 +38,9 @@ export async function devPtau(power: number, progress: Progress = silentProgress
   if (!Number.isInteger(power) || power < 1 || power > MAX_DEV_POWER) {
     throw new InputError(`dev powers of tau are made up to 2^${MAX_DEV_POWER}; use a ceremony file (--ptau) for 2^${power}`);
   }
+  // a cached file of a higher power serves smaller circuits too
+  for (let k = power; k <= MAX_DEV_POWER; k++) if (existsSync(devPtauPath(k))) return devPtauPath(k);
   const path = devPtauPath(power);
-  if (existsSync(path)) return path;
   mkdirSync(join(BUILD_DIR, "ptau"), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const logger = snarkjsLogger(progress);
@@ -52,7 +53,7 @@ export async function devPtau(power: number, progress: Progress = silentProgress
     renameSync(tmp, path); // atomic: a crash never leaves a half-written cache entry
   } finally {
     for (const f of [`${tmp}.0`, `${tmp}.1`, tmp]) rmSync(f, { force: true });
-    await curve.terminate();
+    // The curve is snarkjs' process-wide singleton, shared with the other snarkjs calls: not terminated here.
   }
   return path;
 }
