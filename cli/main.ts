@@ -3,7 +3,6 @@ import { Command, CommanderError } from "commander";
 
 import { VinferError } from "../sdk/errors.js";
 import { registerCommit } from "./commands/commit.js";
-import { registerDemo } from "./commands/demo.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
 import { registerZk } from "./commands/zk.js";
@@ -18,7 +17,6 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCommit(program);
   registerZk(program);
-  registerDemo(program);
   return program;
 }
 

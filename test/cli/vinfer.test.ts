@@ -23,7 +23,7 @@ describe("vinfer CLI", () => {
   it("has help text on every command", () => {
     const top = vinfer("--help");
     expect(top.code).to.equal(0);
-    for (const cmd of ["inspect", "run", "commit", "demo"]) {
+    for (const cmd of ["inspect", "run", "commit", "zk"]) {
       expect(top.stdout).to.contain(cmd);
       const help = vinfer(cmd, "--help");
       expect(help.code, cmd).to.equal(0);
