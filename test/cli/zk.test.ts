@@ -1,0 +1,57 @@
+/** `vinfer zk` as a user runs it. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+
+import { ZOO_DIR } from "../../sdk/zoo/files.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "vinfer.js");
+
+function vinfer(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("vinfer zk", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vinfer-zk-"));
+
+  it("info prints the constraints of every layer, with no product constraints for public weights", () => {
+    const r = vinfer("zk", "info", "digits-mlp", "--json");
+    expect(r.code, r.stderr).to.equal(0);
+    const plan = JSON.parse(r.stdout) as { constraints: number; layers: { op: string; products: number }[] };
+    expect(plan.constraints).to.equal(5430);
+    expect(plan.layers.map((l) => l.op)).to.deep.equal(["Input", "PoseidonChain", "Gemm+Relu", "Gemm"]);
+    expect(plan.layers.every((l) => l.products === 0)).to.equal(true);
+  });
+
+  it("requires a backend and explains that ezkl is not available yet", () => {
+    expect(vinfer("zk", "compile", "digits-mlp").code).to.equal(2);
+    const r = vinfer("zk", "compile", "--backend", "ezkl", "digits-mlp");
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain("the ezkl backend is not available in this version yet; use --backend groth16");
+  });
+
+  it("proves, verifies, and refuses a tampered proof file", () => {
+    const proofPath = join(dir, "proof.json");
+    const prove = vinfer("zk", "prove", "--backend", "groth16", "digits-mlp", "--input", join(ZOO_DIR, "digits-mlp", "input.json"), "--binding", "42", "-o", proofPath);
+    expect(prove.code, prove.stderr).to.equal(0);
+    expect(prove.stdout).to.contain("outputs -1157 -1639 -1867 -1406 185 -1473 -2545 2029 -769 973");
+    expect(prove.stderr).to.contain("INSECURE development powers of tau");
+    expect(prove.stderr).to.match(/✓ prove \(snarkjs\) \d+\.\d+ s/);
+
+    const ok = vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", proofPath);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.contain("valid proof");
+    expect(ok.stdout).to.contain("binding 42");
+
+    const tampered = JSON.parse(readFileSync(proofPath, "utf8"));
+    tampered.publicSignals[8] = "12345";
+    writeFileSync(join(dir, "tampered.json"), JSON.stringify(tampered));
+    const bad = vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", join(dir, "tampered.json"));
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.contain("does NOT verify for this model");
+  });
+});
