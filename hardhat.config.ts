@@ -15,6 +15,5 @@ export default defineConfig({
     path: require.resolve("solc/soljson.js"),
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
   },
-  // exit: snarkjs keeps worker threads alive after its curve is built
-  test: { mocha: { timeout: 600_000, exit: true } },
+  test: { mocha: { timeout: 600_000 } },
 });

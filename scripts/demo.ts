@@ -17,6 +17,7 @@ import { argmaxFlat } from "../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
 import { Groth16Circuit, verifierCalldata } from "../sdk/zk/groth16/backend.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
+import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -69,3 +70,4 @@ if (!ok) {
   console.error("demo failed: the proof did not verify on chain");
   process.exitCode = 1;
 }
+await releaseSnarkjsWorkers();

@@ -1,21 +1,15 @@
 /** The `vinfer` command as a user runs it: real process, real files, exit codes and messages. */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
 
+import { vinfer } from "../helpers/cli.js";
 import { ZOO_DIR } from "../../sdk/zoo/files.js";
 import { withOpReplaced } from "../helpers/onnxBuilder.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "vinfer.js");
 const MLP = join(ZOO_DIR, "digits-mlp", "model.onnx");
-
-function vinfer(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe("vinfer CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "vinfer-cli-"));

@@ -1,19 +1,12 @@
 /** `vinfer zk` as a user runs it. */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
 
+import { vinfer } from "../helpers/cli.js";
 import { ZOO_DIR } from "../../sdk/zoo/files.js";
-
-const BIN = join(import.meta.dirname, "..", "..", "bin", "vinfer.js");
-
-function vinfer(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe("vinfer zk", () => {
   const dir = mkdtempSync(join(tmpdir(), "vinfer-zk-"));
@@ -36,7 +29,19 @@ describe("vinfer zk", () => {
 
   it("proves, verifies, and refuses a tampered proof file", () => {
     const proofPath = join(dir, "proof.json");
-    const prove = vinfer("zk", "prove", "--backend", "groth16", "digits-mlp", "--input", join(ZOO_DIR, "digits-mlp", "input.json"), "--binding", "42", "-o", proofPath);
+    const prove = vinfer(
+      "zk",
+      "prove",
+      "--backend",
+      "groth16",
+      "digits-mlp",
+      "--input",
+      join(ZOO_DIR, "digits-mlp", "input.json"),
+      "--binding",
+      "42",
+      "-o",
+      proofPath,
+    );
     expect(prove.code, prove.stderr).to.equal(0);
     expect(prove.stdout).to.contain("outputs -1157 -1639 -1867 -1406 185 -1473 -2545 2029 -769 973");
     expect(prove.stderr).to.contain("INSECURE development powers of tau");

@@ -3,6 +3,8 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
+import "../helpers/releaseWorkers.js";
+
 import { commitModel, poseidonModelCommitment } from "../../sdk/commit/modelId.js";
 import { verifyMerkleProof } from "../../sdk/commit/merkle.js";
 import { poseidonHashInts } from "../../sdk/commit/poseidon.js";

@@ -17,23 +17,7 @@ import { sizeOf } from "../../sdk/tensor.js";
 import { zooModelNames } from "../../sdk/zoo/files.js";
 import { referenceInteger } from "../helpers/bigintReference.js";
 import { buildOnnx, rng } from "../helpers/onnxBuilder.js";
-
-/** Random integer inputs over the whole activation range, plus the extremes. */
-function integerInputs(size: number, bits: number, count: number, seed: number): number[][] {
-  const max = 2 ** (bits - 1) - 1;
-  const min = -(2 ** (bits - 1));
-  const r = rng(seed);
-  const fixed = [
-    new Array(size).fill(max),
-    new Array(size).fill(min),
-    new Array(size).fill(0),
-    Array.from({ length: size }, (_, i) => (i % 2 ? max : min)),
-  ];
-  const random = Array.from({ length: Math.max(0, count - fixed.length) }, (_, k) =>
-    Array.from({ length: size }, () => (k % 3 === 0 ? Math.floor(r() * 512) : Math.floor(min + r() * (max - min + 1)))),
-  );
-  return [...fixed, ...random].slice(0, count);
-}
+import { integerInputs } from "../helpers/inputs.js";
 
 function expectMatchesReference(model: QuantizedModel, inputs: number[][]): void {
   const info = model.graph.inputs[0]!;

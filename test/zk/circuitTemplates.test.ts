@@ -3,6 +3,8 @@
  * values and at the field and range boundaries (pass and fail).
  */
 import { expect } from "chai";
+
+import "../helpers/releaseWorkers.js";
 import fc from "fast-check";
 
 import { poseidonHashInts } from "../../sdk/commit/poseidon.js";

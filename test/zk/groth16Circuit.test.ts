@@ -8,6 +8,8 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
+import "../helpers/releaseWorkers.js";
+
 import { poseidonHashInts } from "../../sdk/commit/poseidon.js";
 import { InputError } from "../../sdk/errors.js";
 import { quantizeInputs, runInteger } from "../../sdk/interp/integer.js";
@@ -15,25 +17,9 @@ import { Model } from "../../sdk/model.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
-import { rng } from "../helpers/onnxBuilder.js";
+import { integerInputs } from "../helpers/inputs.js";
 
 const A = 16;
-
-/** Quantized inputs: random over the whole range, random small, and the extremes. */
-function integerInputs(size: number, count: number, seed: number): number[][] {
-  const [max, min] = [2 ** (A - 1) - 1, -(2 ** (A - 1))];
-  const r = rng(seed);
-  const fixed = [
-    new Array(size).fill(max),
-    new Array(size).fill(min),
-    new Array(size).fill(0),
-    Array.from({ length: size }, (_, i) => (i % 2 ? max : min)),
-  ];
-  const random = Array.from({ length: count - fixed.length }, (_, k) =>
-    Array.from({ length: size }, () => (k % 2 ? Math.floor(r() * 300) : Math.floor(min + r() * (max - min + 1)))),
-  );
-  return [...fixed, ...random];
-}
 
 describe("Groth16 circuits of the zoo", function () {
   const digits = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json"));
@@ -70,7 +56,7 @@ describe("Groth16 circuits of the zoo", function () {
       });
 
       it("equals the integer interpreter on 200 random and extreme inputs", async () => {
-        for (const [i, x] of integerInputs(64, 200, name.length).entries()) {
+        for (const [i, x] of integerInputs(64, A, 200, name.length).entries()) {
           const shape = model.graph.inputs[0]!.shape;
           const want = runInteger(model.quantized, [{ dtype: "int32", shape, data: Float64Array.from(x) }])[0]!;
           const got = await circuit.evaluate({ binding: 1n, x });

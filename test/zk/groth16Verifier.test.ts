@@ -6,6 +6,8 @@
 import { join } from "node:path";
 
 import { expect } from "chai";
+
+import "../helpers/releaseWorkers.js";
 import type { BaseContract } from "ethers";
 import { network } from "hardhat";
 

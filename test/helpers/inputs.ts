@@ -1,0 +1,23 @@
+/** Test inputs for the integer model and its circuits. */
+import { rng } from "./onnxBuilder.js";
+
+/**
+ * `count` quantized inputs of `size` elements: the four extremes (all max, all
+ * min, zeros, alternating max/min), then random values, a third of them small
+ * (0..511, like real images), the rest over the whole signed `bits` range.
+ */
+export function integerInputs(size: number, bits: number, count: number, seed: number): number[][] {
+  const max = 2 ** (bits - 1) - 1;
+  const min = -(2 ** (bits - 1));
+  const r = rng(seed);
+  const fixed = [
+    new Array<number>(size).fill(max),
+    new Array<number>(size).fill(min),
+    new Array<number>(size).fill(0),
+    Array.from({ length: size }, (_, i) => (i % 2 ? max : min)),
+  ];
+  const random = Array.from({ length: Math.max(0, count - fixed.length) }, (_, k) =>
+    Array.from({ length: size }, () => (k % 3 === 0 ? Math.floor(r() * 512) : Math.floor(min + r() * (max - min + 1)))),
+  );
+  return [...fixed, ...random].slice(0, count);
+}
