@@ -7,18 +7,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-import solc from "solc";
 import * as snarkjs from "snarkjs";
 
-import { VinferError } from "../../errors.js";
+import { type CompiledContract, compileSolidity } from "../solidity.js";
+
+export type { CompiledContract };
 
 const require = createRequire(import.meta.url);
 export const VERIFIER_CONTRACT = "Groth16Verifier";
-
-export interface CompiledContract {
-  readonly abi: unknown[];
-  readonly bytecode: string;
-}
 
 export async function renderVerifier(zkeyPath: string, modelLabel: string): Promise<string> {
   // snarkjs does not export its package.json; its main entry is build/main.cjs
@@ -29,22 +25,5 @@ export async function renderVerifier(zkeyPath: string, modelLabel: string): Prom
 }
 
 export function compileVerifier(source: string): CompiledContract {
-  const input = {
-    language: "Solidity",
-    sources: { "Groth16Verifier.sol": { content: source } },
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "cancun",
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0)
-    throw new VinferError("SOLC", `the generated verifier does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
-  const c = output.contracts!["Groth16Verifier.sol"]![VERIFIER_CONTRACT]!;
-  return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` };
+  return compileSolidity(source, "Groth16Verifier.sol", VERIFIER_CONTRACT);
 }
