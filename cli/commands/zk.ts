@@ -1,11 +1,16 @@
 /** vinfer zk …: compile, prove, verify and inspect ZK circuits of a model. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 
 import { type Command, Option } from "commander";
 
 import { InputError, VinferError } from "../../sdk/errors.js";
 import { Model } from "../../sdk/model.js";
-import { readInputFile } from "../../sdk/zoo/files.js";
+import { type Tensor, argmaxFlat } from "../../sdk/tensor.js";
+import { compareWithOnnxRuntime } from "../../sdk/eval/accuracy.js";
+import { ZOO_DIR, readInputFile, readManifest } from "../../sdk/zoo/files.js";
+import { EzklCircuit } from "../../sdk/zk/ezkl/backend.js";
 import { type Groth16Proof, Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { accumulatorBits } from "../../sdk/zk/groth16/costs.js";
@@ -17,6 +22,7 @@ const BACKENDS = ["groth16", "ezkl"] as const;
 
 interface ZkOptions {
   backend: (typeof BACKENDS)[number];
+  calibration?: string;
   privateWeights?: boolean;
   ptau?: string;
   activationBits: number;
@@ -29,14 +35,33 @@ function withCommon(cmd: Command): Command {
     cmd
       .addOption(new Option("--backend <name>", "proof system").choices(BACKENDS).makeOptionMandatory())
       .option("--private-weights", "weights as private signals committed by Poseidon (Gemm-only models)")
-      .option("--ptau <file>", "powers-of-tau file from a public ceremony (default: cached INSECURE dev file)"),
+      .option("--ptau <file>", "groth16: powers-of-tau file from a public ceremony (default: cached INSECURE dev file)")
+      .option("--calibration <file>", "ezkl: data file of samples to calibrate scales on (default: the model's data set)"),
   );
 }
 
+/** Calibration samples for EZKL: --calibration file, else the model's data set (first 20), else its sample input. */
+function calibrationSamples(model: Model, file?: string): Tensor[] {
+  if (file) return readInputFile(file).samples;
+  const manifest = readManifest(model.path);
+  if (manifest?.dataset) return readInputFile(join(ZOO_DIR, manifest.dataset)).samples.slice(0, 20);
+  const sample = join(dirname(model.path), "input.json");
+  if (existsSync(sample)) return readInputFile(sample).samples;
+  throw new InputError("EZKL needs calibration samples: pass --calibration <file>");
+}
+
+async function ezkl(ref: string, opts: ZkOptions): Promise<{ model: Model; circuit: EzklCircuit }> {
+  const model = Model.load(ref, quantConfigOf(opts));
+  if (opts.privateWeights) throw new InputError("--private-weights applies to the groth16 backend only");
+  const circuit = await EzklCircuit.compile(model, {
+    calibration: calibrationSamples(model, opts.calibration),
+    progress: consoleProgress(),
+  });
+  console.error("warning: the SRS is an INSECURE development SRS (ezkl gen_srs); see docs/ezkl.md for the public KZG ceremony SRS");
+  return { model, circuit };
+}
+
 async function groth16(ref: string, opts: ZkOptions, setup = true): Promise<{ model: Model; circuit: Groth16Circuit }> {
-  if (opts.backend === "ezkl") {
-    throw new VinferError("BACKEND_UNAVAILABLE", "the ezkl backend is not available in this version yet; use --backend groth16");
-  }
   const model = Model.load(ref, quantConfigOf(opts));
   const circuit = await Groth16Circuit.compile(model, {
     privateWeights: !!opts.privateWeights,
@@ -104,6 +129,12 @@ export function registerZk(program: Command): void {
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .option("--no-setup", "stop after circom (witness generation only)")
     .action(async (ref: string, opts: ZkOptions & { setup: boolean }) => {
+      if (opts.backend === "ezkl") {
+        const { circuit } = await ezkl(ref, opts);
+        console.log(`circuit ${circuit.dir}\nlogrows ${circuit.logrows}`);
+        for (const t of circuit.timings) console.log(`  ${t.stage.padEnd(32)} ${(t.ms / 1000).toFixed(2)} s`);
+        return;
+      }
       const { circuit } = await groth16(ref, opts, opts.setup);
       console.log(`circuit ${circuit.dir}\nconstraints ${circuit.plan.constraints}`);
       for (const t of circuit.timings) console.log(`  ${t.stage.padEnd(18)} ${(t.ms / 1000).toFixed(2)} s`);
@@ -115,8 +146,18 @@ export function registerZk(program: Command): void {
     .option("--binding <n>", "public binding field element (e.g. a request hash mod p)", "0")
     .option("-o, --out <file>", "where to write the proof", "proof.json")
     .action(async (ref: string, opts: ZkOptions & { input: string; binding: string; out: string }) => {
-      const { model, circuit } = await groth16(ref, opts);
       const sample = readInputFile(opts.input).samples[0]!;
+      if (opts.backend === "ezkl") {
+        const { circuit } = await ezkl(ref, opts);
+        const proof = await circuit.prove(sample, mkdtempSync(join(tmpdir(), "vinfer-ezkl-")), consoleProgress());
+        copyFileSync(proof.path, opts.out);
+        console.log(
+          `outputs ${proof.outputs.map((v) => v.toFixed(4)).join(" ")} (EZKL's fixed point, rescaled)\nproof written to ${opts.out}`,
+        );
+        for (const t of [...circuit.timings, ...proof.timings]) console.log(`  ${t.stage.padEnd(32)} ${(t.ms / 1000).toFixed(2)} s`);
+        return;
+      }
+      const { model, circuit } = await groth16(ref, opts);
       const { inputs, outputs } = model.runInteger([sample]);
       let binding: bigint;
       try {
@@ -140,6 +181,15 @@ export function registerZk(program: Command): void {
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .requiredOption("-p, --proof <file>", "proof JSON written by vinfer zk prove")
     .action(async (ref: string, opts: ZkOptions & { proof: string }) => {
+      if (opts.backend === "ezkl") {
+        const { circuit } = await ezkl(ref, opts);
+        const native = await circuit.verifyNative(opts.proof);
+        const wasm = circuit.verifyWasm(JSON.parse(readFileSync(opts.proof, "utf8")));
+        if (!native || !wasm)
+          throw new VinferError("PROOF_INVALID", `proof ${opts.proof} does NOT verify for this model (native ${native}, wasm ${wasm})`);
+        console.log("valid proof (native EZKL and WASM engine)");
+        return;
+      }
       const { circuit } = await groth16(ref, opts);
       const proof = readProof(opts.proof);
       const t0 = performance.now();
@@ -150,11 +200,46 @@ export function registerZk(program: Command): void {
       console.log(`valid proof (${ms.toFixed(0)} ms): outputs ${d.outputs.join(" ")}, binding ${d.binding}`);
     });
 
+  withCommon(zk.command("accuracy").description("argmax agreement of the circuit's outputs with float onnxruntime over a data set"))
+    .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
+    .requiredOption("-i, --input <file>", "data set JSON (models/datasets/…)")
+    .option("--limit <n>", "samples to use", "100")
+    .action(async (ref: string, opts: ZkOptions & { input: string; limit: string }) => {
+      const { samples: all, labels } = readInputFile(opts.input);
+      const samples = all.slice(0, Number(opts.limit));
+      let outputs: number[][];
+      let model: Model;
+      if (opts.backend === "ezkl") {
+        const built = await ezkl(ref, opts);
+        model = built.model;
+        outputs = await built.circuit.outputs(samples, mkdtempSync(join(tmpdir(), "vinfer-ezkl-acc-")));
+      } else {
+        const built = await groth16(ref, opts, false);
+        model = built.model;
+        outputs = [];
+        for (const s of samples) {
+          const x = model.runInteger([s]).inputs[0]!.data;
+          outputs.push((await built.circuit.evaluate({ binding: 0n, x })).outputs.map(Number));
+        }
+      }
+      const { rows } = await compareWithOnnxRuntime(model, samples, labels?.slice(0, samples.length));
+      const agree = rows.filter((r, i) => argmaxFlat(outputs[i]!) === r.ortClass).length;
+      const correct = labels ? rows.filter((r, i) => argmaxFlat(outputs[i]!) === r.label).length : undefined;
+      console.log(
+        table([
+          ["backend", opts.backend],
+          ["samples", String(samples.length)],
+          ["argmax agreement with float onnxruntime", `${agree}/${samples.length} (${((100 * agree) / samples.length).toFixed(1)}%)`],
+          ...(correct !== undefined ? [["accuracy of the circuit's outputs", `${correct}/${samples.length}`]] : []),
+        ]),
+      );
+    });
+
   withCommon(zk.command("export-verifier").description("write the model's Solidity verifier contract"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .option("-o, --out <file>", "output .sol file", "Groth16Verifier.sol")
     .action(async (ref: string, opts: ZkOptions & { out: string }) => {
-      const { circuit } = await groth16(ref, opts);
+      const { circuit } = opts.backend === "ezkl" ? await ezkl(ref, opts) : await groth16(ref, opts);
       writeFileSync(opts.out, circuit.verifierSource());
       console.log(`verifier written to ${opts.out}`);
     });

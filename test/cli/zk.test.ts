@@ -20,11 +20,31 @@ describe("vinfer zk", () => {
     expect(plan.layers.every((l) => l.products === 0)).to.equal(true);
   });
 
-  it("requires a backend and explains that ezkl is not available yet", () => {
+  it("requires a known backend", () => {
     expect(vinfer("zk", "compile", "digits-mlp").code).to.equal(2);
-    const r = vinfer("zk", "compile", "--backend", "ezkl", "digits-mlp");
-    expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain("the ezkl backend is not available in this version yet; use --backend groth16");
+    const r = vinfer("zk", "compile", "--backend", "plonky", "digits-mlp");
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("Allowed choices are groth16, ezkl");
+  });
+
+  it("proves and verifies with the ezkl backend", () => {
+    const proofPath = join(dir, "ezkl-proof.json");
+    const prove = vinfer(
+      "zk",
+      "prove",
+      "--backend",
+      "ezkl",
+      "digits-mlp",
+      "--input",
+      join(ZOO_DIR, "digits-mlp", "input.json"),
+      "-o",
+      proofPath,
+    );
+    expect(prove.code, prove.stderr).to.equal(0);
+    expect(prove.stderr).to.match(/✓ prove \d+\.\d+ s/);
+    const ok = vinfer("zk", "verify", "--backend", "ezkl", "digits-mlp", "--proof", proofPath);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.contain("valid proof (native EZKL and WASM engine)");
   });
 
   it("proves, verifies, and refuses a tampered proof file", () => {

@@ -4,7 +4,8 @@
  * instances, another input's hash and random bytes are rejected; EZKL's
  * quantized outputs agree with float onnxruntime.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -15,7 +16,7 @@ import { compareWithOnnxRuntime } from "../../sdk/eval/accuracy.js";
 import { Model } from "../../sdk/model.js";
 import { argmaxFlat } from "../../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
-import { type EzklProof, EzklCircuit } from "../../sdk/zk/ezkl/backend.js";
+import { type EzklProof, EzklCircuit, EzklError } from "../../sdk/zk/ezkl/backend.js";
 import { BUILD_DIR } from "../../sdk/zk/groth16/artifacts.js";
 
 const { ethers } = await network.create();
@@ -64,6 +65,29 @@ describe("EZKL backend (digits-mlp)", function () {
     expect(await verifiesOnChain(calldata)).to.equal(true);
     const gas = await ethers.provider.estimateGas({ to: verifier, data: calldata });
     console.log(`      Halo2Verifier.verifyProof gas (transaction estimate): ${gas}; logrows ${circuit.logrows}`);
+  });
+
+  it("verifies natively a proof made in the WASM engine (both directions are compatible)", async () => {
+    const wasmProof = circuit.proveWasm(join(work, "b", "witness.json"));
+    const path = join(work, "wasm-proof.json");
+    writeFileSync(path, JSON.stringify(wasmProof));
+    expect(await circuit.verifyNative(path)).to.equal(true);
+  });
+
+  it("names the EZKL stage that fails on a broken model and leaves no artefact folder behind", async () => {
+    const root = mkdtempSync(join(tmpdir(), "vinfer-ezkl-broken-"));
+    const broken = join(root, "broken.onnx");
+    writeFileSync(broken, readFileSync(model.path).subarray(0, 2000));
+    try {
+      await EzklCircuit.compileFile(broken, "broken", { calibration: data.samples.slice(0, 2), buildRoot: root });
+      expect.fail("compiled a broken model");
+    } catch (e) {
+      expect(e).to.be.instanceOf(EzklError);
+      expect((e as EzklError).stage).to.equal("settings");
+      expect((e as Error).message).to.match(/^EZKL stage "settings" failed: /);
+    }
+    expect(existsSync(join(root, "ezkl"))).to.equal(true);
+    expect(readdirSync(join(root, "ezkl"))).to.deep.equal([]);
   });
 
   it("proves the class onnxruntime predicts", () => {

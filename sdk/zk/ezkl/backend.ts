@@ -43,6 +43,8 @@ export interface EzklCompileOptions {
   /** Samples to calibrate the scales on (default: the model's own sample input). */
   readonly calibration?: readonly Tensor[];
   readonly progress?: Progress;
+  /** Root of the artefact folders (default build/); benchmarks use a fresh one to time a cold build. */
+  readonly buildRoot?: string;
 }
 
 export interface EzklProof {
@@ -56,7 +58,6 @@ export interface EzklProof {
 
 export class EzklCircuit {
   private constructor(
-    readonly model: Model,
     readonly dir: string,
     readonly srsPath: string,
     readonly logrows: number,
@@ -64,24 +65,30 @@ export class EzklCircuit {
   ) {}
 
   static async compile(model: Model, options: EzklCompileOptions = {}): Promise<EzklCircuit> {
+    return EzklCircuit.compileFile(model.path, model.graph.name || "model", options);
+  }
+
+  /** Compiles an .onnx file directly (EZKL reads the ONNX itself, not our IR). */
+  static async compileFile(onnxPath: string, name: string, options: EzklCompileOptions = {}): Promise<EzklCircuit> {
     const progress = options.progress ?? silentProgress;
     const timings: StageTiming[] = [];
     const calibration = options.calibration ?? [];
     if (calibration.length === 0) throw new InputError("EZKL needs calibration samples (options.calibration)");
-    const onnx = readFileSync(model.path);
+    const onnx = readFileSync(onnxPath);
     const enc = new TextEncoder();
     const key = keccakBytes(onnx, enc.encode(JSON.stringify(VISIBILITY) + EZKL_VERSION), enc.encode(calibrationJson(calibration))).slice(
       2,
       18,
     );
-    const dir = join(BUILD_DIR, "ezkl", `${(model.graph.name || "model").replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
+    const root = options.buildRoot ?? BUILD_DIR;
+    const dir = join(root, "ezkl", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
     const p = (f: string) => join(dir, f);
     await stage(progress, timings, "settings + calibrate + compile", () =>
       buildAtomically(dir, async (tmp) => {
         const t = (f: string) => join(tmp, f);
         writeFileSync(t("calibration.json"), calibrationJson(calibration));
         const args = {
-          model: model.path,
+          model: onnxPath,
           settings: t("settings.json"),
           compiled: t("model.compiled"),
           calibration: t("calibration.json"),
@@ -94,10 +101,10 @@ export class EzklCircuit {
     );
     const settings = JSON.parse(readFileSync(p("settings.json"), "utf8")) as { run_args: { logrows: number } };
     const logrows = settings.run_args.logrows;
-    const srsPath = join(BUILD_DIR, "ezkl", "srs", `kzg${logrows}-INSECURE-dev.srs`);
+    const srsPath = join(root, "ezkl", "srs", `kzg${logrows}-INSECURE-dev.srs`);
     await stage(progress, timings, `SRS 2^${logrows} (INSECURE dev)`, async () => {
       if (existsSync(srsPath)) return;
-      mkdirSync(join(BUILD_DIR, "ezkl", "srs"), { recursive: true });
+      mkdirSync(join(root, "ezkl", "srs"), { recursive: true });
       const tmp = `${srsPath}.tmp-${process.pid}`;
       await driver().request("srs", { srs: tmp, logrows });
       renameSync(tmp, srsPath);
@@ -119,7 +126,7 @@ export class EzklCircuit {
         });
       }),
     );
-    return new EzklCircuit(model, dir, srsPath, logrows, timings);
+    return new EzklCircuit(dir, srsPath, logrows, timings);
   }
 
   private file(name: string): string {
@@ -197,6 +204,19 @@ export class EzklCircuit {
     return c;
   }
 
+  /** Proves in-process with the WASM engine from a witness file (the other direction of compatibility). */
+  proveWasm(witnessPath: string): unknown {
+    const engine = loadEngine();
+    const u8 = (b: Uint8Array) => new Uint8ClampedArray(b.buffer, b.byteOffset, b.byteLength);
+    const proof = engine.prove(
+      u8(readFileSync(witnessPath)),
+      u8(readFileSync(join(this.file("keys"), "pk.key"))),
+      u8(readFileSync(this.file("model.compiled"))),
+      u8(readFileSync(this.srsPath)),
+    );
+    return JSON.parse(new TextDecoder().decode(proof));
+  }
+
   /** In-process verification with the WASM engine (@ezkljs/engine); false for any invalid proof. */
   verifyWasm(proofJson: unknown): boolean {
     const engine = loadEngine();
@@ -215,6 +235,7 @@ export class EzklCircuit {
 }
 
 interface EzklEngine {
+  prove(witness: Uint8ClampedArray, pk: Uint8ClampedArray, compiled: Uint8ClampedArray, srs: Uint8ClampedArray): Uint8Array;
   verify(proof: Uint8ClampedArray, vk: Uint8ClampedArray, settings: Uint8ClampedArray, srs: Uint8ClampedArray): boolean;
 }
 
