@@ -4,8 +4,11 @@
  *   1. ONNX -> integer IR for the digits models; accuracy vs onnxruntime on the test split; model ids.
  *   2. Groth16: compile digits-mlp to a circuit, set up keys (INSECURE dev ptau), deploy the
  *      generated verifier, prove one request's inference and verify it on chain.
+ *   3. EZKL: the same inference proved with Halo2-KZG (INSECURE dev SRS), verified in WASM and on chain.
  * The router, OPML and TEE steps join as their issues land.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { network } from "hardhat";
@@ -15,6 +18,8 @@ import { compareWithOnnxRuntime } from "../sdk/eval/accuracy.js";
 import { Model } from "../sdk/model.js";
 import { argmaxFlat } from "../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
+import { EzklCircuit } from "../sdk/zk/ezkl/backend.js";
+import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
 import { Groth16Circuit, verifierCalldata } from "../sdk/zk/groth16/backend.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
 import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
@@ -66,8 +71,34 @@ console.log(
     ["total time", seconds(performance.now() - t0)],
   ]),
 );
-if (!ok) {
-  console.error("demo failed: the proof did not verify on chain");
+
+console.log("\n== 3. EZKL (Halo2-KZG) proof of the same inference, verified in WASM and on chain ==");
+const t1 = performance.now();
+const ezkl = await EzklCircuit.compile(model, { calibration: data.samples.slice(0, 20), progress: consoleProgress(process.stdout) });
+const halo2 = ezkl.verifierContract();
+const halo2Verifier = await new ethers.ContractFactory(halo2.abi as never, halo2.bytecode, deployer!).deploy();
+await halo2Verifier.waitForDeployment();
+const ezklProof = await ezkl.prove(
+  data.samples[sampleIndex]!,
+  join(mkdtempSync(join(tmpdir(), "vinfer-demo-")), "proof"),
+  consoleProgress(process.stdout),
+);
+const calldata = await ezkl.calldata(ezklProof.path);
+const ezklOk = BigInt(await ethers.provider.call({ to: await halo2Verifier.getAddress(), data: calldata })) === 1n;
+const ezklGas = await ethers.provider.estimateGas({ to: await halo2Verifier.getAddress(), data: calldata });
+console.log(
+  table([
+    ["proved class (argmax of EZKL outputs)", String(argmaxFlat(Float64Array.from(ezklProof.outputs)))],
+    ["EZKL outputs (its own fixed point)", ezklProof.outputs.map((v) => v.toFixed(3)).join(" ")],
+    ["verified in WASM (@ezkljs/engine)", String(ezkl.verifyWasm(ezklProof.json))],
+    ["verified on chain", String(ezklOk)],
+    ["verifyProof gas", String(ezklGas)],
+    ["total time", seconds(performance.now() - t1)],
+  ]),
+);
+await EzklDriver.stop();
+if (!ok || !ezklOk) {
+  console.error("demo failed: a proof did not verify on chain");
   process.exitCode = 1;
 }
 await releaseSnarkjsWorkers();
