@@ -129,3 +129,35 @@ describe("EZKL backend (digits-mlp)", function () {
     expect(agree).to.be.at.least(98);
   });
 });
+
+describe("EZKL backend (digits-cnn)", function () {
+  it("verifies a native proof on chain and rejects a flipped output instance", async () => {
+    const model = Model.load("digits-cnn");
+    const data = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json"));
+    const circuit = await EzklCircuit.compile(model, { calibration: data.samples.slice(0, 20) });
+    const proof = await circuit.prove(data.samples[0]!, join(BUILD_DIR, "test-ezkl", "cnn"));
+    const { abi, bytecode, deployedBytecode } = circuit.verifierContract();
+    const [signer] = await ethers.getSigners();
+    const verifier = await (await new ethers.ContractFactory(abi as never, bytecode, signer).deploy()).getAddress();
+    const onChain = async (data: string) => {
+      try {
+        return BigInt(await ethers.provider.call({ to: verifier, data })) === 1n;
+      } catch {
+        return false;
+      }
+    };
+    const calldata = await circuit.calldata(proof.path);
+    expect(await onChain(calldata)).to.equal(true);
+    const gas = await ethers.provider.estimateGas({ to: verifier, data: calldata });
+    console.log(
+      `      digits-cnn: logrows ${circuit.logrows}, verifier ${(deployedBytecode.length - 2) / 2} bytes, verifyProof gas ${gas}`,
+    );
+    const json = JSON.parse(readFileSync(proof.path, "utf8")) as { instances: string[][] };
+    const inst = json.instances[0]!;
+    inst[inst.length - 1] = inst[inst.length - 2]!;
+    const forged = join(BUILD_DIR, "test-ezkl", "cnn", "flipped.json");
+    writeFileSync(forged, JSON.stringify(json));
+    expect(await onChain(await circuit.calldata(forged))).to.equal(false);
+    expect(circuit.verifyWasm(json)).to.equal(false);
+  });
+});
