@@ -15,7 +15,7 @@ import { Model } from "../sdk/model.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
 import { EzklCircuit } from "../sdk/zk/ezkl/backend.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
-import { REPO_ROOT } from "../sdk/zk/groth16/artifacts.js";
+import { REPO_ROOT } from "../sdk/zk/artifacts.js";
 
 const ROUNDS = 2;
 const PYTHON = join(REPO_ROOT, ".venv", "bin", "python");

@@ -14,7 +14,7 @@ import { Model } from "../sdk/model.js";
 import { ZOO_DIR, readInputFile, readManifest, zooModelNames } from "../sdk/zoo/files.js";
 import { Groth16Circuit } from "../sdk/zk/groth16/backend.js";
 import { planCircuit } from "../sdk/zk/groth16/circuitGen.js";
-import { REPO_ROOT } from "../sdk/zk/groth16/artifacts.js";
+import { REPO_ROOT } from "../sdk/zk/artifacts.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
 
 const OUT = join(REPO_ROOT, "bench", "results");

@@ -17,7 +17,7 @@ import { Model } from "../../sdk/model.js";
 import { argmaxFlat } from "../../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { type EzklProof, EzklCircuit, EzklError } from "../../sdk/zk/ezkl/backend.js";
-import { BUILD_DIR } from "../../sdk/zk/groth16/artifacts.js";
+import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
 
 const { ethers } = await network.create();
 

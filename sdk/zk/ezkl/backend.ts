@@ -17,7 +17,7 @@ import { keccakBytes } from "../../commit/keccak.js";
 import { InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
 import type { Tensor } from "../../tensor.js";
-import { BUILD_DIR, buildAtomically } from "../groth16/artifacts.js";
+import { BUILD_DIR, buildAtomically } from "../artifacts.js";
 import { type CompiledContract, compileSolidity } from "../solidity.js";
 import { EZKL_VERSION, EzklDriver, EzklError } from "./driver.js";
 
@@ -30,12 +30,8 @@ export const MAX_CONTRACT_BYTES = 24_576;
 
 const driver = () => EzklDriver.get();
 
+/** EZKL's input file: `input_data` holds one flat array; for calibration, the samples one after another. */
 function inputJson(samples: readonly Tensor[]): string {
-  return JSON.stringify({ input_data: [samples.flatMap((t) => Array.from(t.data))] });
-}
-
-function calibrationJson(samples: readonly Tensor[]): string {
-  // EZKL calibrates over a batch: one flat array holding every sample
   return JSON.stringify({ input_data: [samples.flatMap((t) => Array.from(t.data))] });
 }
 
@@ -76,17 +72,14 @@ export class EzklCircuit {
     if (calibration.length === 0) throw new InputError("EZKL needs calibration samples (options.calibration)");
     const onnx = readFileSync(onnxPath);
     const enc = new TextEncoder();
-    const key = keccakBytes(onnx, enc.encode(JSON.stringify(VISIBILITY) + EZKL_VERSION), enc.encode(calibrationJson(calibration))).slice(
-      2,
-      18,
-    );
+    const key = keccakBytes(onnx, enc.encode(JSON.stringify(VISIBILITY) + EZKL_VERSION), enc.encode(inputJson(calibration))).slice(2, 18);
     const root = options.buildRoot ?? BUILD_DIR;
     const dir = join(root, "ezkl", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
     const p = (f: string) => join(dir, f);
     await stage(progress, timings, "settings + calibrate + compile", () =>
       buildAtomically(dir, async (tmp) => {
         const t = (f: string) => join(tmp, f);
-        writeFileSync(t("calibration.json"), calibrationJson(calibration));
+        writeFileSync(t("calibration.json"), inputJson(calibration));
         const args = {
           model: onnxPath,
           settings: t("settings.json"),

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 import { VinferError } from "../../errors.js";
-import { BUILD_DIR, REPO_ROOT } from "../groth16/artifacts.js";
+import { BUILD_DIR, REPO_ROOT } from "../artifacts.js";
 
 export const EZKL_VERSION = "21.0.3";
 const PYTHON = join(REPO_ROOT, ".venv", "bin", "python");

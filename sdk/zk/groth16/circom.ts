@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 
 import { VinferError } from "../../errors.js";
-import { REPO_ROOT } from "./artifacts.js";
+import { REPO_ROOT } from "../artifacts.js";
 
 const require = createRequire(import.meta.url);
 

@@ -17,7 +17,7 @@ import * as snarkjs from "snarkjs";
 
 import { InputError } from "../../errors.js";
 import { type Progress, silentProgress, snarkjsLogger } from "../progress.js";
-import { BUILD_DIR } from "./artifacts.js";
+import { BUILD_DIR } from "../artifacts.js";
 
 export const DEV_PTAU_ENTROPY = "vinfer INSECURE development powers of tau: do not use in production";
 export const MAX_DEV_POWER = 18;

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { keccakBytes } from "../../commit/keccak.js";
-import { BUILD_DIR, buildAtomically } from "./artifacts.js";
+import { BUILD_DIR, buildAtomically } from "../artifacts.js";
 import { compileCircom } from "./circom.js";
 import { CircuitWitness } from "./witness.js";
 
