@@ -4,12 +4,12 @@
  * layer with constant weights costs nothing). Measured per template and held
  * against whole compiled circuits by test/zk/groth16Circuit.test.ts.
  */
+import { POSEIDON_CHUNK } from "../../commit/poseidon.js";
 
 /** circomlib Poseidon with 16 variable inputs (t = 17), one step of the PoseidonChain. */
 export const POSEIDON16_CONSTRAINTS = 609;
 /** An input known at compile time skips the first full round's S-box (x^5: 3 constraints). */
 export const POSEIDON_CONSTANT_INPUT_SAVING = 3;
-export const POSEIDON_CHAIN_CHUNK = 15;
 
 export const cost = {
   signedRange: (bits: number) => bits,
@@ -21,8 +21,8 @@ export const cost = {
   argmax: (n: number, actBits: number) => n * (actBits + 3),
   /** Chain over n values of which the first `constantPrefix` are compile-time constants. */
   poseidonChain: (n: number, constantPrefix = 0) => {
-    const steps = Math.max(1, Math.ceil(n / POSEIDON_CHAIN_CHUNK));
-    const padding = steps * POSEIDON_CHAIN_CHUNK - n;
+    const steps = Math.max(1, Math.ceil(n / POSEIDON_CHUNK));
+    const padding = steps * POSEIDON_CHUNK - n;
     // h_0 = n is a constant, and so are the zero pads of the last step
     return steps * POSEIDON16_CONSTRAINTS - POSEIDON_CONSTANT_INPUT_SAVING * (1 + constantPrefix + padding);
   },
