@@ -22,3 +22,9 @@ export function num(x: number, digits = 4): string {
 export function log2(x: number): string {
   return x > 0 ? `2^${Math.log2(x).toFixed(1)}` : "0";
 }
+
+/** One line per pipeline stage with its duration. */
+export function printTimings(timings: readonly { stage: string; ms: number }[]): void {
+  const width = Math.max(...timings.map((t) => t.stage.length));
+  for (const t of timings) console.log(`  ${t.stage.padEnd(width)}  ${(t.ms / 1000).toFixed(2)} s`);
+}

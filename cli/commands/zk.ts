@@ -15,7 +15,7 @@ import { type Groth16Proof, Groth16Circuit } from "../../sdk/zk/groth16/backend.
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { accumulatorBits } from "../../sdk/zk/groth16/costs.js";
 import { consoleProgress } from "../../sdk/zk/progress.js";
-import { table } from "../format.js";
+import { printTimings, table } from "../format.js";
 import { addQuantOptions, quantConfigOf } from "../options.js";
 
 const BACKENDS = ["groth16", "ezkl"] as const;
@@ -74,15 +74,18 @@ async function groth16(ref: string, opts: ZkOptions, setup = true): Promise<{ mo
   return { model, circuit };
 }
 
-function readProof(path: string): Groth16Proof {
-  let json: { proof?: unknown; publicSignals?: unknown };
+function readProofJson(path: string): Record<string, unknown> {
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   } catch (cause) {
     throw new InputError(`cannot read proof file ${path}: ${(cause as Error).message}`);
   }
+}
+
+function readProof(path: string): Groth16Proof {
+  const json = readProofJson(path);
   if (!json.proof || !Array.isArray(json.publicSignals)) throw new InputError(`${path} is not a proof file written by "vinfer zk prove"`);
-  return json as Groth16Proof;
+  return json as unknown as Groth16Proof;
 }
 
 export function registerZk(program: Command): void {
@@ -132,12 +135,12 @@ export function registerZk(program: Command): void {
       if (opts.backend === "ezkl") {
         const { circuit } = await ezkl(ref, opts);
         console.log(`circuit ${circuit.dir}\nlogrows ${circuit.logrows}`);
-        for (const t of circuit.timings) console.log(`  ${t.stage.padEnd(32)} ${(t.ms / 1000).toFixed(2)} s`);
+        printTimings(circuit.timings);
         return;
       }
       const { circuit } = await groth16(ref, opts, opts.setup);
       console.log(`circuit ${circuit.dir}\nconstraints ${circuit.plan.constraints}`);
-      for (const t of circuit.timings) console.log(`  ${t.stage.padEnd(18)} ${(t.ms / 1000).toFixed(2)} s`);
+      printTimings(circuit.timings);
     });
 
   withCommon(zk.command("prove").description("prove one inference; writes the proof and public signals as JSON"))
@@ -154,7 +157,7 @@ export function registerZk(program: Command): void {
         console.log(
           `outputs ${proof.outputs.map((v) => v.toFixed(4)).join(" ")} (EZKL's fixed point, rescaled)\nproof written to ${opts.out}`,
         );
-        for (const t of [...circuit.timings, ...proof.timings]) console.log(`  ${t.stage.padEnd(32)} ${(t.ms / 1000).toFixed(2)} s`);
+        printTimings([...circuit.timings, ...proof.timings]);
         return;
       }
       const { model, circuit } = await groth16(ref, opts);
@@ -174,7 +177,7 @@ export function registerZk(program: Command): void {
         JSON.stringify({ backend: "groth16", model: model.path, modelId: model.modelId, circuit: circuit.dir, ...proof }, null, 1),
       );
       console.log(`outputs ${Array.from(outputs[0]!.data).join(" ")}\nproof written to ${opts.out}`);
-      for (const t of [...circuit.timings, ...proof.timings]) console.log(`  ${t.stage.padEnd(18)} ${(t.ms / 1000).toFixed(2)} s`);
+      printTimings([...circuit.timings, ...proof.timings]);
     });
 
   withCommon(zk.command("verify").description("verify a proof file off-chain against the model's verifying key"))
@@ -183,8 +186,9 @@ export function registerZk(program: Command): void {
     .action(async (ref: string, opts: ZkOptions & { proof: string }) => {
       if (opts.backend === "ezkl") {
         const { circuit } = await ezkl(ref, opts);
+        const json = readProofJson(opts.proof);
         const native = await circuit.verifyNative(opts.proof);
-        const wasm = circuit.verifyWasm(JSON.parse(readFileSync(opts.proof, "utf8")));
+        const wasm = circuit.verifyWasm(json);
         if (!native || !wasm)
           throw new VinferError("PROOF_INVALID", `proof ${opts.proof} does NOT verify for this model (native ${native}, wasm ${wasm})`);
         console.log("valid proof (native EZKL and WASM engine)");

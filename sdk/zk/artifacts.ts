@@ -4,8 +4,8 @@
  * and renamed into place, so a failure or a kill never leaves half-written
  * artefacts behind.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** Repository root: circom2 (WASI) can only see files below the directory it runs in. */
 export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
@@ -23,5 +23,23 @@ export async function buildAtomically(dir: string, fill: (tmp: string) => Promis
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Creates the file `path` through `fill(tmpPath)` unless it already exists;
+ * atomic like buildAtomically. `fill` may also write scratch files named
+ * `${tmpPath}.<suffix>`: they are removed afterwards.
+ */
+export async function buildFileAtomically(path: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  if (existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await fill(tmp);
+    renameSync(tmp, path);
+  } finally {
+    const dir = dirname(path);
+    for (const f of readdirSync(dir)) if (f.startsWith(basename(tmp))) rmSync(join(dir, f), { force: true });
   }
 }

@@ -9,7 +9,7 @@
  * the verifying key). A verifier therefore sees a commitment to the input and
  * the output values, which is what binds a proof to one request.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -17,7 +17,7 @@ import { keccakBytes } from "../../commit/keccak.js";
 import { InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
 import type { Tensor } from "../../tensor.js";
-import { BUILD_DIR, buildAtomically } from "../artifacts.js";
+import { BUILD_DIR, buildAtomically, buildFileAtomically } from "../artifacts.js";
 import { type CompiledContract, compileSolidity } from "../solidity.js";
 import { EZKL_VERSION, EzklDriver, EzklError } from "./driver.js";
 
@@ -95,13 +95,11 @@ export class EzklCircuit {
     const settings = JSON.parse(readFileSync(p("settings.json"), "utf8")) as { run_args: { logrows: number } };
     const logrows = settings.run_args.logrows;
     const srsPath = join(root, "ezkl", "srs", `kzg${logrows}-INSECURE-dev.srs`);
-    await stage(progress, timings, `SRS 2^${logrows} (INSECURE dev)`, async () => {
-      if (existsSync(srsPath)) return;
-      mkdirSync(join(root, "ezkl", "srs"), { recursive: true });
-      const tmp = `${srsPath}.tmp-${process.pid}`;
-      await driver().request("srs", { srs: tmp, logrows });
-      renameSync(tmp, srsPath);
-    });
+    await stage(progress, timings, `SRS 2^${logrows} (INSECURE dev)`, () =>
+      buildFileAtomically(srsPath, async (tmp) => {
+        await driver().request("srs", { srs: tmp, logrows });
+      }),
+    );
     await stage(progress, timings, "setup (keys)", () =>
       buildAtomically(p("keys"), async (tmp) => {
         await driver().request("setup", { compiled: p("model.compiled"), vk: join(tmp, "vk.key"), pk: join(tmp, "pk.key"), srs: srsPath });

@@ -10,14 +10,14 @@
  * "perpetual powers of tau" final files, powersOfTau28_hez_final_<k>.ptau)
  * whose power covers the circuit; see docs/groth16.md.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 import * as snarkjs from "snarkjs";
 
 import { InputError } from "../../errors.js";
 import { type Progress, silentProgress, snarkjsLogger } from "../progress.js";
-import { BUILD_DIR } from "../artifacts.js";
+import { BUILD_DIR, buildFileAtomically } from "../artifacts.js";
 
 export const DEV_PTAU_ENTROPY = "vinfer INSECURE development powers of tau: do not use in production";
 export const MAX_DEV_POWER = 18;
@@ -41,19 +41,14 @@ export async function devPtau(power: number, progress: Progress = silentProgress
   // a cached file of a higher power serves smaller circuits too
   for (let k = power; k <= MAX_DEV_POWER; k++) if (existsSync(devPtauPath(k))) return devPtauPath(k);
   const path = devPtauPath(power);
-  mkdirSync(join(BUILD_DIR, "ptau"), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
   const logger = snarkjsLogger(progress);
-  const curve = await snarkjs.curves.getCurveFromName("bn128");
-  try {
+  await buildFileAtomically(path, async (tmp) => {
     progress.detail(`generating an INSECURE development powers of tau 2^${power} (cached in ${path})`);
+    // snarkjs' curve is a process-wide singleton shared with the other snarkjs calls: never terminated here
+    const curve = await snarkjs.curves.getCurveFromName("bn128");
     await snarkjs.powersOfTau.newAccumulator(curve, power, `${tmp}.0`, logger);
     await snarkjs.powersOfTau.contribute(`${tmp}.0`, `${tmp}.1`, "vinfer dev", DEV_PTAU_ENTROPY, logger);
     await snarkjs.powersOfTau.preparePhase2(`${tmp}.1`, tmp, logger);
-    renameSync(tmp, path); // atomic: a crash never leaves a half-written cache entry
-  } finally {
-    for (const f of [`${tmp}.0`, `${tmp}.1`, tmp]) rmSync(f, { force: true });
-    // The curve is snarkjs' process-wide singleton, shared with the other snarkjs calls: not terminated here.
-  }
+  });
   return path;
 }
