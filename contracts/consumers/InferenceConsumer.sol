@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
+import {ProofType} from "../interfaces/InferenceTypes.sol";
+import {InferenceRouter} from "../router/InferenceRouter.sol";
+
+/// @title InferenceConsumer
+/// @notice Base for contracts that request proven inferences. It accepts callbacks from its
+///         router only, and only for requests it made and has not yet seen answered, so a
+///         result can be neither spoofed nor replayed into the consumer.
+abstract contract InferenceConsumer is IInferenceConsumer {
+    /// @notice The router this consumer trusts.
+    InferenceRouter public immutable router;
+
+    /// @notice Requests made by this contract and not yet answered.
+    mapping(uint256 requestId => bool) public awaiting;
+
+    error OnlyRouter(address caller);
+    error UnexpectedResult(uint256 requestId);
+
+    constructor(InferenceRouter router_) {
+        router = router_;
+    }
+
+    /// @inheritdoc IInferenceConsumer
+    function onInferenceResult(uint256 requestId, bytes32 modelId, int256[] calldata output) external {
+        if (msg.sender != address(router)) revert OnlyRouter(msg.sender);
+        if (!awaiting[requestId]) revert UnexpectedResult(requestId);
+        delete awaiting[requestId];
+        _onInferenceResult(requestId, modelId, output);
+    }
+
+    /// @notice Sends a request through the router, paying `fee` from this contract's balance.
+    function _requestInference(
+        bytes32 modelId,
+        int256[] calldata input,
+        ProofType proofType,
+        uint32 callbackGasLimit,
+        uint256 fee
+    ) internal returns (uint256 requestId) {
+        requestId = router.request{value: fee}(modelId, input, proofType, callbackGasLimit);
+        awaiting[requestId] = true;
+    }
+
+    /// @notice Handles a verified result of a request this contract made.
+    function _onInferenceResult(uint256 requestId, bytes32 modelId, int256[] calldata output) internal virtual;
+}

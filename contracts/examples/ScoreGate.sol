@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {InferenceConsumer} from "../consumers/InferenceConsumer.sol";
+import {ProofType} from "../interfaces/InferenceTypes.sol";
+import {Logits} from "../libraries/Logits.sol";
+import {InferenceRouter} from "../router/InferenceRouter.sol";
+
+/// @title ScoreGate
+/// @notice Example consumer that gates an action on a model's score: an applicant is admitted
+///         only if the model puts `requiredClass` first by at least `minMargin` (in the model's
+///         quantized output units) over every other class.
+contract ScoreGate is InferenceConsumer {
+    uint32 public constant CALLBACK_GAS_LIMIT = 100_000;
+
+    bytes32 public immutable modelId;
+    ProofType public immutable proofType;
+    uint256 public immutable requiredClass;
+    int256 public immutable minMargin;
+
+    mapping(uint256 requestId => address) public applicantOf;
+    mapping(address account => bool) public admitted;
+
+    event Applied(uint256 indexed requestId, address indexed applicant);
+    event Decided(uint256 indexed requestId, address indexed applicant, bool admitted, int256 margin);
+    event ActionPerformed(address indexed account);
+
+    error NotAdmitted(address account);
+
+    /// @param router_ The inference router.
+    /// @param modelId_ The scoring model.
+    /// @param proofType_ How results must be proven.
+    /// @param requiredClass_ The class that must win.
+    /// @param minMargin_ How far ahead of the runner-up it must be.
+    constructor(
+        InferenceRouter router_,
+        bytes32 modelId_,
+        ProofType proofType_,
+        uint256 requiredClass_,
+        int256 minMargin_
+    ) InferenceConsumer(router_) {
+        modelId = modelId_;
+        proofType = proofType_;
+        requiredClass = requiredClass_;
+        minMargin = minMargin_;
+    }
+
+    /// @notice Asks the model to score the caller's input; msg.value is the router fee.
+    function applyWith(int256[] calldata features) external payable returns (uint256 requestId) {
+        requestId = _requestInference(modelId, features, proofType, CALLBACK_GAS_LIMIT, msg.value);
+        applicantOf[requestId] = msg.sender;
+        emit Applied(requestId, msg.sender);
+    }
+
+    /// @notice The gated action: only admitted accounts may perform it.
+    function performAction() external {
+        if (!admitted[msg.sender]) revert NotAdmitted(msg.sender);
+        emit ActionPerformed(msg.sender);
+    }
+
+    function _onInferenceResult(uint256 requestId, bytes32, int256[] calldata output) internal override {
+        (uint256 index, int256 best, int256 runnerUp) = Logits.top(output);
+        address applicant = applicantOf[requestId];
+        delete applicantOf[requestId];
+        // Margin of the required class over the best other class (negative when it lost).
+        int256 margin;
+        if (index == requiredClass) {
+            margin = runnerUp == type(int256).min ? type(int256).max : best - runnerUp;
+        } else {
+            margin = output[requiredClass] - best;
+        }
+        bool ok = margin >= minMargin;
+        if (ok) admitted[applicant] = true;
+        emit Decided(requestId, applicant, ok, margin);
+    }
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+/* solhint-disable one-contract-per-file, no-inline-assembly, avoid-low-level-calls */
+pragma solidity ^0.8.28;
+
+import {InferenceConsumer} from "../consumers/InferenceConsumer.sol";
+import {ProofType, Request} from "../interfaces/InferenceTypes.sol";
+import {InferenceRouter} from "../router/InferenceRouter.sol";
+
+/// @dev Test consumers whose callbacks misbehave, for the router's specification tests.
+abstract contract TestConsumerBase is InferenceConsumer {
+    constructor(InferenceRouter router_) InferenceConsumer(router_) {}
+
+    function requestFor(
+        bytes32 modelId,
+        int256[] calldata input,
+        ProofType proofType,
+        uint32 gasLimit
+    ) external payable returns (uint256) {
+        return _requestInference(modelId, input, proofType, gasLimit, msg.value);
+    }
+
+    function cancel(uint256 requestId, Request calldata r) external {
+        router.cancel(requestId, r);
+    }
+
+    function withdrawFromRouter() external {
+        router.withdraw();
+    }
+
+    function retry(uint256 requestId, Request calldata r, int256[] calldata output) external {
+        router.retryCallback(requestId, r, output);
+    }
+
+    receive() external payable {}
+}
+
+/// @dev Records results; reverts while `failing` is set (to test retryCallback).
+contract RecordingConsumer is TestConsumerBase {
+    error FailingOnPurpose();
+
+    bool public failing;
+    uint256 public deliveries;
+    int256[] public lastOutput;
+
+    constructor(InferenceRouter router_) TestConsumerBase(router_) {}
+
+    function setFailing(bool failing_) external {
+        failing = failing_;
+    }
+
+    function _onInferenceResult(uint256, bytes32, int256[] calldata output) internal override {
+        if (failing) revert FailingOnPurpose();
+        ++deliveries;
+        lastOutput = output;
+    }
+}
+
+/// @dev Burns every unit of gas it is given.
+contract GasBurningConsumer is TestConsumerBase {
+    constructor(InferenceRouter router_) TestConsumerBase(router_) {}
+
+    function _onInferenceResult(uint256, bytes32, int256[] calldata) internal pure override {
+        uint256 spins;
+        while (true) ++spins;
+    }
+}
+
+/// @dev Returns a huge buffer to make the caller pay for copying it.
+contract ReturnBombConsumer {
+    function onInferenceResult(uint256, bytes32, int256[] calldata) external pure {
+        assembly {
+            revert(0, 1000000)
+        }
+    }
+
+    function requestFor(
+        InferenceRouter router,
+        bytes32 modelId,
+        int256[] calldata input,
+        ProofType proofType,
+        uint32 gasLimit
+    ) external payable returns (uint256) {
+        return router.request{value: msg.value}(modelId, input, proofType, gasLimit);
+    }
+}
+
+/// @dev Re-enters the router from its callback with the call it was given; records the outcome.
+contract ReentrantConsumer is TestConsumerBase {
+    bytes public reentryCall;
+    bool public reentrySucceeded;
+    bytes public reentryError;
+    bool public called;
+
+    constructor(InferenceRouter router_) TestConsumerBase(router_) {}
+
+    function setReentry(bytes calldata data) external {
+        reentryCall = data;
+    }
+
+    function _onInferenceResult(uint256, bytes32, int256[] calldata) internal override {
+        called = true;
+        (reentrySucceeded, reentryError) = address(router).call(reentryCall);
+    }
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {Claim} from "../interfaces/InferenceTypes.sol";
+import {FieldElements} from "../libraries/FieldElements.sol";
+
+/// @notice The function EZKL's generated Halo2Verifier exposes.
+interface IHalo2Verifier {
+    function verifyProof(bytes calldata proof, uint256[] calldata instances) external returns (bool);
+}
+
+/// @title EzklProofVerifier
+/// @notice Adapter for EZKL (Halo2/KZG) proofs with public input and output visibility
+///         (sdk/zk/ezkl). The instances are rebuilt from the request: [input..., output...] as
+///         field elements, so a proof passes only for this input and this output.
+/// @dev An EZKL circuit has no free public input, so the proof cannot commit to the request id
+///      or the fulfiller: the same proof fulfils any request for the same model and input, which
+///      is harmless for correctness (the output is the model's) but lets a copier take the fee.
+///      Groth16 binds both (docs/request-binding.md).
+contract EzklProofVerifier is IProofVerifier {
+    error InvalidProof(uint256 requestId);
+
+    /// @inheritdoc IProofVerifier
+    function verify(
+        Claim calldata claim,
+        int256[] calldata input,
+        int256[] calldata output,
+        bytes calldata evidence
+    ) external view {
+        bytes memory data = abi.encodeCall(IHalo2Verifier.verifyProof, (evidence, instances(input, output)));
+        // A low-level call: the verifier is per model and its selector (Groth16) depends on the signal count.
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory ret) = claim.verifier.staticcall(data);
+        if (!ok || ret.length != 32 || !abi.decode(ret, (bool))) revert InvalidProof(claim.requestId);
+    }
+
+    /// @notice The instances a valid proof must have: the input then the output, as field elements.
+    function instances(
+        int256[] calldata input,
+        int256[] calldata output
+    ) public pure returns (uint256[] memory values) {
+        values = new uint256[](input.length + output.length);
+        for (uint256 i = 0; i < input.length; ++i) values[i] = FieldElements.fromSigned(input[i]);
+        for (uint256 i = 0; i < output.length; ++i) values[input.length + i] = FieldElements.fromSigned(output[i]);
+    }
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+
+import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {Claim} from "../interfaces/InferenceTypes.sol";
+import {FieldElements} from "../libraries/FieldElements.sol";
+import {RequestBinding} from "../libraries/RequestBinding.sol";
+
+/// @title Groth16ProofVerifier
+/// @notice Adapter for Groth16 proofs of our circom circuits (sdk/zk/groth16). The model-specific
+///         verifier is the snarkjs-rendered contract; this adapter rebuilds its public signals
+///         from the request, so a proof passes only for this input, this output and this binding:
+///         [y[0..m-1], xPacked[0..K-1], binding] (docs/groth16.md).
+/// @dev The claim's `verifierParams` is the circuit's input bit width A. Inputs are packed
+///      floor(253 / A) per signal, little-endian, each offset by 2^(A-1) (sdk/zk/groth16/packing.ts).
+contract Groth16ProofVerifier is IProofVerifier {
+    /// @notice Field bits a packed signal may use (the BN254 scalar field has 254).
+    uint256 private constant PACKING_BITS = 253;
+    /// @notice abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
+    uint256 private constant EVIDENCE_LENGTH = 8 * 32;
+    uint256 private constant MAX_INPUT_BITS = 64;
+
+    error InvalidProof(uint256 requestId);
+    error MalformedEvidence(uint256 expectedLength, uint256 actualLength);
+    error InvalidInputBits(uint96 bits);
+    error InputOutOfRange(uint256 index, int256 value);
+
+    /// @inheritdoc IProofVerifier
+    function verify(
+        Claim calldata claim,
+        int256[] calldata input,
+        int256[] calldata output,
+        bytes calldata evidence
+    ) external view {
+        if (evidence.length != EVIDENCE_LENGTH) revert MalformedEvidence(EVIDENCE_LENGTH, evidence.length);
+        uint256[] memory signals = publicSignals(claim, input, output, msg.sender);
+        bytes memory data = abi.encodePacked(_selector(signals.length), evidence, signals);
+        // A low-level call: the verifier is per model and its selector (Groth16) depends on the signal count.
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory ret) = claim.verifier.staticcall(data);
+        if (!ok || ret.length != 32 || !abi.decode(ret, (bool))) revert InvalidProof(claim.requestId);
+    }
+
+    /// @notice The public signals a valid proof for this claim must have, for router `router`.
+    /// @param claim The claim (its verifierParams is the input bit width).
+    /// @param input The quantized input.
+    /// @param output The quantized output.
+    /// @param router The router the proof is bound to.
+    function publicSignals(
+        Claim calldata claim,
+        int256[] calldata input,
+        int256[] calldata output,
+        address router
+    ) public view returns (uint256[] memory signals) {
+        uint96 bits = claim.verifierParams;
+        if (bits < 2 || bits > MAX_INPUT_BITS) revert InvalidInputBits(bits);
+        uint256 perSignal = PACKING_BITS / bits;
+        uint256 packedCount = (input.length + perSignal - 1) / perSignal;
+        signals = new uint256[](output.length + packedCount + 1);
+        for (uint256 i = 0; i < output.length; ++i) {
+            signals[i] = FieldElements.fromSigned(output[i]);
+        }
+        int256 half = int256(1 << (bits - 1));
+        for (uint256 i = 0; i < input.length; ++i) {
+            int256 v = input[i];
+            if (v < -half || v >= half) revert InputOutOfRange(i, v);
+            // v + half lies in [0, 2^bits): the shifted slots never overlap.
+            signals[output.length + i / perSignal] |= uint256(v + half) << (bits * (i % perSignal));
+        }
+        signals[signals.length - 1] = RequestBinding.fieldBinding(claim, router);
+    }
+
+    /// @dev snarkjs renders verifyProof(uint[2],uint[2][2],uint[2],uint[N]): the selector depends on N.
+    function _selector(uint256 signalCount) private pure returns (bytes4) {
+        return
+            bytes4(
+                keccak256(
+                    abi.encodePacked(
+                        "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[",
+                        Strings.toString(signalCount),
+                        "])"
+                    )
+                )
+            );
+    }
+}
