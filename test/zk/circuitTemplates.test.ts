@@ -1,15 +1,17 @@
 /**
  * circuits/lib templates, each against the TypeScript semantics, at random
- * values and at the field and range boundaries (pass and fail).
+ * values and at the field and range boundaries (pass and fail); and the input
+ * packing of the public signals (sdk/zk/groth16/packing.ts) on its own.
  */
 import { expect } from "chai";
 
 import "../helpers/releaseWorkers.js";
 import fc from "fast-check";
 
-import { poseidonHashInts } from "../../sdk/commit/poseidon.js";
+import { SNARK_SCALAR_FIELD, poseidonHashInts } from "../../sdk/commit/poseidon.js";
 import { InputError } from "../../sdk/errors.js";
 import { divRoundHalfUp, rescale, saturate } from "../../sdk/quant/scheme.js";
+import { packInputs, unpackInputs, valuesPerSignal } from "../../sdk/zk/groth16/packing.js";
 import { compileSnippet } from "../../sdk/zk/groth16/testCircuit.js";
 import { fromField } from "../../sdk/zk/groth16/witness.js";
 
@@ -22,6 +24,13 @@ async function unary(template: string, inSignal: string) {
     `template T() { signal input v; signal output out; component c = ${template}; c.${inSignal} <== v; out <== c.out; }\ncomponent main = T();`,
   );
   return async (v: number | bigint) => fromField((await witness.witnessOf({ v }))[1]!);
+}
+
+/** Signed values of `bits` bits, the range boundaries often. */
+function signedValues(bits: number, maxLength: number, minLength = 0) {
+  const half = 1n << BigInt(bits - 1);
+  const value = fc.oneof(fc.bigInt({ min: -half, max: half - 1n }), fc.constantFrom(-half, half - 1n, 0n, -1n));
+  return fc.array(value, { minLength, maxLength });
 }
 
 async function expectRejected(p: Promise<unknown>): Promise<void> {
@@ -136,6 +145,101 @@ describe("circuit templates (circuits/lib)", () => {
         const v = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -i : i * 1000));
         expect((await witness.witnessOf({ v }))[1]).to.equal(await poseidonHashInts(v));
       }
+    });
+  });
+
+  describe("input packing (packInputs, unpackInputs, PackedInputs)", () => {
+    it("puts floor(253 / bits) values in a signal", () => {
+      expect(valuesPerSignal(16)).to.equal(15);
+      expect(valuesPerSignal(8)).to.equal(31);
+      expect(valuesPerSignal(32)).to.equal(7);
+      expect(valuesPerSignal(1)).to.equal(253);
+      expect(valuesPerSignal(253)).to.equal(1);
+      for (const bits of [0, 254, 1.5, -16]) expect(() => valuesPerSignal(bits), String(bits)).to.throw(InputError);
+    });
+
+    it("packs little-endian, offset by 2^(bits-1), the last signal partial", () => {
+      const x = Array.from({ length: 17 }, (_, i) => BigInt(i - 8));
+      const packed = packInputs(x, A);
+      expect(packed).to.have.length(2);
+      const u = (i: number) => x[i]! + 2n ** 15n;
+      expect(packed[0]).to.equal(x.slice(0, 15).reduce((s, _, j) => s + u(j) * 2n ** BigInt(16 * j), 0n));
+      expect(packed[1]).to.equal(u(15) + u(16) * 2n ** 16n);
+      expect(packInputs([], A)).to.deep.equal([]);
+      expect(packInputs([BigInt(MIN)], A)).to.deep.equal([0n]);
+      expect(packInputs([BigInt(MAX)], A)).to.deep.equal([2n ** 16n - 1n]);
+      expect(packInputs(new Array<bigint>(15).fill(BigInt(MAX)), A)).to.deep.equal([2n ** 240n - 1n]);
+    });
+
+    it("round-trips through unpackInputs for every width, at random and boundary values", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 253 }).chain((bits) => fc.tuple(fc.constant(bits), signedValues(bits, 40))),
+          ([bits, values]) => {
+            const packed = packInputs(values, bits);
+            expect(packed).to.have.length(Math.ceil(values.length / valuesPerSignal(bits)));
+            for (const p of packed) expect(p >= 0n && p < SNARK_SCALAR_FIELD && p < 2n ** 253n).to.equal(true);
+            expect(unpackInputs(packed, values.length, bits)).to.deep.equal(values);
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+
+    it("throws InputError naming the index and value of an input out of range", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 2, max: 64 }),
+          fc.nat(30),
+          fc.boolean(),
+          fc.bigInt({ min: 0n, max: 2n ** 70n }),
+          (bits, index, high, beyond) => {
+            const half = 1n << BigInt(bits - 1);
+            const bad = high ? half + beyond : -half - 1n - beyond;
+            const values = new Array<bigint>(index + 3).fill(0n);
+            values[index] = bad;
+            expect(() => packInputs(values, bits)).to.throw(InputError, `input ${index} = ${bad} is outside the ${bits}-bit signed range`);
+          },
+        ),
+      );
+      expect(() => packInputs([0n, BigInt(MAX + 1)], A)).to.throw(InputError, "input 1 = 32768");
+      expect(() => packInputs([BigInt(MIN - 1)], A)).to.throw(InputError, "input 0 = -32769");
+    });
+
+    it("unpackInputs refuses signals that packInputs cannot make", () => {
+      const packed = packInputs([1n, 2n, 3n], A);
+      expect(() => unpackInputs(packed, 4, A)).to.not.throw(); // 4 values still fit one signal (the 4th is MIN)
+      expect(unpackInputs(packed, 4, A)).to.deep.equal([1n, 2n, 3n, BigInt(MIN)]);
+      expect(() => unpackInputs(packed, 2, A)).to.throw(InputError, "is not 2 values"); // the 3rd value's bits are left over
+      expect(() => unpackInputs(packed, 16, A)).to.throw(InputError, "take 2 packed signals, got 1");
+      expect(() => unpackInputs([-1n], 1, A)).to.throw(InputError);
+      expect(() => unpackInputs([2n ** 240n], 15, A)).to.throw(InputError);
+      expect(unpackInputs([2n ** 240n - 1n], 15, A)).to.deep.equal(new Array<bigint>(15).fill(BigInt(MAX)));
+    });
+
+    it("PackedInputs(20, 16) accepts exactly packInputs' signals", async () => {
+      const { witness } = await compileSnippet(
+        `template T() { signal input v[20]; signal input packed[2]; component c = PackedInputs(20, 16); c.in <== v; c.packed <== packed; }\ncomponent main {public [packed]} = T();`,
+      );
+      await fc.assert(
+        fc.asyncProperty(signedValues(A, 20, 20), fc.nat(1), async (v, k) => {
+          const packed = packInputs(v, A);
+          await witness.witnessOf({ v, packed });
+          const off = [...packed];
+          off[k]! += 1n;
+          await expectRejected(witness.witnessOf({ v, packed: off }));
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("PackedInputs(7, 40) packs 6 values of 40 bits per signal", async () => {
+      const { witness } = await compileSnippet(
+        `template T() { signal input v[7]; signal input packed[2]; component c = PackedInputs(7, 40); c.in <== v; c.packed <== packed; }\ncomponent main {public [packed]} = T();`,
+      );
+      const v = [-(2n ** 39n), 2n ** 39n - 1n, 0n, -1n, 1n, 123456789n, -(2n ** 39n)];
+      await witness.witnessOf({ v, packed: packInputs(v, 40) });
+      await expectRejected(witness.witnessOf({ v, packed: packInputs([...v.slice(0, 6), 0n], 40) }));
     });
   });
 });

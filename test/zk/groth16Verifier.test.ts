@@ -3,6 +3,8 @@
  * proof, off-chain verification, and on-chain verification through the
  * generated Solidity verifier, with the attacks a verifier must reject.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -15,6 +17,8 @@ import { SNARK_SCALAR_FIELD } from "../../sdk/commit/poseidon.js";
 import { Model } from "../../sdk/model.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { type Groth16Proof, Groth16Circuit, verifierCalldata } from "../../sdk/zk/groth16/backend.js";
+import { packInputs } from "../../sdk/zk/groth16/packing.js";
+import { buildOnnx, rng } from "../helpers/onnxBuilder.js";
 
 const { ethers } = await network.create();
 
@@ -39,6 +43,27 @@ async function verifiesOnChain(v: Verifier, p: Groth16Proof): Promise<boolean> {
   }
 }
 
+/** A one-layer model with digits-mlp's public signal shape (64 inputs, 10 outputs) and random weights. */
+function otherModel(): Model {
+  const r = rng(64);
+  const bytes = buildOnnx({
+    inputs: [{ name: "x", shape: [1, 64] }],
+    outputs: [{ name: "y", shape: [1, 10] }],
+    nodes: [{ op: "Gemm", inputs: ["x", "w", "b"], outputs: ["y"] }],
+    initializers: [
+      { name: "w", dims: [64, 10], floats: Array.from({ length: 640 }, () => r() - 0.5) },
+      { name: "b", dims: [10], floats: Array.from({ length: 10 }, () => r() - 0.5) },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), "vinfer-g16-"));
+  try {
+    writeFileSync(join(dir, "model.onnx"), bytes);
+    return Model.load(join(dir, "model.onnx"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function withSignal(p: Groth16Proof, index: number, value: bigint): Groth16Proof {
   const publicSignals = [...p.publicSignals];
   publicSignals[index] = value.toString();
@@ -60,10 +85,15 @@ describe("Groth16 proof of digits-mlp, verified off-chain and on-chain", functio
     proof = await circuit.prove({ binding, x: inputs[0]!.data });
   });
 
-  it("proves the integer interpreter's outputs", () => {
+  it("proves the integer interpreter's outputs on the input it exposes (packed)", () => {
     const decoded = circuit.decode(proof.publicSignals);
-    expect(decoded.outputs.map(Number)).to.deep.equal(Array.from(model.runInteger([samples[0]!]).outputs[0]!.data));
+    const { inputs, outputs } = model.runInteger([samples[0]!]);
+    expect(decoded.outputs.map(Number)).to.deep.equal(Array.from(outputs[0]!.data));
+    expect(decoded.inputs).to.deep.equal(Array.from(inputs[0]!.data, BigInt));
     expect(decoded.binding).to.equal(binding);
+    const packed = packInputs(Array.from(inputs[0]!.data, BigInt), 16);
+    expect(circuit.plan.publicSignals.slice(10, 15)).to.deep.equal(["xPacked[0]", "xPacked[1]", "xPacked[2]", "xPacked[3]", "xPacked[4]"]);
+    expect(proof.publicSignals.slice(10, 15)).to.deep.equal(packed.map(String));
   });
 
   it("verifies off-chain with snarkjs and on-chain with the generated verifier (gas printed)", async () => {
@@ -80,13 +110,41 @@ describe("Groth16 proof of digits-mlp, verified off-chain and on-chain", functio
     expect(await verifiesOnChain(verifier, forged)).to.equal(false);
   });
 
-  it("rejects a proof presented for another input (input hash) or another binding", async () => {
+  it("rejects a proof presented for another input (one packed input signal, or all) or another binding", async () => {
     const other = model.runInteger([samples[1]!]).inputs[0]!.data;
-    const { inputHash } = await circuit.evaluate({ binding, x: other });
-    const wrongInput = withSignal(proof, circuit.plan.publicSignals.indexOf("inputHash"), inputHash);
-    expect(await verifiesOnChain(verifier, wrongInput)).to.equal(false);
+    const { inputs } = await circuit.evaluate({ binding, x: other });
+    const otherPacked = packInputs(inputs, 16);
+    let substituted = 0;
+    for (const [k, value] of otherPacked.entries()) {
+      const index = circuit.plan.publicSignals.indexOf(`xPacked[${k}]`);
+      if (BigInt(proof.publicSignals[index]!) === value) continue;
+      const wrongInput = withSignal(proof, index, value);
+      expect(await circuit.verify(wrongInput), `xPacked[${k}]`).to.equal(false);
+      expect(await verifiesOnChain(verifier, wrongInput), `xPacked[${k}]`).to.equal(false);
+      substituted++;
+    }
+    expect(substituted).to.be.greaterThan(0);
+    const allInputs: Groth16Proof = {
+      proof: proof.proof,
+      publicSignals: proof.publicSignals.map((v, i) => {
+        const name = circuit.plan.publicSignals[i]!;
+        return name.startsWith("xPacked[") ? String(otherPacked[Number(name.slice(8, -1))]) : v;
+      }),
+    };
+    expect(await verifiesOnChain(verifier, allInputs)).to.equal(false);
     const wrongBinding = withSignal(proof, circuit.plan.publicSignals.indexOf("binding"), binding + 1n);
     expect(await verifiesOnChain(verifier, wrongBinding)).to.equal(false);
+  });
+
+  it("rejects the same input rotated by one position in the packing", async () => {
+    const x = Array.from(model.runInteger([samples[0]!]).inputs[0]!.data, BigInt);
+    const rotated = packInputs([...x.slice(1), x[0]!], 16);
+    const forged: Groth16Proof = {
+      proof: proof.proof,
+      publicSignals: proof.publicSignals.map((v, i) => (i >= 10 && i < 15 ? String(rotated[i - 10]) : v)),
+    };
+    expect(forged.publicSignals).to.not.deep.equal(proof.publicSignals);
+    expect(await verifiesOnChain(verifier, forged)).to.equal(false);
   });
 
   it("rejects a public signal outside the field (no aliasing)", async () => {
@@ -114,12 +172,13 @@ describe("Groth16 proof of digits-mlp, verified off-chain and on-chain", functio
   });
 
   it("rejects a proof made with another model's key", async () => {
-    const other = await Groth16Circuit.compile(Model.load("sweep-mlp-1e2"));
-    const x = new Array(8).fill(100);
+    const other = await Groth16Circuit.compile(otherModel());
+    const x = model.runInteger([samples[0]!]).inputs[0]!.data;
     const otherProof = await other.prove({ binding, x });
     expect(await other.verify(otherProof)).to.equal(true);
-    // same shape of public signals is impossible (8 vs 64 inputs both hash to one signal, but 10 outputs each)
-    expect(otherProof.publicSignals.length).to.equal(proof.publicSignals.length);
+    // the same public signal layout (10 outputs, 64 inputs in 5 packed signals, binding), same input and binding
+    expect(other.plan.publicSignals).to.deep.equal(circuit.plan.publicSignals);
+    expect(otherProof.publicSignals.slice(10)).to.deep.equal(proof.publicSignals.slice(10));
     expect(await verifiesOnChain(verifier, otherProof)).to.equal(false);
     expect(await circuit.verify(otherProof)).to.equal(false);
   });

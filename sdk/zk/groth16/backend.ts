@@ -18,7 +18,8 @@ import { type CircuitOptions, type CircuitPlan, planCircuit } from "./circuitGen
 import { circomVersion, compileCircom } from "./circom.js";
 import { devPtau, requiredPower } from "./ptau.js";
 import { type CompiledContract, compileVerifier, renderVerifier } from "./solidityVerifier.js";
-import { type CircuitInputs, CircuitWitness, fromField } from "./witness.js";
+import { unpackInputs } from "./packing.js";
+import { type CircuitInputs, CircuitWitness, fromField, toCircuitInput } from "./witness.js";
 
 export interface Groth16CompileOptions extends CircuitOptions {
   /** A powers-of-tau file from a public ceremony; default: the cached INSECURE dev file. */
@@ -34,10 +35,13 @@ export interface Groth16Proof {
 }
 
 export interface DecodedPublicSignals {
-  readonly inputHash: bigint;
-  readonly weightsCommitment?: bigint;
+  /** The model input (signed), unpacked from the xPacked signals. */
+  readonly inputs: bigint[];
+  /** The integer outputs (signed). */
   readonly outputs: bigint[];
   readonly binding: bigint;
+  /** Private-weights circuits only. */
+  readonly weightsCommitment?: bigint;
 }
 
 /** Where a set-up's keys live, inside the circuit folder: one per powers-of-tau file. */
@@ -81,6 +85,7 @@ export class Groth16Circuit {
         buildAtomically(dir, async (tmp) => {
           writeFileSync(join(tmp, "circuit.circom"), plan.source!);
           const { nonLinearConstraints } = compileCircom(tmp);
+          checkPublicSignals(tmp, plan.publicSignals);
           if (nonLinearConstraints !== plan.constraints) {
             progress.detail(`note: circom reports ${nonLinearConstraints} constraints, the plan predicted ${plan.constraints}`);
           }
@@ -129,23 +134,36 @@ export class Groth16Circuit {
     return this.witnessCache;
   }
 
-  /** The circuit's outputs for a quantized input: the integers it would prove. */
+  /** The circuit's input signals (x, xPacked, binding, w) for a quantized input. */
+  circuitInput(inputs: CircuitInputs): Record<string, unknown> {
+    return toCircuitInput(inputs, this.model.quantized.config.activationBits);
+  }
+
+  /** The circuit's public signals for a quantized input, decoded: the integers it would prove. */
   async evaluate(inputs: CircuitInputs): Promise<DecodedPublicSignals> {
-    const w = await (await this.witnessCalculator()).witness(inputs);
+    const w = await (await this.witnessCalculator()).witnessOf(this.circuitInput(inputs));
     // circom orders the witness: 1, public outputs, public inputs, private signals.
     return this.decode(w.slice(1, 1 + this.plan.publicSignals.length).map(String));
   }
 
+  /** Public signals (snarkjs order, plan.publicSignals) -> inputs, outputs, binding (and weightsCommitment). */
   decode(publicSignals: readonly string[]): DecodedPublicSignals {
     const names = this.plan.publicSignals;
     if (publicSignals.length !== names.length) throw new InputError(`expected ${names.length} public signals, got ${publicSignals.length}`);
-    const at = (name: string) => BigInt(publicSignals[names.indexOf(name)]!);
-    const outputs = names.flatMap((n, i) => (n.startsWith("y[") ? [fromField(BigInt(publicSignals[i]!))] : []));
+    const values = publicSignals.map((v, i) => {
+      try {
+        return BigInt(v);
+      } catch {
+        throw new InputError(`public signal ${i} (${names[i]}) = "${v}" is not an integer`);
+      }
+    });
+    const named = (prefix: string) => values.filter((_, i) => names[i]!.startsWith(prefix));
+    const at = (name: string) => values[names.indexOf(name)]!;
     return {
-      inputHash: at("inputHash"),
-      ...(names.includes("weightsCommitment") ? { weightsCommitment: at("weightsCommitment") } : {}),
-      outputs,
+      inputs: unpackInputs(named("xPacked["), this.plan.inputSize, this.model.quantized.config.activationBits),
+      outputs: named("y[").map(fromField),
       binding: at("binding"),
+      ...(names.includes("weightsCommitment") ? { weightsCommitment: at("weightsCommitment") } : {}),
     };
   }
 
@@ -157,7 +175,7 @@ export class Groth16Circuit {
   async prove(inputs: CircuitInputs, progress: Progress = silentProgress): Promise<Groth16Proof & { timings: StageTiming[] }> {
     const setupDir = this.requireSetup();
     const timings: StageTiming[] = [];
-    const wtns = await stage(progress, timings, "witness", async () => (await this.witnessCalculator()).wtns(inputs));
+    const wtns = await stage(progress, timings, "witness", async () => (await this.witnessCalculator()).wtnsOf(this.circuitInput(inputs)));
     const result = await stage(progress, timings, "prove (snarkjs)", () =>
       snarkjs.groth16.prove(join(setupDir, "circuit.zkey"), { type: "mem", data: wtns } as unknown as Uint8Array, snarkjsLogger(progress)),
     );
@@ -199,6 +217,27 @@ export function verifierCalldata(p: Groth16Proof): [string[], string[][], string
     pi_c.slice(0, 2),
     p.publicSignals,
   ];
+}
+
+/**
+ * circom orders the public signals itself (outputs, then public inputs, in
+ * declaration order); circuit.sym names each witness wire, so the plan's
+ * order is checked against the compiled circuit, not assumed.
+ */
+function checkPublicSignals(dir: string, expected: readonly string[]): void {
+  const wires = new Map<number, string>();
+  for (const line of readFileSync(join(dir, "circuit.sym"), "utf8").split("\n")) {
+    const [, wire, , name] = line.split(",");
+    const w = Number(wire);
+    if (w >= 1 && w <= expected.length && name?.startsWith("main.") && name.indexOf(".", 5) < 0) wires.set(w, name.slice(5));
+  }
+  const actual = Array.from({ length: expected.length }, (_, i) => wires.get(i + 1) ?? "?");
+  if (actual.join() !== expected.join()) {
+    throw new VinferError(
+      "CIRCUIT_SIGNALS",
+      `circom's public signals (${actual.join(", ")}) differ from the plan (${expected.join(", ")})`,
+    );
+  }
 }
 
 function randomEntropy(): string {

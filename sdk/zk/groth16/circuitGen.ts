@@ -1,12 +1,14 @@
 /**
  * Compiler from the integer IR to a circom circuit (Groth16 path).
  *
- * The circuit takes the quantized input as private signals, range-checks it,
- * and exposes as public signals: the Poseidon hash of the input, the integer
- * outputs, and a `binding` public input (a field element the verifier chooses,
- * e.g. a hash of chain id, router and request id) so that a proof is bound to
- * one request. The model itself is implied by the verifying key, or, with
- * private weights, by a public Poseidon commitment to the weights.
+ * The circuit takes the quantized input as private signals x, range-checks it,
+ * and exposes as public signals: the integer outputs y, the input itself
+ * packed into field elements (xPacked, sdk/zk/groth16/packing.ts, so that a
+ * contract holding the int256[] input can rebuild them), and a `binding`
+ * public input (a field element the verifier chooses, e.g. a hash of chain
+ * id, router and request id) so that a proof is bound to one request. The
+ * model itself is implied by the verifying key, or, with private weights, by a
+ * public Poseidon commitment to the weights.
  *
  * With public weights every linear layer is a set of linear combinations with
  * constant coefficients: after circom --O2 it costs no constraint at all; the
@@ -21,6 +23,7 @@ import { weightStream } from "../../commit/weights.js";
 import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
 import { accumulatorBits, cost } from "./costs.js";
+import { packedSignalCount, valuesPerSignal } from "./packing.js";
 
 export class CircuitCompileError extends VinferError {
   constructor(node: IrNode | undefined, reason: string) {
@@ -48,7 +51,10 @@ export interface LayerCost {
 export interface CircuitPlan {
   readonly layers: LayerCost[];
   readonly constraints: number;
-  /** Names of the public signals in snarkjs order (outputs first, then public inputs). */
+  /**
+   * Names of the public signals in snarkjs order: outputs (y[..], then weightsCommitment with
+   * private weights), then public inputs (xPacked[..], binding).
+   */
   readonly publicSignals: string[];
   readonly inputSize: number;
   readonly outputSize: number;
@@ -92,9 +98,15 @@ class CircuitBuilder {
     const outputSize = sizeOf(output.shape);
     this.refs.set(input.name, (i) => `x[${i}]`);
 
+    const perSignal = valuesPerSignal(this.A);
+    const packedCount = packedSignalCount(inputSize, this.A);
+    // circom orders public signals: outputs, then public inputs, each in declaration order
+    // (held against circuit.sym by the backend at every compile).
     const header: string[] = [];
-    header.push(`    signal input binding;`, `    signal input x[${inputSize}];`, `    signal output inputHash;`);
-    const publicSignals = ["inputHash"];
+    header.push(`    signal input x[${inputSize}];`, `    signal input xPacked[${packedCount}];`, `    signal input binding;`);
+    const outputs = [`    signal output y[${outputSize}];`];
+    const publicSignals = Array.from({ length: outputSize }, (_, i) => `y[${i}]`);
+    const publicInputs = [...Array.from({ length: packedCount }, (_, k) => `xPacked[${k}]`), "binding"];
     this.line(`// The public binding enters one constraint, so a proof holds for one binding only.`);
     this.line(`signal bindingSquare <== binding * binding;`);
     this.layer(
@@ -107,14 +119,27 @@ class CircuitBuilder {
     );
     this.line(`component inputRange[${inputSize}];`);
     this.line(`for (var i = 0; i < ${inputSize}; i++) { inputRange[i] = SignedRange(${this.A}); inputRange[i].in <== x[i]; }`);
-    this.line(`component inputHasher = PoseidonChain(${inputSize});`, `inputHasher.in <== x;`, `inputHash <== inputHasher.out;`);
-    this.layer("inputHash", "PoseidonChain", 1, cost.poseidonChain(inputSize), 0, `Poseidon chain over ${inputSize} values`);
+    this.line(
+      `// The inputs as public signals, ${perSignal} per field element: sdk/zk/groth16/packing.ts`,
+      `component inputPacking = PackedInputs(${inputSize}, ${this.A});`,
+      `inputPacking.in <== x;`,
+      `inputPacking.packed <== xPacked;`,
+    );
+    this.layer(
+      "inputPacking",
+      "PackedInputs",
+      packedCount,
+      cost.packedInputs(),
+      0,
+      `${inputSize} inputs as ${packedCount} public signals, ${perSignal} per signal (linear: no constraint)`,
+    );
 
     if (this.options.privateWeights) {
       const stream = weightStream(this.model);
       stream.segments.forEach((s) => this.weightOffset.set(s.name, s.offset));
       const count = stream.values.length;
-      header.push(`    signal input w[${count}];`, `    signal output weightsCommitment;`);
+      header.push(`    signal input w[${count}];`);
+      outputs.push(`    signal output weightsCommitment;`);
       publicSignals.push("weightsCommitment");
       const h = BigInt(irHash(this.model, stream.segments));
       const [hi, lo] = [h >> 128n, h & ((1n << 128n) - 1n)];
@@ -137,8 +162,8 @@ class CircuitBuilder {
       if (fuseRelu) k++;
     }
 
-    header.push(`    signal output y[${outputSize}];`);
-    publicSignals.push(...Array.from({ length: outputSize }, (_, i) => `y[${i}]`), "binding");
+    header.push(...outputs);
+    publicSignals.push(...publicInputs);
     const out = this.refs.get(output.name)!;
     for (let i = 0; i < outputSize; i++) this.line(`y[${i}] <== ${out(i)};`);
 
@@ -151,6 +176,7 @@ class CircuitBuilder {
       ``,
       `include "fixedpoint.circom";`,
       `include "argmax.circom";`,
+      `include "packing.circom";`,
       `include "poseidonChain.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
@@ -158,7 +184,7 @@ class CircuitBuilder {
       ...this.body.map((l) => `    ${l}`),
       `}`,
       ``,
-      `component main {public [binding]} = ${TEMPLATE}();`,
+      `component main {public [xPacked, binding]} = ${TEMPLATE}();`,
       ``,
     ].join("\n");
     return { ...plan, source };

@@ -19,6 +19,8 @@ export const cost = {
   max2: (actBits: number) => actBits + 2,
   divRoundHalfUp: (count: number, actBits: number) => actBits + 2 * remainderBits(count),
   argmax: (n: number, actBits: number) => n * (actBits + 3),
+  /** PackedInputs: linear constraints on range-checked inputs, substituted away by --O2. */
+  packedInputs: () => 0,
   /** Chain over n values of which the first `constantPrefix` are compile-time constants. */
   poseidonChain: (n: number, constantPrefix = 0) => {
     const steps = Math.max(1, Math.ceil(n / POSEIDON_CHUNK));

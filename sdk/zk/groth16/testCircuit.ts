@@ -15,6 +15,7 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     `pragma circom 2.1.6;`,
     `include "fixedpoint.circom";`,
     `include "argmax.circom";`,
+    `include "packing.circom";`,
     `include "poseidonChain.circom";`,
     main,
     ``,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 
 import { SNARK_SCALAR_FIELD, toField } from "../../commit/poseidon.js";
 import { InputError } from "../../errors.js";
+import { packInputs } from "./packing.js";
 
 interface WitnessCalculator {
   calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
@@ -33,11 +34,21 @@ export interface CircuitInputs {
   readonly w?: ArrayLike<number>;
 }
 
-export function toCircuitInput(inputs: CircuitInputs): Record<string, unknown> {
+/**
+ * The input signals of a model circuit (circuitGen.ts): x, its packing xPacked
+ * into public signals (`inputBits` = the activation width), binding and w.
+ * Throws InputError for an input that is not an integer of that width.
+ */
+export function toCircuitInput(inputs: CircuitInputs, inputBits: number): Record<string, unknown> {
   const ints = (v: ArrayLike<number>) => Array.from(v, (n) => toField(n).toString());
+  const x = Array.from(inputs.x, (n, i) => {
+    if (!Number.isSafeInteger(n)) throw new InputError(`input ${i} = ${n} is not an integer`);
+    return BigInt(n);
+  });
   return {
+    x: x.map((n) => toField(n).toString()),
+    xPacked: packInputs(x, inputBits).map(String),
     binding: toField(inputs.binding).toString(),
-    x: ints(inputs.x),
     ...(inputs.w ? { w: ints(inputs.w) } : {}),
   };
 }
@@ -51,28 +62,31 @@ export class CircuitWitness {
     return new CircuitWitness(await builder(readFileSync(join(dir, "circuit_js", "circuit.wasm"))));
   }
 
-  /** The full witness; throws InputError when an input violates a circuit assertion (e.g. a range check). */
-  async witness(inputs: CircuitInputs): Promise<bigint[]> {
-    return this.witnessOf(toCircuitInput(inputs));
-  }
-
   /** The full witness for raw input signals (signed integers are mapped into the field). */
   async witnessOf(signals: Record<string, unknown>): Promise<bigint[]> {
-    const field = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(field) : typeof v === "bigint" || typeof v === "number" ? toField(v).toString() : v;
     try {
-      return await this.calculator.calculateWitness(Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, field(v)])), true);
+      return await this.calculator.calculateWitness(fieldSignals(signals), true);
     } catch (cause) {
-      throw new InputError(`the circuit rejects this input: ${(cause as Error).message.split("\n")[0]}`);
+      throw rejected(cause);
     }
   }
 
-  /** Witness in snarkjs' .wtns format, for proving. */
-  async wtns(inputs: CircuitInputs): Promise<Uint8Array> {
+  /** The witness of raw input signals in snarkjs' .wtns format, for proving. */
+  async wtnsOf(signals: Record<string, unknown>): Promise<Uint8Array> {
     try {
-      return await this.calculator.calculateWTNSBin(toCircuitInput(inputs), true);
+      return await this.calculator.calculateWTNSBin(fieldSignals(signals), true);
     } catch (cause) {
-      throw new InputError(`the circuit rejects this input: ${(cause as Error).message.split("\n")[0]}`);
+      throw rejected(cause);
     }
   }
+}
+
+function fieldSignals(signals: Record<string, unknown>): Record<string, unknown> {
+  const field = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(field) : typeof v === "bigint" || typeof v === "number" ? toField(v).toString() : v;
+  return Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, field(v)]));
+}
+
+function rejected(cause: unknown): InputError {
+  return new InputError(`the circuit rejects this input: ${(cause as Error).message.split("\n")[0]}`);
 }
