@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { table } from "../cli/format.js";
 import { Model } from "../sdk/model.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
-import { EzklCircuit } from "../sdk/zk/ezkl/backend.js";
+import { EzklCircuit, VISIBILITY } from "../sdk/zk/ezkl/backend.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
 import { REPO_ROOT } from "../sdk/zk/artifacts.js";
 
@@ -35,11 +35,21 @@ const STAGES: [string, string[]][] = [
 
 function direct(): Record<string, number> {
   const dir = mkdtempSync(join(tmpdir(), "ezkl-direct-"));
-  // calibrate on the same single sample our SDK gets below
-  const r = spawnSync(PYTHON, [join(REPO_ROOT, "scripts", "ezkl_pipeline.py"), model.path, sampleFile, dir], {
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-  });
+  // calibrate on the same single sample our SDK gets below, with the SDK's visibility and fixed input scale
+  const r = spawnSync(
+    PYTHON,
+    [
+      join(REPO_ROOT, "scripts", "ezkl_pipeline.py"),
+      model.path,
+      sampleFile,
+      dir,
+      "--input-visibility",
+      VISIBILITY.input,
+      "--input-scale",
+      String(model.quantized.config.fracBits),
+    ],
+    { encoding: "utf8", maxBuffer: 64 << 20 },
+  );
   if (r.status !== 0) throw new Error(`direct EZKL failed: ${r.stderr.slice(-1000)}`);
   const t = (JSON.parse(r.stdout.trim().split("\n").pop()!) as { timings_s: Record<string, number> }).timings_s;
   return Object.fromEntries(STAGES.map(([name, parts]) => [name, parts.reduce((s, p) => s + (t[p] ?? 0), 0) * 1000]));

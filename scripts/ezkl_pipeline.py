@@ -1,7 +1,10 @@
 """Raw EZKL (PyPI `ezkl`, pinned in requirements.txt) on one ONNX model, each
 stage timed, as a peer for our own pipelines. Prints one JSON object.
 
-    .venv/bin/python scripts/ezkl_pipeline.py <model.onnx> <input.json> <workdir> [--input-visibility hashed]
+    .venv/bin/python scripts/ezkl_pipeline.py <model.onnx> <input.json> <workdir> [--input-visibility hashed] [--input-scale N]
+
+--input-scale fixes the input and weight scale (rebase multiplier 1) as the
+SDK's EzklCircuit does; without it, calibration chooses the scales.
 
 `get_srs` would download; `gen_srs` makes an INSECURE local SRS (benchmarks only).
 """
@@ -25,6 +28,7 @@ def main() -> None:
     ap.add_argument("--input-visibility", default="hashed")
     ap.add_argument("--output-visibility", default="public")
     ap.add_argument("--param-visibility", default="fixed")
+    ap.add_argument("--input-scale", type=int, default=None)
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     p = lambda name: os.path.join(args.workdir, name)  # noqa: E731
@@ -51,8 +55,13 @@ def main() -> None:
         run_args.input_visibility = args.input_visibility
         run_args.output_visibility = args.output_visibility
         run_args.param_visibility = args.param_visibility
+        fixed = {}
+        if args.input_scale is not None:
+            run_args.input_scale = run_args.param_scale = args.input_scale
+            run_args.scale_rebase_multiplier = 1
+            fixed = {"scales": [args.input_scale], "scale_rebase_multiplier": [1]}
         assert await timed("gen_settings", ezkl.gen_settings, args.model, p("settings.json"), py_run_args=run_args)
-        await timed("calibrate", ezkl.calibrate_settings, p("input.json"), args.model, p("settings.json"), "resources")
+        await timed("calibrate", ezkl.calibrate_settings, p("input.json"), args.model, p("settings.json"), "resources", **fixed)
         assert await timed("compile", ezkl.compile_circuit, args.model, p("model.compiled"), p("settings.json"))
         with open(p("settings.json")) as f:
             settings = json.load(f)

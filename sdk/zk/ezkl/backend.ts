@@ -4,10 +4,13 @@
  * and proving through sdk/zk/ezkl/driver.py; `@ezkljs/engine` (EZKL 21 as
  * WASM) verifies in-process.
  *
- * Visibility: the input is "hashed" (EZKL's own Poseidon of the quantized
- * input is a public instance), outputs are "public", weights "fixed" (part of
- * the verifying key). A verifier therefore sees a commitment to the input and
- * the output values, which is what binds a proof to one request.
+ * Visibility: input and outputs are "public", weights "fixed" (part of the
+ * verifying key). The verifier's instances are the quantized input values
+ * followed by the output values, [inputs…, outputs…], as BN254 field elements
+ * (v < 0 as p - |v|). EZKL's input scale is forced to our fracBits, so the
+ * input instances are exactly our integer input (sdk/quant: q = round(x·2^F)),
+ * and a contract holding a request's int256[] input can compare them
+ * one by one; see proveQuantized and docs/ezkl.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,15 +19,20 @@ import { join } from "node:path";
 import { keccakBytes } from "../../commit/keccak.js";
 import { InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
+import { DEFAULT_QUANT_CONFIG } from "../../quant/scheme.js";
 import type { Tensor } from "../../tensor.js";
 import { BUILD_DIR, buildAtomically, buildFileAtomically } from "../artifacts.js";
+import { fromField } from "../groth16/witness.js";
+import { type Progress, type StageTiming, silentProgress, stage } from "../progress.js";
 import { type CompiledContract, compileSolidity } from "../solidity.js";
 import { EZKL_VERSION, EzklDriver, EzklError } from "./driver.js";
 
 export { EzklError };
-import { type Progress, type StageTiming, silentProgress, stage } from "../progress.js";
+/** Signed integer <-> BN254 field element (EZKL's field is the same as circom's): shared with the Groth16 path. */
+export { toField } from "../../commit/poseidon.js";
+export { fromField } from "../groth16/witness.js";
 
-export const VISIBILITY = { input: "hashed", output: "public", param: "fixed" } as const;
+export const VISIBILITY = { input: "public", output: "public", param: "fixed" } as const;
 /** EVM contract size limit (EIP-170). */
 export const MAX_CONTRACT_BYTES = 24_576;
 
@@ -32,12 +40,44 @@ const driver = () => EzklDriver.get();
 
 /** EZKL's input file: `input_data` holds one flat array; for calibration, the samples one after another. */
 function inputJson(samples: readonly Tensor[]): string {
-  return JSON.stringify({ input_data: [samples.flatMap((t) => Array.from(t.data))] });
+  return valuesJson(samples.flatMap((t) => Array.from(t.data)));
+}
+
+function valuesJson(values: readonly number[]): string {
+  return JSON.stringify({ input_data: [values] });
+}
+
+/**
+ * One instance as EZKL writes it in proof and witness files (32-byte
+ * little-endian hex, no 0x) -> the field element; a 0x-prefixed value is read
+ * as a big-endian number.
+ */
+export function instanceValue(hex: string): bigint {
+  if (hex.startsWith("0x")) return BigInt(hex);
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new InputError(`not an EZKL instance (32-byte little-endian hex): "${hex}"`);
+  return BigInt(`0x${Buffer.from(hex, "hex").reverse().toString("hex")}`);
+}
+
+/** The inverse of instanceValue: a field element as EZKL's 32-byte little-endian hex. */
+export function instanceHex(v: bigint): string {
+  return Buffer.from(v.toString(16).padStart(64, "0"), "hex").reverse().toString("hex");
+}
+
+/** A proof file's instances, flat, as field elements: exactly the `instances` argument of verifyProof. */
+export function proofInstances(json: EzklProof["json"]): bigint[] {
+  return json.instances.flat().map(instanceValue);
 }
 
 export interface EzklCompileOptions {
   /** Samples to calibrate the scales on (default: the model's own sample input). */
   readonly calibration?: readonly Tensor[];
+  /**
+   * EZKL's input scale, also used for the weights: EZKL quantizes an input x
+   * as round(x·2^scale). Default: the model's fracBits (Model) or
+   * DEFAULT_QUANT_CONFIG.fracBits (compileFile), so the input instances are
+   * our integer input.
+   */
+  readonly inputScale?: number;
   readonly progress?: Progress;
   /** Root of the artefact folders (default build/); benchmarks use a fresh one to time a cold build. */
   readonly buildRoot?: string;
@@ -46,22 +86,72 @@ export interface EzklCompileOptions {
 export interface EzklProof {
   readonly path: string;
   /** The proof file as EZKL wrote it (JSON with instances, proof bytes, pretty outputs). */
-  readonly json: { instances: string[][]; proof: string | number[]; pretty_public_inputs?: { rescaled_outputs?: string[][] } };
+  readonly json: {
+    instances: string[][];
+    proof: string | number[];
+    hex_proof?: string;
+    pretty_public_inputs?: { rescaled_outputs?: string[][] };
+  };
   /** EZKL's quantized outputs, rescaled to floats. */
   readonly outputs: number[];
   readonly timings: StageTiming[];
 }
 
+/** A proof made from our integer input, with what verifyProof(bytes proof, uint256[] instances) takes. */
+export interface EzklQuantizedProof extends Omit<EzklProof, "outputs"> {
+  /** verifyProof's `instances`: [inputs…, outputs…] as field elements (v < 0 as p - |v|). */
+  readonly instances: bigint[];
+  /** The input instances as signed integers: the input proved (equal to the input given). */
+  readonly inputs: bigint[];
+  /** The output instances as signed integers: EZKL's outputs at scale circuit.outputScales (q stands for q / 2^scale). */
+  readonly outputs: bigint[];
+  /** The same outputs as floats, as EZKL rescales them. */
+  readonly rescaledOutputs: number[];
+  /** verifyProof's `proof` bytes, 0x hex. */
+  readonly proofBytes: string;
+}
+
+/** What the circuit's settings.json says about its instances and scales. */
+interface EzklSettings {
+  run_args: { logrows: number; input_scale: number };
+  model_instance_shapes: number[][];
+  model_input_scales: number[];
+  model_output_scales: number[];
+}
+
+/** Inputs must stay exact as EZKL's f32 floats q / 2^scale. */
+const MAX_EXACT_INPUT = 2 ** 24;
+
 export class EzklCircuit {
+  /** EZKL's scale of every input: an input instance q stands for q / 2^inputScale. */
+  readonly inputScale: number;
+  /** EZKL's scale of each output (after its rebasing); 8 = our fracBits for the zoo models. */
+  readonly outputScales: readonly number[];
+  /** Number of input instances (all inputs, flattened), then of output instances. */
+  readonly inputLength: number;
+  readonly outputLength: number;
+
   private constructor(
     readonly dir: string,
     readonly srsPath: string,
     readonly logrows: number,
     readonly timings: StageTiming[],
-  ) {}
+    settings: EzklSettings,
+  ) {
+    const { model_input_scales: ins, model_output_scales: outs, model_instance_shapes: shapes } = settings;
+    if (ins.some((s) => s !== ins[0])) throw new EzklError("settings", `inputs have different scales (${ins.join(", ")})`);
+    this.inputScale = ins[0] ?? settings.run_args.input_scale;
+    this.outputScales = outs;
+    const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+    this.inputLength = shapes.slice(0, ins.length).reduce((a, s) => a + size(s), 0);
+    this.outputLength = shapes.slice(ins.length).reduce((a, s) => a + size(s), 0);
+  }
 
   static async compile(model: Model, options: EzklCompileOptions = {}): Promise<EzklCircuit> {
-    return EzklCircuit.compileFile(model.path, model.graph.name || "model", options);
+    return EzklCircuit.compileFile(model.path, model.graph.name || "model", {
+      inputScale: model.quantized.config.fracBits,
+      ...options,
+    });
   }
 
   /** Compiles an .onnx file directly (EZKL reads the ONNX itself, not our IR). */
@@ -70,9 +160,17 @@ export class EzklCircuit {
     const timings: StageTiming[] = [];
     const calibration = options.calibration ?? [];
     if (calibration.length === 0) throw new InputError("EZKL needs calibration samples (options.calibration)");
+    const inputScale = options.inputScale ?? DEFAULT_QUANT_CONFIG.fracBits;
+    if (!Number.isInteger(inputScale) || inputScale < 0 || inputScale > 30) {
+      throw new InputError(`EZKL input scale must be an integer in 0..30, got ${inputScale}`);
+    }
     const onnx = readFileSync(onnxPath);
     const enc = new TextEncoder();
-    const key = keccakBytes(onnx, enc.encode(JSON.stringify(VISIBILITY) + EZKL_VERSION), enc.encode(inputJson(calibration))).slice(2, 18);
+    const key = keccakBytes(
+      onnx,
+      enc.encode(JSON.stringify({ ...VISIBILITY, inputScale }) + EZKL_VERSION),
+      enc.encode(inputJson(calibration)),
+    ).slice(2, 18);
     const root = options.buildRoot ?? BUILD_DIR;
     const dir = join(root, "ezkl", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
     const p = (f: string) => join(dir, f);
@@ -88,11 +186,12 @@ export class EzklCircuit {
           input_visibility: VISIBILITY.input,
           output_visibility: VISIBILITY.output,
           param_visibility: VISIBILITY.param,
+          input_scale: inputScale,
         };
         await driver().request("settings", args);
       }),
     );
-    const settings = JSON.parse(readFileSync(p("settings.json"), "utf8")) as { run_args: { logrows: number } };
+    const settings = JSON.parse(readFileSync(p("settings.json"), "utf8")) as EzklSettings;
     const logrows = settings.run_args.logrows;
     const srsPath = join(root, "ezkl", "srs", `kzg${logrows}-INSECURE-dev.srs`);
     await stage(progress, timings, `SRS 2^${logrows} (INSECURE dev)`, () =>
@@ -117,18 +216,66 @@ export class EzklCircuit {
         });
       }),
     );
-    return new EzklCircuit(dir, srsPath, logrows, timings);
+    return new EzklCircuit(dir, srsPath, logrows, timings, settings);
   }
 
   private file(name: string): string {
     return join(this.dir, name);
   }
 
+  /** Proves from a float input; EZKL quantizes it as round(x·2^inputScale). */
   async prove(input: Tensor, outDir: string, progress: Progress = silentProgress): Promise<EzklProof> {
+    return this.proveValues(Array.from(input.data), outDir, progress);
+  }
+
+  /**
+   * Proves from OUR integer input (sdk/quant, e.g. `model.runInteger(...).inputs`):
+   * EZKL is fed the floats q / 2^inputScale, exact, so its input instances
+   * are q itself. Throws if a proved input instance differed from q.
+   */
+  async proveQuantized(
+    input: readonly bigint[] | ArrayLike<number>,
+    outDir: string,
+    progress: Progress = silentProgress,
+  ): Promise<EzklQuantizedProof> {
+    const q = Array.from(input as ArrayLike<number | bigint>, (v) => {
+      if (typeof v === "number" && !Number.isSafeInteger(v)) throw new InputError(`input value ${v} is not an integer`);
+      return BigInt(v);
+    });
+    if (q.length !== this.inputLength) throw new InputError(`the circuit takes ${this.inputLength} input values, got ${q.length}`);
+    const bad = q.find((v) => v <= -MAX_EXACT_INPUT || v >= MAX_EXACT_INPUT);
+    if (bad !== undefined) throw new InputError(`input value ${bad} is outside (-2^24, 2^24): not exact as EZKL's f32 input`);
+    const proof = await this.proveValues(
+      q.map((v) => Number(v) / 2 ** this.inputScale),
+      outDir,
+      progress,
+    );
+    const instances = proofInstances(proof.json);
+    if (instances.length !== this.inputLength + this.outputLength) {
+      throw new EzklError("prove", `expected ${this.inputLength} + ${this.outputLength} instances, the proof has ${instances.length}`);
+    }
+    const inputs = instances.slice(0, this.inputLength).map(fromField);
+    const i = inputs.findIndex((v, k) => v !== q[k]);
+    if (i >= 0) throw new EzklError("prove", `input instance ${i} is ${inputs[i]}, not the input ${q[i]} (input scale ${this.inputScale})`);
+    const { json } = proof;
+    const proofBytes = json.hex_proof ?? (typeof json.proof === "string" ? json.proof : `0x${Buffer.from(json.proof).toString("hex")}`);
+    return {
+      path: proof.path,
+      json,
+      timings: proof.timings,
+      instances,
+      inputs,
+      outputs: instances.slice(this.inputLength).map(fromField),
+      rescaledOutputs: proof.outputs,
+      proofBytes,
+    };
+  }
+
+  private async proveValues(values: readonly number[], outDir: string, progress: Progress): Promise<EzklProof> {
     const timings: StageTiming[] = [];
     mkdirSync(outDir, { recursive: true });
     const inputPath = join(outDir, "input.json");
-    writeFileSync(inputPath, inputJson([input]));
+    writeFileSync(inputPath, valuesJson(values));
     const witness = join(outDir, "witness.json");
     const proofPath = join(outDir, "proof.json");
     await stage(progress, timings, "witness", () =>
@@ -171,7 +318,7 @@ export class EzklCircuit {
     return (r.outputs as string[][][]).map((o) => o.flat().map(Number));
   }
 
-  /** The calldata of verifyProof(proof, instances) for a proof file, from EZKL's encoder. */
+  /** The calldata of verifyProof(proof, instances) for a proof file, from EZKL's encoder (= the ABI encoding of proofBytes, instances). */
   async calldata(proofPath: string): Promise<string> {
     const out = `${proofPath}.calldata`;
     await driver().request("calldata", { proof: proofPath, calldata: out });

@@ -31,14 +31,39 @@ async def settings(a: dict) -> dict:
     run_args.input_visibility = a["input_visibility"]
     run_args.output_visibility = a["output_visibility"]
     run_args.param_visibility = a["param_visibility"]
+    scale = a.get("input_scale")
+    if scale is not None:
+        # one scale for inputs and weights, and rebase back to it after every
+        # multiplication (multiplier 1): calibration may then only choose
+        # logrows and lookup ranges, not the scales
+        run_args.input_scale = scale
+        run_args.param_scale = scale
+        run_args.scale_rebase_multiplier = 1
     if not await call(ezkl.gen_settings, a["model"], a["settings"], py_run_args=run_args):
         raise RuntimeError("gen_settings returned false")
-    await call(ezkl.calibrate_settings, a["calibration"], a["model"], a["settings"], "resources")
-    if not await call(ezkl.compile_circuit, a["model"], a["compiled"], a["settings"]):
-        raise RuntimeError("compile_circuit returned false")
+    if scale is None:
+        await call(ezkl.calibrate_settings, a["calibration"], a["model"], a["settings"], "resources")
+    else:
+        await call(
+            ezkl.calibrate_settings,
+            a["calibration"],
+            a["model"],
+            a["settings"],
+            "resources",
+            scales=[scale],
+            scale_rebase_multiplier=[1],
+        )
     with open(a["settings"]) as f:
         s = json.load(f)
-    return {"logrows": s["run_args"]["logrows"], "scale": s["run_args"]["input_scale"], "output_scales": s.get("model_output_scales")}
+    if scale is not None and (s["run_args"]["input_scale"] != scale or any(x != scale for x in s["model_input_scales"])):
+        raise RuntimeError(f"calibration moved the input scale off {scale}: {s['model_input_scales']}")
+    if not await call(ezkl.compile_circuit, a["model"], a["compiled"], a["settings"]):
+        raise RuntimeError("compile_circuit returned false")
+    return {
+        "logrows": s["run_args"]["logrows"],
+        "input_scales": s["model_input_scales"],
+        "output_scales": s["model_output_scales"],
+    }
 
 
 async def srs(a: dict) -> dict:
