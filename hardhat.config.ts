@@ -15,5 +15,10 @@ export default defineConfig({
     path: require.resolve("solc/soljson.js"),
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
   },
+  networks: {
+    // `vinfer deploy|request|serve --rpc <url>` connect through this network, overriding url and
+    // accounts; VINFER_RPC_URL serves `npx hardhat ignition deploy --network vinfer` directly.
+    vinfer: { type: "http", chainType: "l1", url: process.env.VINFER_RPC_URL ?? "http://127.0.0.1:8545" },
+  },
   test: { mocha: { timeout: 600_000 } },
 });

@@ -51,3 +51,14 @@ export class InputError extends VinferError {
     super("INPUT", message);
   }
 }
+
+/** A protocol call failed on chain (a revert), with the contract's custom error decoded and explained. */
+export class ProtocolError extends VinferError {
+  /** The Solidity custom error's name, when the revert carried one. */
+  readonly revertName?: string;
+
+  constructor(message: string, revertName?: string, options?: { cause?: unknown }) {
+    super("PROTOCOL", message, options);
+    if (revertName !== undefined) this.revertName = revertName;
+  }
+}

@@ -10,7 +10,8 @@ import { runFloat } from "./interp/float.js";
 import { dequantizeOutputs, quantizeInputs, runInteger } from "./interp/integer.js";
 import { type QuantizedModel, quantizeModel } from "./quant/quantize.js";
 import { DEFAULT_QUANT_CONFIG, type QuantConfig } from "./quant/scheme.js";
-import type { Tensor } from "./tensor.js";
+import { InputError } from "./errors.js";
+import { type Tensor, sizeOf } from "./tensor.js";
 import { resolveModelPath } from "./zoo/files.js";
 
 export interface IntegerResult {
@@ -50,6 +51,30 @@ export class Model {
 
   runFloat(inputs: readonly Tensor[]): Tensor[] {
     return runFloat(this.graph, inputs);
+  }
+
+  /**
+   * Runs the integer model on already-quantized values, all graph inputs
+   * flattened in order (a request's int256[] input); throws InputError for a
+   * wrong count or a value outside the activation range.
+   */
+  runQuantized(values: readonly bigint[]): Tensor[] {
+    const expected = this.graph.inputs.reduce((n, t) => n + sizeOf(t.shape), 0);
+    if (values.length !== expected) throw new InputError(`expected ${expected} input values, got ${values.length}`);
+    const half = 2 ** (this.quantized.config.activationBits - 1);
+    let offset = 0;
+    const inputs = this.graph.inputs.map((t) => {
+      const n = sizeOf(t.shape);
+      const data = Float64Array.from(values.slice(offset, offset + n), (v, i) => {
+        const x = Number(v);
+        if (!(x >= -half && x < half))
+          throw new InputError(`input ${offset + i} = ${v} is outside the ${this.quantized.config.activationBits}-bit signed range`);
+        return x;
+      });
+      offset += n;
+      return { dtype: "int32" as const, shape: t.shape, data };
+    });
+    return runInteger(this.quantized, inputs);
   }
 
   runInteger(floatInputs: readonly Tensor[]): IntegerResult {

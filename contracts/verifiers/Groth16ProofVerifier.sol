@@ -54,20 +54,29 @@ contract Groth16ProofVerifier is IProofVerifier {
         int256[] calldata output,
         address router
     ) public view returns (uint256[] memory signals) {
-        uint96 bits = claim.verifierParams;
-        if (bits < 2 || bits > MAX_INPUT_BITS) revert InvalidInputBits(bits);
+        uint256 bits = claim.verifierParams;
+        if (bits < 2 || bits > MAX_INPUT_BITS) revert InvalidInputBits(claim.verifierParams);
         uint256 perSignal = PACKING_BITS / bits;
-        uint256 packedCount = (input.length + perSignal - 1) / perSignal;
-        signals = new uint256[](output.length + packedCount + 1);
-        for (uint256 i = 0; i < output.length; ++i) {
+        uint256 n = input.length;
+        uint256 m = output.length;
+        signals = new uint256[](m + (n + perSignal - 1) / perSignal + 1);
+        for (uint256 i = 0; i < m; ++i) {
             signals[i] = FieldElements.fromSigned(output[i]);
         }
         int256 half = int256(1 << (bits - 1));
-        for (uint256 i = 0; i < input.length; ++i) {
-            int256 v = input[i];
-            if (v < -half || v >= half) revert InputOutOfRange(i, v);
-            // v + half lies in [0, 2^bits): the shifted slots never overlap.
-            signals[output.length + i / perSignal] |= uint256(v + half) << (bits * (i % perSignal));
+        uint256 slot = m;
+        for (uint256 i = 0; i < n;) {
+            uint256 packed;
+            // unchecked: shifts stay below PACKING_BITS, and each v + half is range-checked first.
+            unchecked {
+                for (uint256 shift = 0; shift < perSignal * bits && i < n; shift += bits) {
+                    int256 v = input[i];
+                    if (v < -half || v >= half) revert InputOutOfRange(i, v);
+                    packed |= uint256(v + half) << shift;
+                    ++i;
+                }
+            }
+            signals[slot++] = packed;
         }
         signals[signals.length - 1] = RequestBinding.fieldBinding(claim, router);
     }

@@ -1,0 +1,234 @@
+/**
+ * The operator's durable job table, in an embedded SQLite database
+ * (node:sqlite, built into Node 22: no native add-on to compile, and its
+ * synchronous API makes each state change one atomic, fsynced write).
+ *
+ * A job only moves forward, and every step is written before the next side
+ * effect starts: the signed fulfil transaction is stored *before* it is
+ * broadcast, so after a kill -9 the node re-sends the very same transaction
+ * (same hash, same nonce) instead of a second one.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+import { VinferError } from "../errors.js";
+import { type InferenceRequest, type RequestRecord, requestFromJson, requestToJson } from "../protocol/request.js";
+
+/**
+ * pending: seen, not proven - proved: output and evidence stored -
+ * signed: fulfil transaction signed and stored, maybe broadcast -
+ * done: fulfilled by us (receipt status 1) - skipped: not ours to do
+ * (unserved model, expired, fulfilled by someone else) - failed: gave up.
+ */
+export type JobState = "pending" | "proved" | "signed" | "done" | "skipped" | "failed";
+
+export interface Job {
+  readonly requestId: bigint;
+  readonly request: InferenceRequest;
+  readonly input: bigint[];
+  readonly state: JobState;
+  readonly output?: bigint[];
+  readonly evidence?: string;
+  readonly txHash?: string;
+  readonly rawTx?: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError?: string;
+}
+
+interface JobRow {
+  request_id: string;
+  request_json: string;
+  input_json: string;
+  state: JobState;
+  output_json: string | null;
+  evidence: string | null;
+  tx_hash: string | null;
+  raw_tx: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  request_id TEXT PRIMARY KEY,
+  request_json TEXT NOT NULL,
+  input_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  output_json TEXT,
+  evidence TEXT,
+  tx_hash TEXT,
+  raw_tx TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, next_attempt_at);
+`;
+
+const bigints = (json: string) => (JSON.parse(json) as string[]).map((v) => BigInt(v));
+const strings = (values: readonly bigint[]) => JSON.stringify(values.map(String));
+
+function toJob(r: JobRow): Job {
+  return {
+    requestId: BigInt(r.request_id),
+    request: requestFromJson(JSON.parse(r.request_json) as Record<string, string | number>),
+    input: bigints(r.input_json),
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    ...(r.output_json !== null ? { output: bigints(r.output_json) } : {}),
+    ...(r.evidence !== null ? { evidence: r.evidence } : {}),
+    ...(r.tx_hash !== null ? { txHash: r.tx_hash } : {}),
+    ...(r.raw_tx !== null ? { rawTx: r.raw_tx } : {}),
+    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+  };
+}
+
+export class JobStore {
+  private readonly db: DatabaseSync;
+
+  /** Opens (creating if needed) the database at `path`; ":memory:" for a throwaway store. */
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    // WAL + FULL: a committed state change survives a crash of the process or the machine.
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Ties the database to one router on one chain and one operator account, so
+   * a job table is never replayed against another deployment by mistake.
+   */
+  bind(identity: { chainId: bigint; router: string; operator: string }): void {
+    const wanted = `${identity.chainId}:${identity.router.toLowerCase()}:${identity.operator.toLowerCase()}`;
+    const have = this.meta("identity");
+    if (have === undefined) this.setMeta("identity", wanted);
+    else if (have !== wanted)
+      throw new VinferError(
+        "OPERATOR_DB_MISMATCH",
+        `this job database belongs to chain:router:operator ${have}, not ${wanted}; use another --db file`,
+      );
+  }
+
+  meta(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** The last block whose requests are all in the table (-1 before the first scan). */
+  scannedBlock(): number {
+    return Number(this.meta("scannedBlock") ?? -1);
+  }
+
+  /** Records newly seen requests and the block they were scanned up to, in one transaction. */
+  addScanned(records: readonly { record: RequestRecord; state: "pending" | "skipped"; reason?: string }[], toBlock: number): number {
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO jobs (request_id, request_json, input_json, state, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    let added = 0;
+    this.transaction(() => {
+      for (const { record, state, reason } of records) {
+        const r = insert.run(
+          record.requestId.toString(),
+          JSON.stringify(requestToJson(record.request)),
+          strings(record.input),
+          state,
+          reason ?? null,
+          Date.now(),
+        );
+        added += Number(r.changes);
+      }
+      this.setMeta("scannedBlock", String(toBlock));
+    });
+    return added;
+  }
+
+  get(requestId: bigint): Job | undefined {
+    const row = this.db.prepare("SELECT * FROM jobs WHERE request_id = ?").get(requestId.toString()) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Jobs in `states` that are due now, oldest request first. */
+  due(states: readonly JobState[], now: number, limit: number): Job[] {
+    const marks = states.map(() => "?").join(", ");
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state IN (${marks}) AND next_attempt_at <= ? ORDER BY CAST(request_id AS INTEGER) LIMIT ?`)
+      .all(...states, now, limit) as unknown as JobRow[];
+    return rows.map(toJob);
+  }
+
+  all(): Job[] {
+    return (this.db.prepare("SELECT * FROM jobs ORDER BY CAST(request_id AS INTEGER)").all() as unknown as JobRow[]).map(toJob);
+  }
+
+  counts(): Record<JobState, number> {
+    const counts: Record<JobState, number> = { pending: 0, proved: 0, signed: 0, done: 0, skipped: 0, failed: 0 };
+    for (const r of this.db.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as { state: JobState; n: number }[])
+      counts[r.state] = r.n;
+    return counts;
+  }
+
+  markProved(requestId: bigint, output: readonly bigint[], evidence: string): void {
+    this.update(requestId, "state = 'proved', output_json = ?, evidence = ?, last_error = NULL", strings(output), evidence);
+  }
+
+  /** Stores the signed transaction before it is broadcast (the exactly-once pivot). */
+  markSigned(requestId: bigint, txHash: string, rawTx: string): void {
+    this.update(requestId, "state = 'signed', tx_hash = ?, raw_tx = ?", txHash, rawTx);
+  }
+
+  /** Back to `proved` (the stored transaction was dropped): the next submission signs anew. */
+  markUnsigned(requestId: bigint, reason: string): void {
+    this.update(requestId, "state = 'proved', tx_hash = NULL, raw_tx = NULL, last_error = ?", reason);
+  }
+
+  markDone(requestId: bigint): void {
+    this.update(requestId, "state = 'done', last_error = NULL");
+  }
+
+  markSkipped(requestId: bigint, reason: string): void {
+    this.update(requestId, "state = 'skipped', last_error = ?", reason);
+  }
+
+  markFailed(requestId: bigint, reason: string): void {
+    this.update(requestId, "state = 'failed', last_error = ?", reason);
+  }
+
+  /** Records a failed attempt; the job stays in its state and is due again at `nextAttemptAt`. */
+  recordAttempt(requestId: bigint, error: string, nextAttemptAt: number): number {
+    this.update(requestId, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?", error, nextAttemptAt);
+    return this.get(requestId)!.attempts;
+  }
+
+  private update(requestId: bigint, set: string, ...values: (string | number | null)[]): void {
+    const r = this.db
+      .prepare(`UPDATE jobs SET ${set}, updated_at = ? WHERE request_id = ?`)
+      .run(...values, Date.now(), requestId.toString());
+    if (Number(r.changes) !== 1) throw new VinferError("OPERATOR_DB", `no job for request ${requestId}`);
+  }
+
+  private transaction(fn: () => void): void {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      fn();
+      this.db.exec("COMMIT");
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+}

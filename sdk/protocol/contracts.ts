@@ -1,0 +1,96 @@
+/**
+ * Typed clients of the protocol contracts (typechain, generated into types/ by
+ * `hardhat build`, which `npm install` runs) and the one place reverts are
+ * turned into explained errors.
+ */
+import { type ContractRunner, Interface } from "ethers";
+
+import { ProtocolError } from "../errors.js";
+import {
+  EzklProofVerifier__factory,
+  Groth16ProofVerifier__factory,
+  type InferenceRouter,
+  InferenceRouter__factory,
+  type ModelRegistry,
+  ModelRegistry__factory,
+} from "../../types/ethers-contracts/index.js";
+
+export type { InferenceRouter, ModelRegistry } from "../../types/ethers-contracts/index.js";
+
+/** Addresses of one deployment (what `vinfer deploy` prints and saves). */
+export interface ProtocolAddresses {
+  readonly registry: string;
+  readonly router: string;
+  readonly groth16Adapter: string;
+  readonly ezklAdapter: string;
+}
+
+export interface ProtocolClients {
+  readonly registry: ModelRegistry;
+  readonly router: InferenceRouter;
+}
+
+export function connectProtocol(addresses: Pick<ProtocolAddresses, "registry" | "router">, runner: ContractRunner): ProtocolClients {
+  return {
+    registry: ModelRegistry__factory.connect(addresses.registry, runner),
+    router: InferenceRouter__factory.connect(addresses.router, runner),
+  };
+}
+
+/** What to do about each custom error a user can trigger. */
+const ADVICE: Record<string, string> = {
+  UnknownModel: "the model id is not registered; register it first (vinfer deploy --model ...)",
+  ProofTypeNotEnabled: "the model has no verifier for this proof type; deploy one (vinfer deploy --model ... --proof ...)",
+  NoAdapter: "the router has no adapter for this proof type (OPML and TEE are not deployed yet)",
+  InputLengthMismatch: "the input has the wrong number of values for this model",
+  OutputLengthMismatch: "the output has the wrong number of values for this model",
+  CallbackGasLimitTooHigh: "lower the callback gas limit to the router's maxCallbackGasLimit",
+  RequestNotPending: "the request is unknown, already fulfilled or cancelled",
+  RequestExpired: "the request's deadline has passed; the requester can cancel it for a refund",
+  RequestNotExpired: "a request can be cancelled only after its deadline",
+  InputMismatch: "the input does not hash to the request's inputHash",
+  InvalidProof: "the verifier rejected the proof (wrong model, input, output, request or fulfiller)",
+  MalformedEvidence: "the evidence bytes are not a proof of this type",
+  InputOutOfRange: "an input value does not fit the circuit's input width",
+  NotRequester: "only the requester may do this",
+  NothingToWithdraw: "there is no balance to withdraw",
+  InsufficientGasForCall: "send the transaction with more gas: the callback needs its full gas limit",
+};
+
+interface DecodableError {
+  revert?: { name: string; args: unknown[] } | null;
+  data?: string;
+  shortMessage?: string;
+  message?: string;
+}
+
+// Adapter errors bubble up through the router, whose own ABI cannot name them.
+const PROTOCOL_INTERFACES = [
+  InferenceRouter__factory,
+  ModelRegistry__factory,
+  Groth16ProofVerifier__factory,
+  EzklProofVerifier__factory,
+].map((f) => new Interface(f.abi));
+
+function decodeRevert(e: DecodableError): { name: string; args: unknown[] } | undefined {
+  if (e.revert) return e.revert;
+  if (typeof e.data !== "string" || e.data.length < 10) return undefined;
+  for (const iface of PROTOCOL_INTERFACES) {
+    const parsed = iface.parseError(e.data);
+    if (parsed) return { name: parsed.name, args: [...parsed.args] };
+  }
+  return undefined;
+}
+
+/** Wraps a failed contract call in a ProtocolError naming the contract error and what to do. */
+export function explainRevert(action: string, err: unknown): ProtocolError {
+  const e = (err ?? {}) as DecodableError;
+  const revert = decodeRevert(e);
+  const name = revert?.name;
+  if (name) {
+    const args = (revert?.args ?? []).map(String).join(", ");
+    const advice = ADVICE[name];
+    return new ProtocolError(`${action} reverted with ${name}(${args})${advice ? `: ${advice}` : ""}`, name, { cause: err });
+  }
+  return new ProtocolError(`${action} failed: ${e.shortMessage ?? e.message ?? String(err)}`, undefined, { cause: err });
+}

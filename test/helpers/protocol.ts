@@ -1,0 +1,68 @@
+/**
+ * A deployed protocol on a fresh in-process chain, with digits-mlp registered
+ * for Groth16, and the helpers the router's specification tests share.
+ */
+import { network } from "hardhat";
+
+import { Model } from "../../sdk/model.js";
+import { Groth16Prover } from "../../sdk/operator/provers.js";
+import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
+import type { RequestRecord } from "../../sdk/protocol/request.js";
+import { groth16Verifier, registerModel } from "../../sdk/protocol/registerModel.js";
+import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
+import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
+import { join } from "node:path";
+
+export const REQUEST_TIMEOUT_SECONDS = 3600;
+
+export async function protocolFixture() {
+  const connection = await network.create();
+  const { ethers } = connection;
+  const [owner, operator, other, user] = await ethers.getSigners();
+  const addresses = await deployProtocol(connection, { requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS });
+  const { router, registry } = connectProtocol(addresses, owner!);
+  const model = Model.load("digits-mlp");
+  const circuit = await Groth16Circuit.compile(model);
+  const registered = await registerModel(registry, owner!, model, [groth16Verifier(model, circuit.verifierContract())]);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const samples = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json")).samples;
+  /** The quantized input of dataset sample `i` (what a requester sends). */
+  const inputOf = (i: number) => Array.from(model.runInteger([samples[i]!]).inputs[0]!.data, (v) => BigInt(v));
+  /** The model's integer output on `input` (what a proof must carry). */
+  const outputOf = (input: readonly bigint[]) => Array.from(model.runQuantized(input)[0]!.data, (v) => BigInt(v));
+  const prover = new Groth16Prover(circuit);
+  /** A Groth16 proof for `rec`, bound to `fulfiller` (override any binding field to forge one). */
+  const prove = (
+    rec: RequestRecord,
+    fulfiller: string,
+    o: { input?: readonly bigint[]; chainId?: bigint; router?: string; requestId?: bigint; modelId?: string } = {},
+  ) =>
+    prover.prove({
+      chainId: o.chainId ?? chainId,
+      router: o.router ?? addresses.router,
+      requestId: o.requestId ?? rec.requestId,
+      modelId: o.modelId ?? rec.request.modelId,
+      fulfiller,
+      input: o.input ?? rec.input,
+      workDir: "",
+    });
+  return {
+    connection,
+    ethers,
+    owner: owner!,
+    operator: operator!,
+    other: other!,
+    user: user!,
+    addresses,
+    router,
+    registry,
+    model,
+    circuit,
+    registered,
+    chainId,
+    inputOf,
+    outputOf,
+    prove,
+  };
+}

@@ -1,0 +1,410 @@
+/**
+ * The InferenceRouter's specification, with real Groth16 proofs of digits-mlp:
+ * what a requester, a fulfiller and an attacker can and cannot do.
+ */
+import { expect } from "chai";
+
+import "../helpers/releaseWorkers.js";
+import {
+  GasBurningConsumer__factory,
+  Groth16ProofVerifier__factory,
+  RecordingConsumer__factory,
+  ReentrantConsumer__factory,
+  type TestConsumerBase,
+} from "../../types/ethers-contracts/index.js";
+import { readRequest, requestInference, waitForResult } from "../../sdk/protocol/client.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
+import type { RequestRecord } from "../../sdk/protocol/request.js";
+import { REQUEST_TIMEOUT_SECONDS, protocolFixture } from "../helpers/protocol.js";
+
+const FEE = 10n ** 15n;
+const CALLBACK_GAS = 400_000;
+
+describe("InferenceRouter", function () {
+  let f: Awaited<ReturnType<typeof protocolFixture>>;
+  let adapter: ReturnType<typeof Groth16ProofVerifier__factory.connect>;
+
+  before(async function () {
+    f = await protocolFixture();
+    adapter = Groth16ProofVerifier__factory.connect(f.addresses.groth16Adapter, f.owner);
+  });
+
+  const recording = async () => (await new RecordingConsumer__factory(f.owner).deploy(f.addresses.router)).waitForDeployment();
+  const gasBurning = async () => (await new GasBurningConsumer__factory(f.owner).deploy(f.addresses.router)).waitForDeployment();
+  const reentrant = async () => (await new ReentrantConsumer__factory(f.owner).deploy(f.addresses.router)).waitForDeployment();
+
+  /** A request from test consumer `c` for dataset sample `sample`. */
+  async function requestFrom(c: Pick<TestConsumerBase, "requestFor">, sample = 0, gas = CALLBACK_GAS, fee = FEE): Promise<RequestRecord> {
+    await (await c.requestFor(f.model.modelId, f.inputOf(sample), ProofType.Groth16, gas, { value: fee })).wait();
+    return readRequest(f.router, (await f.router.nextRequestId()) - 1n);
+  }
+
+  function fulfil(rec: RequestRecord, by = f.operator, output?: readonly bigint[], evidence?: string, input?: readonly bigint[]) {
+    return {
+      with: async (proof: { output: bigint[]; evidence: string }) =>
+        f.router
+          .connect(by)
+          .fulfill(rec.requestId, rec.request, [...(input ?? rec.input)], [...(output ?? proof.output)], evidence ?? proof.evidence),
+    };
+  }
+
+  describe("requests", function () {
+    it("records a request as one hash and emits everything needed to fulfil it", async function () {
+      const sent = await requestInference(f.router.connect(f.user), {
+        modelId: f.model.modelId,
+        input: f.inputOf(0),
+        proofType: ProofType.Groth16,
+        fee: FEE,
+      });
+      expect(sent.request.requester).to.equal(f.user.address);
+      expect(sent.request.fee).to.equal(FEE);
+      expect(sent.request.verifier).to.equal(f.registered.verifiers[0]!.address);
+      expect(sent.request.verifierParams).to.equal(16n);
+      expect(sent.request.outputLength).to.equal(10n);
+      expect(await f.router.isPending(sent.requestId, sent.request)).to.equal(true);
+      expect(await f.router.isPending(sent.requestId, { ...sent.request, fee: FEE - 1n })).to.equal(false);
+    });
+
+    it("refuses an unknown model, a proof type without verifier or adapter, a wrong input length and too much callback gas", async function () {
+      const r = f.router.connect(f.user);
+      const input = f.inputOf(0);
+      await expect(r.request(`0x${"11".repeat(32)}`, input, ProofType.Groth16, 0)).to.be.revertedWithCustomError(
+        f.registry,
+        "UnknownModel",
+      );
+      await expect(r.request(f.model.modelId, input, ProofType.Ezkl, 0)).to.be.revertedWithCustomError(f.router, "ProofTypeNotEnabled");
+      await expect(r.request(f.model.modelId, input, ProofType.Opml, 0)).to.be.revertedWithCustomError(f.router, "NoAdapter");
+      await expect(r.request(f.model.modelId, input.slice(1), ProofType.Groth16, 0))
+        .to.be.revertedWithCustomError(f.router, "InputLengthMismatch")
+        .withArgs(64, 63);
+      await expect(r.request(f.model.modelId, input, ProofType.Groth16, 2_000_001)).to.be.revertedWithCustomError(
+        f.router,
+        "CallbackGasLimitTooHigh",
+      );
+    });
+
+    it("explains a revert through the SDK with the contract error and what to do", async function () {
+      const err = await requestInference(f.router.connect(f.user), {
+        modelId: f.model.modelId,
+        input: f.inputOf(0),
+        proofType: ProofType.Ezkl,
+      }).catch((e: Error) => e);
+      expect(String(err)).to.match(/ProofTypeNotEnabled.*has no verifier for this proof type/);
+    });
+  });
+
+  describe("fulfilment (happy path, Groth16)", function () {
+    it("verifies the proof, records the result, credits the fee and calls the consumer back once", async function () {
+      const c = await recording();
+      const rec = await requestFrom(c, 3);
+      const proof = await f.prove(rec, f.operator.address);
+      expect(proof.output).to.deep.equal(f.outputOf(rec.input));
+      const before = await f.router.balances(f.operator.address);
+      await expect(fulfil(rec).with(proof)).to.emit(f.router, "CallbackDelivered").withArgs(rec.requestId);
+      expect(await c.deliveries()).to.equal(1n);
+      expect(await c.lastOutput(0)).to.equal(proof.output[0]);
+      expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
+      expect(await f.router.balances(f.operator.address)).to.equal(before + FEE);
+      const result = await waitForResult(f.router, rec.requestId, { timeoutMs: 1000 });
+      expect(result.output).to.deep.equal(proof.output);
+      expect(result.fulfiller).to.equal(f.operator.address);
+      expect(result.callbackDelivered).to.equal(true);
+    });
+
+    it("reports the gas of request + fulfil apart from the Groth16 verifier (goal: router under 150k)", async function () {
+      // An EOA requester, so no consumer callback is counted.
+      const sent = await requestInference(f.router.connect(f.user), {
+        modelId: f.model.modelId,
+        input: f.inputOf(4),
+        proofType: ProofType.Groth16,
+        fee: FEE,
+      });
+      const proof = await f.prove(sent, f.operator.address);
+      const fulfilData = f.router.interface.encodeFunctionData("fulfill", [
+        sent.requestId,
+        sent.request,
+        sent.input,
+        proof.output,
+        proof.evidence,
+      ]);
+      const fulfilExec = await executionGas(f.addresses.router, fulfilData, f.operator.address);
+      const claim = {
+        requestId: sent.requestId,
+        modelId: sent.request.modelId,
+        verifier: sent.request.verifier,
+        verifierParams: 16n,
+        fulfiller: f.operator.address,
+      };
+      const adapterData = adapter.interface.encodeFunctionData("verify", [claim, sent.input, proof.output, proof.evidence]);
+      const adapterExec = await executionGas(f.addresses.groth16Adapter, adapterData, f.addresses.router);
+      const verifierExec = await verifierExecutionGas(sent, proof);
+      const fulfilGas = (await (await fulfil(sent).with(proof)).wait())!.gasUsed;
+      const requestExec = sent.receipt.gasUsed - 21_000n - calldataGas((await sent.receipt.getTransaction()).data);
+      const routerExec = requestExec + fulfilExec - adapterExec;
+      const allButVerifier = sent.receipt.gasUsed + fulfilGas - verifierExec;
+      console.log(
+        [
+          `      gas: request tx ${sent.receipt.gasUsed}, fulfil tx ${fulfilGas}, of which the Groth16 verifier executes ${verifierExec}`,
+          `      router execution (request + fulfil, without adapter, base cost and calldata): ${routerExec}`,
+          `      adapter execution (public signals, binding, verifier call): ${adapterExec - verifierExec}`,
+          `      everything but the verifier (both transactions, base cost and calldata included): ${allButVerifier}`,
+        ].join("\n"),
+      );
+      expect(verifierExec).to.be.greaterThan(150_000n); // the pairing checks are in there
+      expect(adapterExec).to.be.greaterThan(verifierExec);
+    });
+  });
+
+  function calldataGas(data: string): bigint {
+    return f.ethers.getBytes(data).reduce((g, byte) => g + (byte === 0 ? 4n : 16n), 0n);
+  }
+
+  /** What a call executes: eth_estimateGas less the transaction's base cost and calldata. */
+  async function executionGas(to: string, data: string, from: string): Promise<bigint> {
+    return (await f.ethers.provider.estimateGas({ to, data, from })) - 21_000n - calldataGas(data);
+  }
+
+  /** Gas the model's verifier itself executes for this proof (its call, less base cost and calldata). */
+  async function verifierExecutionGas(rec: RequestRecord, proof: { output: bigint[]; evidence: string }): Promise<bigint> {
+    const claim = {
+      requestId: rec.requestId,
+      modelId: rec.request.modelId,
+      verifier: rec.request.verifier,
+      verifierParams: 16n,
+      fulfiller: f.operator.address,
+    };
+    const signals = await adapter.publicSignals(claim, rec.input, proof.output, f.addresses.router);
+    const [a, b, c] = f.ethers.AbiCoder.defaultAbiCoder().decode(["uint256[2]", "uint256[2][2]", "uint256[2]"], proof.evidence);
+    const abi = [`function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${signals.length}]) view returns (bool)`];
+    const data = new f.ethers.Interface(abi).encodeFunctionData("verifyProof", [a, b, c, signals]);
+    return executionGas(rec.request.verifier, data, f.owner.address);
+  }
+
+  describe("replays and forged evidence", function () {
+    let rec: RequestRecord;
+    let proof: { output: bigint[]; evidence: string };
+
+    before(async function () {
+      rec = await requestFrom(await recording(), 5);
+      proof = await f.prove(rec, f.operator.address);
+    });
+
+    it("rejects a changed output", async function () {
+      const output = [...proof.output];
+      output[2] = output[2]! + 1n;
+      await expect(fulfil(rec, f.operator, output).with(proof)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    });
+
+    it("rejects an input other than the request's, and a proof made for another input", async function () {
+      const other = f.inputOf(6);
+      await expect(fulfil(rec, f.operator, undefined, undefined, other).with(proof)).to.be.revertedWithCustomError(
+        f.router,
+        "InputMismatch",
+      );
+      const forged = await f.prove(rec, f.operator.address, { input: other });
+      await expect(fulfil(rec).with({ output: forged.output, evidence: forged.evidence })).to.be.revertedWithCustomError(
+        adapter,
+        "InvalidProof",
+      );
+    });
+
+    it("rejects a proof bound to another chain, router, request, model or fulfiller", async function () {
+      const forgeries = [
+        await f.prove(rec, f.operator.address, { chainId: f.chainId + 1n }),
+        await f.prove(rec, f.operator.address, { router: f.addresses.registry }),
+        await f.prove(rec, f.operator.address, { requestId: rec.requestId + 1n }),
+        await f.prove(rec, f.operator.address, { modelId: `0x${"22".repeat(32)}` }),
+      ];
+      for (const forged of forgeries) await expect(fulfil(rec).with(forged)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+      // Front-running: the operator's proof copied by someone else.
+      await expect(fulfil(rec, f.other).with(proof)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    });
+
+    it("rejects malformed evidence with a clear error", async function () {
+      await expect(fulfil(rec, f.operator, undefined, "0x1234").with(proof))
+        .to.be.revertedWithCustomError(adapter, "MalformedEvidence")
+        .withArgs(256, 2);
+      const junk = f.ethers.hexlify(f.ethers.randomBytes(256));
+      await expect(fulfil(rec, f.operator, undefined, junk).with(proof)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    });
+
+    it("rejects a replay of a fulfilment, for the same request or another one with the same input", async function () {
+      await (await fulfil(rec).with(proof)).wait();
+      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "RequestNotPending").withArgs(rec.requestId);
+      const twin = await requestFrom(await recording(), 5);
+      expect(twin.input).to.deep.equal(rec.input);
+      await expect(
+        f.router.connect(f.operator).fulfill(twin.requestId, twin.request, twin.input, proof.output, proof.evidence),
+      ).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    });
+
+    it("rejects fulfilment of an unknown request, by anyone", async function () {
+      const unknown = rec.requestId + 1000n;
+      await expect(
+        f.router.connect(f.other).fulfill(unknown, rec.request, rec.input, proof.output, proof.evidence),
+      ).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+    });
+
+    it("judges an open request by the verifier it snapshotted, even after the model owner changes it", async function () {
+      const open = await requestFrom(await recording(), 7);
+      await (await f.registry.setVerifier(f.model.modelId, ProofType.Groth16, f.addresses.registry, 16)).wait();
+      try {
+        const p = await f.prove(open, f.operator.address);
+        await expect(fulfil(open).with(p)).to.emit(f.router, "InferenceFulfilled");
+      } finally {
+        await (await f.registry.setVerifier(f.model.modelId, ProofType.Groth16, f.registered.verifiers[0]!.address, 16)).wait();
+      }
+    });
+  });
+
+  describe("fees, deadlines and refunds", function () {
+    it("lets only the requester cancel, only after the deadline, and refunds the fee exactly once", async function () {
+      const c = await recording();
+      const rec = await requestFrom(c, 8);
+      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "RequestNotExpired");
+      await f.connection.networkHelpers.time.increase(REQUEST_TIMEOUT_SECONDS + 1);
+      await expect(f.router.connect(f.other).cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "NotRequester");
+      const proof = await f.prove(rec, f.operator.address);
+      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "RequestExpired");
+      await expect(c.cancel(rec.requestId, rec.request)).to.emit(f.router, "RequestCancelled").withArgs(rec.requestId);
+      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+      expect(await f.router.balances(await c.getAddress())).to.equal(FEE);
+      await expect(c.withdrawFromRouter()).to.changeEtherBalances(f.ethers, [c, f.router], [FEE, -FEE]);
+      await expect(c.withdrawFromRouter()).to.be.revertedWithCustomError(f.router, "NothingToWithdraw");
+    });
+
+    it("holds exactly the fees of open requests plus the unpaid balances", async function () {
+      const c = await recording();
+      const open = await requestFrom(c, 9, CALLBACK_GAS, 3n * FEE);
+      const done = await requestFrom(c, 10, CALLBACK_GAS, 5n * FEE);
+      await (await fulfil(done).with(await f.prove(done, f.operator.address))).wait();
+      const accounts = [f.operator.address, f.other.address, f.user.address, await c.getAddress()];
+      let owed = 0n;
+      for (const a of accounts) owed += await f.router.balances(a);
+      const held = await f.ethers.provider.getBalance(f.addresses.router);
+      // Every fee paid in this file is either still open or credited to a balance.
+      expect(held).to.be.greaterThanOrEqual(owed + open.request.fee);
+      const operatorOwed = await f.router.balances(f.operator.address);
+      await expect(f.router.connect(f.operator).withdraw()).to.changeEtherBalances(
+        f.ethers,
+        [f.operator, f.router],
+        [operatorOwed, -operatorOwed],
+      );
+    });
+  });
+
+  describe("callbacks", function () {
+    it("keeps a result whose callback reverts, pays the fulfiller, and lets only the requester retry it once", async function () {
+      const c = await recording();
+      await (await c.setFailing(true)).wait();
+      const rec = await requestFrom(c, 11);
+      const proof = await f.prove(rec, f.operator.address);
+      await expect(fulfil(rec).with(proof)).to.emit(f.router, "CallbackFailed").withArgs(rec.requestId);
+      expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
+      expect(await c.deliveries()).to.equal(0n);
+      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "CallbackFailedAgain");
+      await (await c.setFailing(false)).wait();
+      await expect(f.router.connect(f.other).retryCallback(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(
+        f.router,
+        "NotRequester",
+      );
+      const wrong = proof.output.map((v, i) => (i === 0 ? v + 1n : v));
+      await expect(c.retry(rec.requestId, rec.request, wrong)).to.be.revertedWithCustomError(f.router, "NoUndeliveredResult");
+      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.emit(f.router, "CallbackDelivered");
+      expect(await c.deliveries()).to.equal(1n);
+      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "NoUndeliveredResult");
+    });
+
+    it("bounds a callback that burns all its gas to the requested limit", async function () {
+      const c = await gasBurning();
+      const rec = await requestFrom(c, 12, 300_000);
+      const proof = await f.prove(rec, f.operator.address);
+      const receipt = await (await fulfil(rec).with(proof)).wait();
+      expect(receipt!.logs.some((l) => f.router.interface.parseLog(l)?.name === "CallbackFailed")).to.equal(true);
+      expect(receipt!.gasUsed).to.be.lessThan(300_000n + 600_000n);
+      expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
+    });
+
+    it("refuses a transaction with too little gas to give the callback its full limit", async function () {
+      const c = await gasBurning();
+      const rec = await requestFrom(c, 13, 1_500_000);
+      const proof = await f.prove(rec, f.operator.address);
+      // Enough for the proof check, not for the callback: the griefing attempt reverts as a whole.
+      const tx = f.router
+        .connect(f.operator)
+        .fulfill(rec.requestId, rec.request, rec.input, proof.output, proof.evidence, { gasLimit: 1_000_000 });
+      await expect(tx).to.be.revertedWithCustomError(f.router, "InsufficientGasForCall");
+      expect(await f.router.isPending(rec.requestId, rec.request)).to.equal(true);
+    });
+
+    it("is not hurt by a callback that returns a huge buffer", async function () {
+      const bomb = await f.ethers.deployContract("ReturnBombConsumer");
+      await (await bomb.requestFor(f.addresses.router, f.model.modelId, f.inputOf(14), ProofType.Groth16, 200_000, { value: FEE })).wait();
+      const rec = await readRequest(f.router, (await f.router.nextRequestId()) - 1n);
+      const proof = await f.prove(rec, f.operator.address);
+      const receipt = await (await fulfil(rec).with(proof)).wait();
+      expect(receipt!.status).to.equal(1);
+      expect(receipt!.gasUsed).to.be.lessThan(1_000_000n);
+    });
+
+    it("gives a re-entering callback nothing: no second fulfilment, retry, cancel or withdrawal", async function () {
+      const c = await reentrant();
+      const rec = await requestFrom(c, 15, 500_000);
+      const proof = await f.prove(rec, f.operator.address);
+      const calls = [
+        f.router.interface.encodeFunctionData("fulfill", [rec.requestId, rec.request, rec.input, proof.output, proof.evidence]),
+        f.router.interface.encodeFunctionData("retryCallback", [rec.requestId, rec.request, proof.output]),
+        f.router.interface.encodeFunctionData("cancel", [rec.requestId, rec.request]),
+        f.router.interface.encodeFunctionData("withdraw"),
+      ];
+      const expected = ["RequestNotPending", "NoUndeliveredResult", "RequestNotPending", "NothingToWithdraw"];
+      // One request per re-entry attempt (a request is fulfilled once).
+      for (let k = 0; k < calls.length; k++) {
+        const r = k === 0 ? rec : await requestFrom(c, 15, 500_000);
+        const p = k === 0 ? proof : await f.prove(r, f.operator.address);
+        const data =
+          k === 0
+            ? calls[0]!
+            : k === 1
+              ? f.router.interface.encodeFunctionData("retryCallback", [r.requestId, r.request, p.output])
+              : k === 2
+                ? f.router.interface.encodeFunctionData("cancel", [r.requestId, r.request])
+                : calls[3]!;
+        await (await c.setReentry(data)).wait();
+        await expect(fulfil(r).with(p)).to.emit(f.router, "CallbackDelivered");
+        expect(await c.reentrySucceeded()).to.equal(false);
+        expect(f.router.interface.parseError(await c.reentryError())?.name).to.equal(expected[k]);
+        expect(await f.router.isResult(r.requestId, r.request, p.output)).to.equal(true);
+      }
+    });
+
+    it("accepts callbacks from the router only", async function () {
+      const c = await recording();
+      await expect(c.connect(f.other).onInferenceResult(0, f.model.modelId, [1n])).to.be.revertedWithCustomError(c, "OnlyRouter");
+    });
+  });
+
+  describe("administration", function () {
+    it("registers each proof type's adapter once, by the owner only", async function () {
+      await expect(f.router.registerAdapter(ProofType.Groth16, f.addresses.ezklAdapter)).to.be.revertedWithCustomError(
+        f.router,
+        "AdapterAlreadyRegistered",
+      );
+      await expect(f.router.connect(f.other).registerAdapter(ProofType.Opml, f.addresses.ezklAdapter)).to.be.revertedWithCustomError(
+        f.router,
+        "OwnableUnauthorizedAccount",
+      );
+    });
+
+    it("lets only a model's owner configure it", async function () {
+      await expect(
+        f.registry.connect(f.other).setVerifier(f.model.modelId, ProofType.Ezkl, f.addresses.ezklAdapter, 0),
+      ).to.be.revertedWithCustomError(f.registry, "NotModelOwner");
+      await expect(f.registry.connect(f.other).registerModel(f.model.modelId, 64, 10, "")).to.be.revertedWithCustomError(
+        f.registry,
+        "ModelAlreadyRegistered",
+      );
+    });
+  });
+});
