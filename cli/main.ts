@@ -3,8 +3,11 @@ import { Command, CommanderError } from "commander";
 
 import { VinferError } from "../sdk/errors.js";
 import { registerCommit } from "./commands/commit.js";
+import { registerDeploy } from "./commands/deploy.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerRequest } from "./commands/request.js";
 import { registerRun } from "./commands/run.js";
+import { registerServe } from "./commands/serve.js";
 import { registerZk } from "./commands/zk.js";
 
 export function buildProgram(): Command {
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCommit(program);
   registerZk(program);
+  registerDeploy(program);
+  registerRequest(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,16 +1,17 @@
 /** vinfer zk …: compile, prove, verify and inspect ZK circuits of a model. */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 
 import { type Command, Option } from "commander";
 
 import { InputError, VinferError } from "../../sdk/errors.js";
 import { Model } from "../../sdk/model.js";
-import { type Tensor, argmaxFlat } from "../../sdk/tensor.js";
+import { argmaxFlat } from "../../sdk/tensor.js";
 import { compareWithOnnxRuntime } from "../../sdk/eval/accuracy.js";
-import { ZOO_DIR, readInputFile, readManifest } from "../../sdk/zoo/files.js";
+import { readInputFile } from "../../sdk/zoo/files.js";
 import { EzklCircuit } from "../../sdk/zk/ezkl/backend.js";
+import { calibrationSamples } from "../../sdk/zk/ezkl/calibration.js";
 import { type Groth16Proof, Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { accumulatorBits } from "../../sdk/zk/groth16/costs.js";
@@ -38,16 +39,6 @@ function withCommon(cmd: Command): Command {
       .option("--ptau <file>", "groth16: powers-of-tau file from a public ceremony (default: cached INSECURE dev file)")
       .option("--calibration <file>", "ezkl: data file of samples to calibrate scales on (default: the model's data set)"),
   );
-}
-
-/** Calibration samples for EZKL: --calibration file, else the model's data set (first 20), else its sample input. */
-function calibrationSamples(model: Model, file?: string): Tensor[] {
-  if (file) return readInputFile(file).samples;
-  const manifest = readManifest(model.path);
-  if (manifest?.dataset) return readInputFile(join(ZOO_DIR, manifest.dataset)).samples.slice(0, 20);
-  const sample = join(dirname(model.path), "input.json");
-  if (existsSync(sample)) return readInputFile(sample).samples;
-  throw new InputError("EZKL needs calibration samples: pass --calibration <file>");
 }
 
 async function ezkl(ref: string, opts: ZkOptions): Promise<{ model: Model; circuit: EzklCircuit }> {

@@ -63,6 +63,7 @@ export class OperatorNode {
   private running = false;
   private loop?: Promise<void>;
   private chainId = 0n;
+  private lastNonce = -1;
 
   constructor(private readonly o: OperatorOptions) {
     this.router = connectProtocol({ router: o.router, registry: o.registry }, o.wallet).router;
@@ -219,7 +220,8 @@ export class OperatorNode {
     } catch (err) {
       throw explainRevert(`fulfill(${id})`, err);
     }
-    const nonce = await this.o.provider.getTransactionCount(this.o.wallet.address, "pending");
+    // The node's own count guards against an RPC that answers the pending count from a stale cache.
+    const nonce = Math.max(await this.o.provider.getTransactionCount(this.o.wallet.address, "pending"), this.lastNonce + 1);
     const tx = await this.o.wallet.populateTransaction({
       to: this.o.router,
       data,
@@ -230,6 +232,7 @@ export class OperatorNode {
     const raw = await this.o.wallet.signTransaction(tx);
     const hash = Transaction.from(raw).hash!;
     this.o.store.markSigned(id, hash, raw);
+    this.lastNonce = nonce;
     this.log.log("info", "tx.signed", { requestId: id, tx: hash, nonce });
     await this.o.provider.broadcastTransaction(raw);
     this.log.log("info", "tx.broadcast", { requestId: id, tx: hash });

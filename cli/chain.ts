@@ -1,0 +1,128 @@
+/**
+ * Options and connections shared by the commands that talk to a chain
+ * (deploy, request, serve): an RPC URL, an account, and a deployment file.
+ */
+import { existsSync, readFileSync } from "node:fs";
+
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { HDNodeWallet, JsonRpcProvider, Wallet, isAddress } from "ethers";
+
+import { InputError, VinferError } from "../sdk/errors.js";
+import type { ProtocolAddresses } from "../sdk/protocol/contracts.js";
+import { IMPLEMENTED_PROOF_TYPES, type ProofType, parseProofType } from "../sdk/protocol/proofType.js";
+
+export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+export const DEFAULT_DEPLOYMENT_FILE = "vinfer-deployment.json";
+/** Chain ids of local development chains (Hardhat, Anvil, Ganache), where the public dev accounts may be used. */
+const DEV_CHAIN_IDS = new Set([31337n, 1337n]);
+/** The well-known development mnemonic of Hardhat and Anvil: its keys are public, never use them elsewhere. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Which dev account each role uses on a local chain, so deployer, requester and operator differ. */
+export const DevAccount = { deployer: 0, operator: 1, requester: 2 } as const;
+
+export interface ChainOptions {
+  rpc: string;
+  privateKey?: string;
+}
+
+export interface DeploymentFile extends ProtocolAddresses {
+  readonly chainId: string;
+  /** Block of the router's deployment: where an operator starts scanning. */
+  readonly fromBlock: number;
+}
+
+export function addChainOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint").env("VINFER_RPC_URL").default(DEFAULT_RPC_URL))
+    .addOption(
+      new Option("--private-key <hex>", "account key (default on a local dev chain: its public dev account)").env("VINFER_PRIVATE_KEY"),
+    );
+}
+
+export function addDeploymentOption(cmd: Command): Command {
+  return cmd.option("--deployment <file>", "addresses written by `vinfer deploy`", DEFAULT_DEPLOYMENT_FILE);
+}
+
+export function proofTypesOption(value: string): ProofType[] {
+  try {
+    return value.split(",").map((s) => parseProofType(s.trim()));
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  return n;
+}
+
+export function weiAmount(value: string): bigint {
+  try {
+    return BigInt(value);
+  } catch {
+    throw new InvalidArgumentError("must be an amount in wei (an integer)");
+  }
+}
+
+export const DEFAULT_PROOF_TYPES = IMPLEMENTED_PROOF_TYPES;
+
+export interface Connection {
+  readonly provider: JsonRpcProvider;
+  readonly wallet: Wallet;
+  readonly chainId: bigint;
+}
+
+/** Connects to `--rpc` with `--private-key`, or with dev account `devAccount` on a local chain. */
+export async function connect(opts: ChainOptions, devAccount: number): Promise<Connection> {
+  const provider = new JsonRpcProvider(opts.rpc, undefined, { staticNetwork: true, polling: true, pollingInterval: 250, cacheTimeout: -1 });
+  let chainId: bigint;
+  try {
+    chainId = BigInt(await provider.send("eth_chainId", []));
+  } catch (err) {
+    provider.destroy();
+    throw new VinferError(
+      "RPC_UNREACHABLE",
+      `cannot reach a chain at ${opts.rpc} (${(err as Error).message.split("\n")[0]}); start one with \`npx hardhat node\` or pass --rpc <url>`,
+    );
+  }
+  let key = opts.privateKey;
+  if (!key) {
+    if (!DEV_CHAIN_IDS.has(chainId)) {
+      provider.destroy();
+      throw new InputError(`chain ${chainId} is not a local dev chain: pass --private-key or set VINFER_PRIVATE_KEY`);
+    }
+    key = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${devAccount}`).privateKey;
+  }
+  let wallet: Wallet;
+  try {
+    wallet = new Wallet(key, provider);
+  } catch {
+    provider.destroy();
+    throw new InputError("--private-key is not a valid private key (32 bytes of hex)");
+  }
+  return { provider, wallet, chainId };
+}
+
+/** Reads the deployment file and checks its contracts exist on the connected chain. */
+export async function loadDeployment(file: string, c: Connection): Promise<DeploymentFile> {
+  const d = readDeployment(file, c.chainId);
+  if ((await c.provider.getCode(d.router)) === "0x")
+    throw new InputError(`no contract at router ${d.router} on chain ${c.chainId} (was the chain restarted?): run \`vinfer deploy\` again`);
+  return d;
+}
+
+function readDeployment(file: string, chainId: bigint): DeploymentFile {
+  if (!existsSync(file)) throw new InputError(`no deployment file ${file}: run \`vinfer deploy\` first, or pass --deployment <file>`);
+  let d: DeploymentFile;
+  try {
+    d = JSON.parse(readFileSync(file, "utf8")) as DeploymentFile;
+  } catch {
+    throw new InputError(`${file} is not a deployment file (invalid JSON)`);
+  }
+  for (const k of ["registry", "router"] as const) if (!isAddress(d[k])) throw new InputError(`${file}: "${k}" is not an address`);
+  if (BigInt(d.chainId) !== chainId)
+    throw new InputError(`${file} is a deployment on chain ${d.chainId}, but the RPC serves chain ${chainId}; deploy there first`);
+  return d;
+}

@@ -1,0 +1,77 @@
+/** vinfer deploy: the core contracts (Ignition), then each model's verifiers, registered. */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+import type { Command } from "commander";
+
+import { compileModelCircuits, verifiersOf } from "../../sdk/operator/modelCircuits.js";
+import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
+import { proofTypeName } from "../../sdk/protocol/proofType.js";
+import { registerModel } from "../../sdk/protocol/registerModel.js";
+import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
+import { consoleProgress } from "../../sdk/zk/progress.js";
+import {
+  type ChainOptions,
+  DEFAULT_DEPLOYMENT_FILE,
+  DEFAULT_PROOF_TYPES,
+  type DeploymentFile,
+  DevAccount,
+  addChainOptions,
+  connect,
+  positiveInteger,
+  proofTypesOption,
+} from "../chain.js";
+import { table } from "../format.js";
+
+interface DeployOptions extends ChainOptions {
+  model: string[];
+  proof: ReturnType<typeof proofTypesOption>;
+  out: string;
+  deploymentId?: string;
+  requestTimeout: number;
+}
+
+export function registerDeploy(program: Command): void {
+  addChainOptions(
+    program
+      .command("deploy")
+      .description("deploy the registry, router and proof adapters (Hardhat Ignition), then register models with their verifiers")
+      .option("--model <ref...>", "zoo names, folders or .onnx files to register", [])
+      .option("--proof <types>", "proof types to deploy verifiers for (comma-separated)", proofTypesOption, DEFAULT_PROOF_TYPES)
+      .option("--out <file>", "where to write the deployment's addresses", DEFAULT_DEPLOYMENT_FILE)
+      .option(
+        "--deployment-id <id>",
+        "Ignition deployment id (default: per chain and genesis block, so a restarted dev chain gets a new one)",
+      )
+      .option("--request-timeout <seconds>", "how long requests stay open", positiveInteger, 3600),
+  ).action(async (opts: DeployOptions) => {
+    const out = resolve(opts.out);
+    const c = await connect(opts, DevAccount.deployer);
+    try {
+      const genesis = await c.provider.getBlock(0);
+      const deploymentId = opts.deploymentId ?? `vinfer-${c.chainId}-${genesis?.hash?.slice(2, 10) ?? "unknown"}`;
+      // Hardhat (for Ignition) reads its config from the project root.
+      process.chdir(REPO_ROOT);
+      const { default: hre } = await import("hardhat");
+      const connection = await hre.network.connect({ network: "vinfer", override: { url: opts.rpc, accounts: [c.wallet.privateKey] } });
+      const addresses = await deployProtocol(connection, { deploymentId, displayUi: true, requestTimeoutSeconds: opts.requestTimeout });
+      const fromBlock = (await c.provider.getBlockNumber()) - 8;
+      const deployment: DeploymentFile = { chainId: c.chainId.toString(), fromBlock: Math.max(fromBlock, 0), ...addresses };
+      writeFileSync(out, `${JSON.stringify(deployment, null, 2)}\n`);
+      console.log(`\ncore contracts on chain ${c.chainId} (Ignition deployment ${deploymentId}); addresses written to ${out}`);
+
+      const { registry } = connectProtocol(addresses, c.wallet);
+      const rows: string[][] = [];
+      for (const ref of opts.model) {
+        console.error(`\n${ref}: compiling circuits (${opts.proof.map(proofTypeName).join(", ")}); cached after the first time`);
+        const circuits = await compileModelCircuits(ref, opts.proof, consoleProgress());
+        const r = await registerModel(registry, c.wallet, circuits.model, verifiersOf(circuits), ref);
+        for (const v of r.verifiers) rows.push([ref, r.modelId, proofTypeName(v.proofType), v.address, v.deployGas.toString()]);
+      }
+      if (rows.length > 0) console.log(`\n${table([["model", "model id", "proof", "verifier", "deploy gas"], ...rows])}`);
+    } finally {
+      c.provider.destroy();
+    }
+  });
+}
