@@ -107,6 +107,16 @@ describe("Groth16 circuits of the zoo", function () {
         }
       });
 
+      it("gives each of many concurrent witness calculations its own input's result", async () => {
+        // One wasm instance holds one witness: concurrent calls used to mix their signals.
+        const inputs = digits.samples.slice(0, 12).map((sample) => quantizeInputs(model.quantized, [sample])[0]!);
+        const got = await Promise.all(inputs.map((x, i) => circuit.evaluate({ binding: BigInt(i), x: x.data })));
+        for (const [i, x] of inputs.entries()) {
+          expect(got[i]!.outputs.map(Number), `sample ${i}`).to.deep.equal(Array.from(runInteger(model.quantized, [x])[0]!.data));
+          expect(got[i]!.binding).to.equal(BigInt(i));
+        }
+      });
+
       it("exposes the packed inputs as public signals (witness wires after the outputs)", async () => {
         const x = integerInputs(64, A, 5, 99)[4]!;
         const w = await (await circuit.witnessCalculator()).witnessOf(circuit.circuitInput({ binding: 3n, x }));

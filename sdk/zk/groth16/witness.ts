@@ -54,7 +54,23 @@ export function toCircuitInput(inputs: CircuitInputs, inputBits: number): Record
 }
 
 export class CircuitWitness {
+  /** The tail of the queue of calculations: see `exclusive`. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly calculator: WitnessCalculator) {}
+
+  /**
+   * circom's witness calculator keeps the witness in its one wasm instance's
+   * memory, and its calls are async: two calculations in flight at once mix
+   * their signals (an operator proving two requests concurrently got one
+   * request's witness in the other's proof). Calls on one instance therefore
+   * run one after another.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
 
   /** Loads `<dir>/circuit_js/` as written by circom --wasm. */
   static async load(dir: string): Promise<CircuitWitness> {
@@ -65,7 +81,7 @@ export class CircuitWitness {
   /** The full witness for raw input signals (signed integers are mapped into the field). */
   async witnessOf(signals: Record<string, unknown>): Promise<bigint[]> {
     try {
-      return await this.calculator.calculateWitness(fieldSignals(signals), true);
+      return await this.exclusive(() => this.calculator.calculateWitness(fieldSignals(signals), true));
     } catch (cause) {
       throw rejected(cause);
     }
@@ -74,7 +90,7 @@ export class CircuitWitness {
   /** The witness of raw input signals in snarkjs' .wtns format, for proving. */
   async wtnsOf(signals: Record<string, unknown>): Promise<Uint8Array> {
     try {
-      return await this.calculator.calculateWTNSBin(fieldSignals(signals), true);
+      return await this.exclusive(() => this.calculator.calculateWTNSBin(fieldSignals(signals), true));
     } catch (cause) {
       throw rejected(cause);
     }

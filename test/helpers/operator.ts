@@ -1,0 +1,44 @@
+/**
+ * An operator's view of the in-process chain: the chain served over HTTP
+ * JSON-RPC (as a real node would be), the dev account keys, and a record of
+ * every fulfil transaction broadcast, to count submissions.
+ */
+import { HDNodeWallet, Interface, JsonRpcProvider, Transaction, Wallet } from "ethers";
+
+import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
+
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+export function devKey(index: number): string {
+  return HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+export interface ChainEndpoint {
+  readonly server: RunningRpcServer;
+  readonly provider: JsonRpcProvider;
+  /** Hash -> request id of every fulfil transaction broadcast (a re-sent transaction counts once). */
+  readonly fulfilments: Map<string, bigint>;
+  wallet(index: number): Wallet;
+  close(): Promise<void>;
+}
+
+export async function serveChain(chain: Eip1193Provider, router: Interface): Promise<ChainEndpoint> {
+  const fulfilments = new Map<string, bigint>();
+  const server = await serveJsonRpc(chain, 0, (call) => {
+    if (call.method !== "eth_sendRawTransaction") return;
+    const tx = Transaction.from(String(call.params![0]));
+    const parsed = router.parseTransaction({ data: tx.data });
+    if (parsed?.name === "fulfill") fulfilments.set(tx.hash!, parsed.args[0] as bigint);
+  });
+  const provider = new JsonRpcProvider(server.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  return {
+    server,
+    provider,
+    fulfilments,
+    wallet: (index) => new Wallet(devKey(index), provider),
+    close: async () => {
+      provider.destroy();
+      await server.close();
+    },
+  };
+}
