@@ -1,0 +1,65 @@
+/**
+ * The router with EZKL evidence: a Halo2 proof of digits-mlp with public input
+ * and output fulfils a request only for the request's own input and the
+ * proven output.
+ */
+import { expect } from "chai";
+
+import "../helpers/releaseWorkers.js";
+import { EzklProofVerifier__factory } from "../../types/ethers-contracts/index.js";
+import { EzklProver } from "../../sdk/operator/provers.js";
+import { compileModelCircuits, verifiersOf } from "../../sdk/operator/modelCircuits.js";
+import { requestInference } from "../../sdk/protocol/client.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
+import { registerModel } from "../../sdk/protocol/registerModel.js";
+import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
+import { protocolFixture } from "../helpers/protocol.js";
+import { join } from "node:path";
+
+describe("InferenceRouter with EZKL evidence", function () {
+  let f: Awaited<ReturnType<typeof protocolFixture>>;
+  let prover: EzklProver;
+
+  before(async function () {
+    f = await protocolFixture();
+    const circuits = await compileModelCircuits(f.model, [ProofType.Ezkl]);
+    await registerModel(f.registry, f.owner, f.model, verifiersOf(circuits));
+    prover = new EzklProver(circuits.ezkl!);
+  });
+
+  const request = (sample: number) =>
+    requestInference(f.router.connect(f.user), { modelId: f.model.modelId, input: f.inputOf(sample), proofType: ProofType.Ezkl, fee: 7n });
+
+  const proveFor = (sent: Awaited<ReturnType<typeof request>>, sample = sent.input) =>
+    prover.prove({
+      chainId: f.chainId,
+      router: f.addresses.router,
+      requestId: sent.requestId,
+      modelId: sent.request.modelId,
+      fulfiller: f.operator.address,
+      input: sample,
+      workDir: join(BUILD_DIR, "test-ezkl-router", `request-${sent.requestId}`),
+    });
+
+  it("fulfils a request with a proof of its input, and rejects a changed output, another input's proof and junk", async function () {
+    const adapter = EzklProofVerifier__factory.connect(f.addresses.ezklAdapter, f.owner);
+    const sent = await request(40);
+    const proof = await proveFor(sent);
+    const router = f.router.connect(f.operator);
+
+    const tampered = proof.output.map((v, i) => (i === 3 ? v + 1n : v));
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, tampered, proof.evidence)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    const other = await proveFor(sent, f.inputOf(41));
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, other.output, other.evidence)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    await expect(router.fulfill(sent.requestId, sent.request, f.inputOf(41), other.output, other.evidence)).to.be.revertedWithCustomError(f.router, "InputMismatch");
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, "0x1234")).to.be.revertedWithCustomError(adapter, "InvalidProof");
+
+    const receipt = await (await router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).wait();
+    expect(await f.router.isResult(sent.requestId, sent.request, proof.output)).to.equal(true);
+    // EZKL's fixed point is its own (docs/ezkl.md): same argmax as our interpreter on this sample.
+    const argmax = (v: bigint[]) => v.indexOf(v.reduce((a, b) => (b > a ? b : a)));
+    expect(argmax(proof.output)).to.equal(argmax(f.outputOf(sent.input)));
+    console.log(`      EZKL fulfil gas: ${receipt!.gasUsed}`);
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+  });
+});
