@@ -1,104 +1,222 @@
 /**
- * The local demo (`npm run demo`): everything the project does today, end to
- * end, on an in-process Hardhat chain.
- *   1. ONNX -> integer IR for the digits models; accuracy vs onnxruntime on the test split; model ids.
- *   2. Groth16: compile digits-mlp to a circuit, set up keys (INSECURE dev ptau), deploy the
- *      generated verifier, prove one request's inference and verify it on chain.
- *   3. EZKL: the same inference proved with Halo2-KZG (INSECURE dev SRS), verified in WASM and on chain.
- * The router, OPML and TEE steps join as their issues land.
+ * The local demo (`npm run demo`): the whole protocol on an in-process Hardhat
+ * chain, served over JSON-RPC so the operator node talks to it as to any node.
+ *   1. ONNX -> integer IR for the digits models; accuracy vs onnxruntime; model ids.
+ *   2. Core contracts deployed with Hardhat Ignition (registry, router, proof adapters).
+ *   3. Circuits compiled (INSECURE dev set-ups) and verifiers registered per model.
+ *   4. Example consumers: a digit bounty (acts on a classification) and a score gate.
+ *   5. Requests with each implemented proof type, fulfilled by the operator node.
+ *   6. The verified results as the contracts saw them, gas and time per step.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 
+import { type Log, parseEther } from "ethers";
 import { network } from "hardhat";
 
 import { table } from "../cli/format.js";
+import { serveJsonRpc } from "../sdk/chain/jsonRpcServer.js";
 import { compareWithOnnxRuntime } from "../sdk/eval/accuracy.js";
 import { Model } from "../sdk/model.js";
+import { JobStore } from "../sdk/operator/jobStore.js";
+import type { Logger } from "../sdk/operator/log.js";
+import { type ModelCircuits, compileModelCircuits, proversOf, verifiersOf } from "../sdk/operator/modelCircuits.js";
+import { OperatorNode } from "../sdk/operator/operatorNode.js";
+import { readRequest, waitForResult } from "../sdk/protocol/client.js";
+import { connectProtocol } from "../sdk/protocol/contracts.js";
+import { deployProtocol } from "../sdk/protocol/deployProtocol.js";
+import { ProofType, proofTypeName } from "../sdk/protocol/proofType.js";
+import { registerModel } from "../sdk/protocol/registerModel.js";
 import { argmaxFlat } from "../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
-import { EzklCircuit } from "../sdk/zk/ezkl/backend.js";
+import { BUILD_DIR } from "../sdk/zk/artifacts.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
-import { Groth16Circuit, verifierCalldata } from "../sdk/zk/groth16/backend.js";
-import { consoleProgress } from "../sdk/zk/progress.js";
 import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
+import { consoleProgress } from "../sdk/zk/progress.js";
+import { DigitBounty__factory, ScoreGate__factory } from "../types/ethers-contracts/index.js";
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const stepTimes: string[][] = [["step", "time"]];
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  const result = await fn();
+  stepTimes.push([name, seconds(performance.now() - t)]);
+  return result;
+}
 
 console.log("== 1. integer models of the digits classifiers (360 test samples) ==");
 const data = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json"));
-const rows = [["model", "float acc", "integer acc", "agreement", "model id"]];
-for (const name of ["digits-mlp", "digits-cnn"]) {
-  const model = Model.load(name);
-  const { summary } = await compareWithOnnxRuntime(model, data.samples, data.labels);
-  rows.push([name, percent(summary.floatAccuracy!), percent(summary.integerAccuracy!), percent(summary.argmaxAgreement), model.modelId]);
+const labels = data.labels!;
+const models = { mlp: Model.load("digits-mlp"), cnn: Model.load("digits-cnn") };
+await step("accuracy vs onnxruntime", async () => {
+  const rows = [["model", "float acc", "integer acc", "agreement", "model id"]];
+  for (const model of Object.values(models)) {
+    const { summary } = await compareWithOnnxRuntime(model, data.samples, data.labels);
+    rows.push([
+      model.graph.name,
+      percent(summary.floatAccuracy!),
+      percent(summary.integerAccuracy!),
+      percent(summary.argmaxAgreement),
+      model.modelId,
+    ]);
+  }
+  console.log(table(rows));
+});
+
+console.log("\n== 2. in-process chain: core contracts deployed with Hardhat Ignition ==");
+const connection = await network.create();
+const [deployer, operator, user] = await connection.ethers.getSigners();
+const rpc = await serveJsonRpc(connection.provider);
+const addresses = await step("deploy core contracts (Ignition)", () => deployProtocol(connection));
+console.log(table(Object.entries(addresses).map(([k, v]) => [k, v])));
+console.log(`chain served at ${rpc.url} (what \`vinfer serve --rpc\` would connect to)`);
+const { registry, router } = connectProtocol(addresses, deployer!);
+
+console.log("\n== 3. circuits and verifiers of the digits models (INSECURE dev set-ups; cached after the first run) ==");
+// digits-cnn's Groth16 circuit needs a 2^15 powers of tau (about 10 minutes to generate on 2
+// cores), so the demo proves digits-cnn with EZKL only; `vinfer deploy --model digits-cnn --proof groth16` does the rest.
+const plan: [Model, ProofType[]][] = [
+  [models.mlp, [ProofType.Groth16, ProofType.Ezkl]],
+  [models.cnn, [ProofType.Ezkl]],
+];
+const circuits: ModelCircuits[] = [];
+const verifierRows = [["model", "proof", "verifier", "deploy gas"]];
+for (const [model, types] of plan) {
+  const c = await step(`compile ${model.graph.name} (${types.map(proofTypeName).join(", ")})`, () =>
+    compileModelCircuits(model, types, consoleProgress(process.stdout)),
+  );
+  circuits.push(c);
+  const r = await step(`register ${model.graph.name}`, () =>
+    registerModel(registry, deployer!, model, verifiersOf(c), `zoo:${model.graph.name}`),
+  );
+  for (const v of r.verifiers) verifierRows.push([model.graph.name, proofTypeName(v.proofType), v.address, v.deployGas.toString()]);
+}
+console.log(table(verifierRows));
+
+console.log("\n== 4. example consumers ==");
+const REWARD = parseEther("0.01");
+const bountySample = 0;
+const target = labels[bountySample]!;
+const bounties = await step("deploy consumers", async () => {
+  const deploy = async (proofType: ProofType) => {
+    const b = await new DigitBounty__factory(deployer!).deploy(addresses.router, models.mlp.modelId, proofType, target, REWARD, {
+      value: parseEther("1"),
+    });
+    return b.waitForDeployment();
+  };
+  return { groth16: await deploy(ProofType.Groth16), ezkl: await deploy(ProofType.Ezkl) };
+});
+const gateSample = 1;
+const MIN_MARGIN = 256n; // 1.0 in the models' 2^8 output units
+const gate = await (
+  await new ScoreGate__factory(deployer!).deploy(addresses.router, models.cnn.modelId, ProofType.Ezkl, labels[gateSample]!, MIN_MARGIN)
+).waitForDeployment();
+console.log(
+  table([
+    ["DigitBounty (digits-mlp, groth16)", await bounties.groth16.getAddress(), `pays 0.01 ETH per image read as a ${target}`],
+    ["DigitBounty (digits-mlp, ezkl)", await bounties.ezkl.getAddress(), `pays 0.01 ETH per image read as a ${target}`],
+    ["ScoreGate (digits-cnn, ezkl)", await gate.getAddress(), `admits when class ${labels[gateSample]} leads by >= ${MIN_MARGIN}`],
+  ]),
+);
+
+console.log("\n== 5. requests, fulfilled by the operator node ==");
+const dbPath = join(BUILD_DIR, "demo", "operator.db");
+for (const suffix of ["", "-wal", "-shm"]) rmSync(dbPath + suffix, { force: true });
+const store = new JobStore(dbPath);
+const operatorKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // Hardhat dev account #1 (public)
+const { JsonRpcProvider, Wallet } = await import("ethers");
+const provider = new JsonRpcProvider(rpc.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+const wallet = new Wallet(operatorKey, provider);
+if (wallet.address !== operator!.address) throw new Error("the operator key is not the chain's dev account #1");
+const proveTimes = new Map<string, number>();
+const demoLogger: Logger = {
+  log(level, event, fields = {}) {
+    if (event === "job.proved") proveTimes.set(String(fields.requestId), Number(fields.ms));
+    if (["job.proving", "job.proved", "tx.broadcast", "job.done", "job.retry", "job.failed"].includes(event) || level === "error")
+      console.log(
+        `  [operator] ${event} ${Object.entries(fields)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(" ")}`,
+      );
+  },
+};
+const node = new OperatorNode({
+  provider,
+  wallet,
+  router: addresses.router,
+  registry: addresses.registry,
+  store,
+  provers: new Map(circuits.map((c) => [c.model.modelId.toLowerCase(), proversOf(c)])),
+  workDir: join(BUILD_DIR, "demo", "work"),
+  concurrency: 2,
+  pollIntervalMs: 200,
+  logger: demoLogger,
+});
+await node.start();
+
+const inputOf = (model: Model, i: number) => model.runInteger([data.samples[i]!]).inputs[0]!.data.map((v) => v);
+const FEE = parseEther("0.001");
+const asUser = { bountyG: bounties.groth16.connect(user!), bountyE: bounties.ezkl.connect(user!), gate: gate.connect(user!) };
+const requests = await step("send requests", async () => {
+  const sent = [];
+  for (const [label, tx] of [
+    ["digits-mlp groth16 -> DigitBounty", asUser.bountyG.submit(Array.from(inputOf(models.mlp, bountySample), BigInt), { value: FEE })],
+    ["digits-mlp ezkl -> DigitBounty", asUser.bountyE.submit(Array.from(inputOf(models.mlp, bountySample), BigInt), { value: FEE })],
+    ["digits-cnn ezkl -> ScoreGate", asUser.gate.applyWith(Array.from(inputOf(models.cnn, gateSample), BigInt), { value: FEE })],
+  ] as const) {
+    const receipt = (await (await tx).wait())!;
+    const log = receipt.logs.map((l: Log) => router.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;
+    sent.push({ label, requestId: log.args.requestId as bigint, requestGas: receipt.gasUsed, sentAt: performance.now() });
+    console.log(`  request ${log.args.requestId}: ${label} (gas ${receipt.gasUsed})`);
+  }
+  return sent;
+});
+await step("operator: prove + fulfil all", () => node.waitFor(requests.map((r) => r.requestId)));
+await node.stop();
+store.close();
+
+console.log("\n== 6. verified results ==");
+const rows = [["request", "what", "label", "proven argmax", "verified on chain", "consumer saw", "request gas", "fulfil gas", "prove"]];
+let allVerified = true;
+for (const [i, r] of requests.entries()) {
+  const result = await waitForResult(router, r.requestId, { timeoutMs: 5_000 });
+  const { request } = await readRequest(router, r.requestId);
+  const verified = await router.isResult(r.requestId, request, result.output);
+  allVerified &&= verified && result.callbackDelivered;
+  const receipt = (await connection.ethers.provider.getTransactionReceipt(result.transactionHash))!;
+  let consumerSaw = "";
+  for (const l of receipt.logs) {
+    const b = bounties.groth16.interface.parseLog(l);
+    if (b?.name === "DigitClassified") consumerSaw = `digit ${b.args.digit}, rewarded ${b.args.rewarded}`;
+    const g = gate.interface.parseLog(l);
+    if (g?.name === "Decided") consumerSaw = `admitted ${g.args.admitted}, margin ${g.args.margin}`;
+  }
+  const label = i < 2 ? labels[bountySample]! : labels[gateSample]!;
+  rows.push([
+    String(r.requestId),
+    r.label,
+    String(label),
+    String(argmaxFlat(result.output.map(Number))),
+    `${verified}${result.callbackDelivered ? " (callback delivered)" : " (callback failed)"}`,
+    consumerSaw,
+    String(r.requestGas),
+    String(result.gasUsed),
+    seconds(proveTimes.get(String(r.requestId)) ?? 0),
+  ]);
 }
 console.log(table(rows));
-
-console.log("\n== 2. Groth16 proof of a digits-mlp inference, verified on an in-process chain ==");
-const { ethers } = await network.create();
-const [deployer] = await ethers.getSigners();
-const model = Model.load("digits-mlp");
-const t0 = performance.now();
-const circuit = await Groth16Circuit.compile(model, { progress: consoleProgress(process.stdout) });
-console.log(`circuit: ${circuit.plan.constraints} constraints (keys from an INSECURE dev powers of tau)`);
-const { abi, bytecode } = circuit.verifierContract();
-const verifier = await new ethers.ContractFactory(abi as never, bytecode, deployer!).deploy();
-await verifier.waitForDeployment();
-const deployReceipt = await verifier.deploymentTransaction()!.wait();
-console.log(`verifier deployed at ${await verifier.getAddress()} (gas ${deployReceipt!.gasUsed})`);
-
-const sampleIndex = 0;
-const request = { chainId: (await ethers.provider.getNetwork()).chainId, requestId: 1n };
-const binding = BigInt(ethers.solidityPackedKeccak256(["uint256", "uint256"], [request.chainId, request.requestId])) >> 8n; // < field
-const { inputs, outputs } = model.runInteger([data.samples[sampleIndex]!]);
-const proof = await circuit.prove({ binding, x: inputs[0]!.data }, consoleProgress(process.stdout));
-const args = verifierCalldata(proof);
-const fn = verifier.getFunction("verifyProof");
-const ok = (await fn.staticCall(...args)) as boolean;
-const gas = await fn.estimateGas(...args);
-const decoded = circuit.decode(proof.publicSignals);
 console.log(
-  table([
-    ["label", String(data.labels![sampleIndex])],
-    ["proved class (argmax of outputs)", String(argmaxFlat(Float64Array.from(decoded.outputs, Number)))],
-    ["integer outputs", decoded.outputs.join(" ")],
-    ["matches the interpreter", String(decoded.outputs.map(Number).join() === Array.from(outputs[0]!.data).join())],
-    ["verified on chain", String(ok)],
-    ["verifyProof gas", String(gas)],
-    ["total time", seconds(performance.now() - t0)],
-  ]),
+  `operator earned ${await router.balances(operator!.address)} wei in fees; user owed ${await bounties.groth16.owed(user!.address)} + ${await bounties.ezkl.owed(user!.address)} wei of bounty`,
 );
 
-console.log("\n== 3. EZKL (Halo2-KZG) proof of the same inference, verified in WASM and on chain ==");
-const t1 = performance.now();
-const ezkl = await EzklCircuit.compile(model, { calibration: data.samples.slice(0, 20), progress: consoleProgress(process.stdout) });
-const halo2 = ezkl.verifierContract();
-const halo2Verifier = await new ethers.ContractFactory(halo2.abi as never, halo2.bytecode, deployer!).deploy();
-await halo2Verifier.waitForDeployment();
-const ezklProof = await ezkl.prove(
-  data.samples[sampleIndex]!,
-  join(mkdtempSync(join(tmpdir(), "vinfer-demo-")), "proof"),
-  consoleProgress(process.stdout),
-);
-const calldata = await ezkl.calldata(ezklProof.path);
-const ezklOk = BigInt(await ethers.provider.call({ to: await halo2Verifier.getAddress(), data: calldata })) === 1n;
-const ezklGas = await ethers.provider.estimateGas({ to: await halo2Verifier.getAddress(), data: calldata });
-console.log(
-  table([
-    ["proved class (argmax of EZKL outputs)", String(argmaxFlat(Float64Array.from(ezklProof.outputs)))],
-    ["EZKL outputs (its own fixed point)", ezklProof.outputs.map((v) => v.toFixed(3)).join(" ")],
-    ["verified in WASM (@ezkljs/engine)", String(ezkl.verifyWasm(ezklProof.json))],
-    ["verified on chain", String(ezklOk)],
-    ["verifyProof gas", String(ezklGas)],
-    ["total time", seconds(performance.now() - t1)],
-  ]),
-);
+console.log("\n== time per step ==");
+console.log(table(stepTimes));
+provider.destroy();
+await rpc.close();
 await EzklDriver.stop();
-if (!ok || !ezklOk) {
-  console.error("demo failed: a proof did not verify on chain");
+await releaseSnarkjsWorkers();
+if (!allVerified) {
+  console.error("demo failed: a result was not verified on chain or its callback failed");
   process.exitCode = 1;
 }
-await releaseSnarkjsWorkers();

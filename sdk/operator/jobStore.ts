@@ -9,8 +9,9 @@
  * (same hash, same nonce) instead of a second one.
  */
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 
 import { VinferError } from "../errors.js";
 import { type InferenceRequest, type RequestRecord, requestFromJson, requestToJson } from "../protocol/request.js";
@@ -49,6 +50,24 @@ interface JobRow {
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
+}
+
+/**
+ * node:sqlite, loaded without its one-off "experimental" warning: the API
+ * used here (DatabaseSync, prepare, exec) is stable in practice and the
+ * warning would otherwise top every operator log and test run.
+ */
+function loadSqlite(): typeof import("node:sqlite") {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes("SQLite is an experimental feature")) return;
+    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
+  } finally {
+    process.emitWarning = emit;
+  }
 }
 
 const SCHEMA = `
@@ -95,7 +114,7 @@ export class JobStore {
   /** Opens (creating if needed) the database at `path`; ":memory:" for a throwaway store. */
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
+    this.db = new (loadSqlite().DatabaseSync)(path);
     // WAL + FULL: a committed state change survives a crash of the process or the machine.
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);

@@ -48,11 +48,23 @@ describe("InferenceRouter with EZKL evidence", function () {
     const router = f.router.connect(f.operator);
 
     const tampered = proof.output.map((v, i) => (i === 3 ? v + 1n : v));
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, tampered, proof.evidence)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, tampered, proof.evidence)).to.be.revertedWithCustomError(
+      adapter,
+      "InvalidProof",
+    );
     const other = await proveFor(sent, f.inputOf(41));
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, other.output, other.evidence)).to.be.revertedWithCustomError(adapter, "InvalidProof");
-    await expect(router.fulfill(sent.requestId, sent.request, f.inputOf(41), other.output, other.evidence)).to.be.revertedWithCustomError(f.router, "InputMismatch");
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, "0x1234")).to.be.revertedWithCustomError(adapter, "InvalidProof");
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, other.output, other.evidence)).to.be.revertedWithCustomError(
+      adapter,
+      "InvalidProof",
+    );
+    await expect(router.fulfill(sent.requestId, sent.request, f.inputOf(41), other.output, other.evidence)).to.be.revertedWithCustomError(
+      f.router,
+      "InputMismatch",
+    );
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, "0x1234")).to.be.revertedWithCustomError(
+      adapter,
+      "InvalidProof",
+    );
 
     const receipt = await (await router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).wait();
     expect(await f.router.isResult(sent.requestId, sent.request, proof.output)).to.equal(true);
@@ -60,6 +72,9 @@ describe("InferenceRouter with EZKL evidence", function () {
     const argmax = (v: bigint[]) => v.indexOf(v.reduce((a, b) => (b > a ? b : a)));
     expect(argmax(proof.output)).to.equal(argmax(f.outputOf(sent.input)));
     console.log(`      EZKL fulfil gas: ${receipt!.gasUsed}`);
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).to.be.revertedWithCustomError(
+      f.router,
+      "RequestNotPending",
+    );
   });
 });
