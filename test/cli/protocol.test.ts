@@ -1,0 +1,168 @@
+/**
+ * `vinfer deploy`, `vinfer request` and `vinfer serve` as a user runs them,
+ * against a chain reached only through its RPC URL.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import "../helpers/releaseWorkers.js";
+import { serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
+import { Model } from "../../sdk/model.js";
+import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
+import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
+import { vinferAsync } from "../helpers/cli.js";
+
+describe("vinfer deploy / request / serve", function () {
+  const dir = mkdtempSync(join(tmpdir(), "vinfer-cli-"));
+  const deployment = join(dir, "deployment.json");
+  let connection: Awaited<ReturnType<typeof network.create>>;
+  let rpc: Awaited<ReturnType<typeof serveJsonRpc>>;
+  let node: ChildProcess | undefined;
+
+  before(async function () {
+    connection = await network.create();
+    rpc = await serveJsonRpc(connection.provider);
+  });
+
+  after(async function () {
+    node?.kill("SIGKILL");
+    await rpc.close();
+  });
+
+  const input = join(REPO_ROOT, "models", "datasets", "digits-test.json");
+
+  it("deploys the core contracts with Ignition and registers a model's Groth16 verifier", async function () {
+    const r = await vinferAsync(["deploy", "--rpc", rpc.url, "--model", "digits-mlp", "--proof", "groth16", "--out", deployment]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/VinferProtocol#InferenceRouter - 0x[0-9a-fA-F]{40}/);
+    const d = JSON.parse(readFileSync(deployment, "utf8")) as { router: string; registry: string; chainId: string };
+    expect(d.chainId).to.equal("31337");
+    const { registry } = connectProtocol(d, connection.ethers.provider);
+    const [, , config] = await registry.requestConfig(Model.load("digits-mlp").modelId, ProofType.Groth16);
+    expect(config.verifier).to.match(/^0x[0-9a-fA-F]{40}$/);
+    expect(r.stdout).to.include(config.verifier);
+  });
+
+  it("requests an inference and waits for the verified result, served by a `vinfer serve` process", async function () {
+    node = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, "bin", "vinfer.js"),
+        "serve",
+        "--rpc",
+        rpc.url,
+        "--deployment",
+        deployment,
+        "--model",
+        "digits-mlp",
+        "--proof",
+        "groth16",
+        "--db",
+        join(dir, "op.db"),
+        "--poll-ms",
+        "100",
+      ],
+      { stdio: "ignore" },
+    );
+    const r = await vinferAsync([
+      "request",
+      "digits-mlp",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      deployment,
+      "--input",
+      input,
+      "--sample",
+      "3",
+      "--proof",
+      "groth16",
+      "--fee",
+      "5",
+      "--wait",
+      "--timeout",
+      "120",
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^request 0: model 0x[0-9a-f]{64}, groth16, 64 inputs/m);
+    expect(r.stdout).to.match(
+      /verified on chain: output (-?\d+ ){9}-?\d+ \(argmax 7\), fulfilled by 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/,
+    );
+  });
+
+  it("explains what went wrong, in words, with exit code 1", async function () {
+    const noChain = await vinferAsync(["deploy", "--rpc", "http://127.0.0.1:9"]);
+    expect(noChain.code).to.equal(1);
+    expect(noChain.stderr).to.match(/cannot reach a chain at http:\/\/127\.0\.0\.1:9 .*npx hardhat node/);
+
+    const noFile = await vinferAsync([
+      "request",
+      "digits-mlp",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      join(dir, "missing.json"),
+      "--input",
+      input,
+      "--proof",
+      "groth16",
+    ]);
+    expect(noFile.code).to.equal(1);
+    expect(noFile.stderr).to.match(/no deployment file .*missing\.json: run `vinfer deploy` first/);
+
+    const notEnabled = await vinferAsync([
+      "request",
+      "digits-mlp",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      deployment,
+      "--input",
+      input,
+      "--proof",
+      "ezkl",
+    ]);
+    expect(notEnabled.code).to.equal(1);
+    expect(notEnabled.stderr).to.match(/ProofTypeNotEnabled\(0x[0-9a-f]{64}, 1\): the model has no verifier for this proof type/);
+
+    const opml = await vinferAsync([
+      "request",
+      "digits-mlp",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      deployment,
+      "--input",
+      input,
+      "--proof",
+      "opml",
+    ]);
+    expect(opml.stderr).to.match(/NoAdapter\(2\): the router has no adapter for this proof type/);
+
+    const badProof = await vinferAsync(["request", "digits-mlp", "--deployment", deployment, "--input", input, "--proof", "snark"]);
+    expect(badProof.code).to.equal(2);
+    expect(badProof.stderr).to.match(/unknown proof type "snark"/);
+
+    const wrongChain = join(dir, "other-chain.json");
+    writeFileSync(wrongChain, JSON.stringify({ ...JSON.parse(readFileSync(deployment, "utf8")), chainId: "1" }));
+    const mismatch = await vinferAsync([
+      "request",
+      "digits-mlp",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      wrongChain,
+      "--input",
+      input,
+      "--proof",
+      "groth16",
+    ]);
+    expect(mismatch.stderr).to.match(/is a deployment on chain 1, but the RPC serves chain 31337/);
+  });
+});
