@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {Claim} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "../libraries/FieldElements.sol";
+import {VerifierCall} from "../libraries/VerifierCall.sol";
 
 /// @notice The function EZKL's generated Halo2Verifier exposes.
 interface IHalo2Verifier {
@@ -29,10 +30,7 @@ contract EzklProofVerifier is IProofVerifier {
         bytes calldata evidence
     ) external view {
         bytes memory data = abi.encodeCall(IHalo2Verifier.verifyProof, (evidence, instances(input, output)));
-        // A low-level call: the verifier is per model and its selector (Groth16) depends on the signal count.
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool ok, bytes memory ret) = claim.verifier.staticcall(data);
-        if (!ok || ret.length != 32 || !abi.decode(ret, (bool))) revert InvalidProof(claim.requestId);
+        if (!VerifierCall.accepts(claim.verifier, data)) revert InvalidProof(claim.requestId);
     }
 
     /// @notice The instances a valid proof must have: the input then the output, as field elements.

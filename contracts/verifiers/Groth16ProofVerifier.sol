@@ -7,6 +7,7 @@ import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {Claim} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "../libraries/FieldElements.sol";
 import {RequestBinding} from "../libraries/RequestBinding.sol";
+import {VerifierCall} from "../libraries/VerifierCall.sol";
 
 /// @title Groth16ProofVerifier
 /// @notice Adapter for Groth16 proofs of our circom circuits (sdk/zk/groth16). The model-specific
@@ -37,10 +38,7 @@ contract Groth16ProofVerifier is IProofVerifier {
         if (evidence.length != EVIDENCE_LENGTH) revert MalformedEvidence(EVIDENCE_LENGTH, evidence.length);
         uint256[] memory signals = publicSignals(claim, input, output, msg.sender);
         bytes memory data = abi.encodePacked(_selector(signals.length), evidence, signals);
-        // A low-level call: the verifier is per model and its selector (Groth16) depends on the signal count.
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool ok, bytes memory ret) = claim.verifier.staticcall(data);
-        if (!ok || ret.length != 32 || !abi.decode(ret, (bool))) revert InvalidProof(claim.requestId);
+        if (!VerifierCall.accepts(claim.verifier, data)) revert InvalidProof(claim.requestId);
     }
 
     /// @notice The public signals a valid proof for this claim must have, for router `router`.

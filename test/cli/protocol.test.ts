@@ -36,6 +36,9 @@ describe("vinfer deploy / request / serve", function () {
   });
 
   const input = join(REPO_ROOT, "models", "datasets", "digits-test.json");
+  /** `vinfer request digits-mlp` on the test chain with `proof`, the deployment file `file`, and more options. */
+  const request = (proof: string, file = deployment, ...more: string[]) =>
+    vinferAsync(["request", "digits-mlp", "--rpc", rpc.url, "--deployment", file, "--input", input, "--proof", proof, ...more]);
 
   it("deploys the core contracts with Ignition and registers a model's Groth16 verifier", async function () {
     const r = await vinferAsync(["deploy", "--rpc", rpc.url, "--model", "digits-mlp", "--proof", "groth16", "--out", deployment]);
@@ -70,25 +73,7 @@ describe("vinfer deploy / request / serve", function () {
       ],
       { stdio: "ignore" },
     );
-    const r = await vinferAsync([
-      "request",
-      "digits-mlp",
-      "--rpc",
-      rpc.url,
-      "--deployment",
-      deployment,
-      "--input",
-      input,
-      "--sample",
-      "3",
-      "--proof",
-      "groth16",
-      "--fee",
-      "5",
-      "--wait",
-      "--timeout",
-      "120",
-    ]);
+    const r = await request("groth16", deployment, "--sample", "3", "--fee", "5", "--wait", "--timeout", "120");
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^request 0: model 0x[0-9a-f]{64}, groth16, 64 inputs/m);
     expect(r.stdout).to.match(
@@ -101,48 +86,15 @@ describe("vinfer deploy / request / serve", function () {
     expect(noChain.code).to.equal(1);
     expect(noChain.stderr).to.match(/cannot reach a chain at http:\/\/127\.0\.0\.1:9 .*npx hardhat node/);
 
-    const noFile = await vinferAsync([
-      "request",
-      "digits-mlp",
-      "--rpc",
-      rpc.url,
-      "--deployment",
-      join(dir, "missing.json"),
-      "--input",
-      input,
-      "--proof",
-      "groth16",
-    ]);
+    const noFile = await request("groth16", join(dir, "missing.json"));
     expect(noFile.code).to.equal(1);
     expect(noFile.stderr).to.match(/no deployment file .*missing\.json: run `vinfer deploy` first/);
 
-    const notEnabled = await vinferAsync([
-      "request",
-      "digits-mlp",
-      "--rpc",
-      rpc.url,
-      "--deployment",
-      deployment,
-      "--input",
-      input,
-      "--proof",
-      "ezkl",
-    ]);
+    const notEnabled = await request("ezkl");
     expect(notEnabled.code).to.equal(1);
     expect(notEnabled.stderr).to.match(/ProofTypeNotEnabled\(0x[0-9a-f]{64}, 1\): the model has no verifier for this proof type/);
 
-    const opml = await vinferAsync([
-      "request",
-      "digits-mlp",
-      "--rpc",
-      rpc.url,
-      "--deployment",
-      deployment,
-      "--input",
-      input,
-      "--proof",
-      "opml",
-    ]);
+    const opml = await request("opml");
     expect(opml.stderr).to.match(/NoAdapter\(2\): the router has no adapter for this proof type/);
 
     const badProof = await vinferAsync(["request", "digits-mlp", "--deployment", deployment, "--input", input, "--proof", "snark"]);
@@ -151,18 +103,7 @@ describe("vinfer deploy / request / serve", function () {
 
     const wrongChain = join(dir, "other-chain.json");
     writeFileSync(wrongChain, JSON.stringify({ ...JSON.parse(readFileSync(deployment, "utf8")), chainId: "1" }));
-    const mismatch = await vinferAsync([
-      "request",
-      "digits-mlp",
-      "--rpc",
-      rpc.url,
-      "--deployment",
-      wrongChain,
-      "--input",
-      input,
-      "--proof",
-      "groth16",
-    ]);
+    const mismatch = await request("groth16", wrongChain);
     expect(mismatch.stderr).to.match(/is a deployment on chain 1, but the RPC serves chain 31337/);
   });
 });

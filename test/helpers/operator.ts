@@ -3,9 +3,14 @@
  * JSON-RPC (as a real node would be), the dev account keys, and a record of
  * every fulfil transaction broadcast, to count submissions.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { HDNodeWallet, Interface, JsonRpcProvider, Transaction, Wallet } from "ethers";
 
 import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
+import { protocolFixture } from "./protocol.js";
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -41,4 +46,12 @@ export async function serveChain(chain: Eip1193Provider, router: Interface): Pro
       await server.close();
     },
   };
+}
+
+/** The protocol fixture, its chain served over JSON-RPC, and a scratch folder; `close()` in an `after` hook. */
+export async function operatorFixture(name: string) {
+  const f = await protocolFixture();
+  const chain = await serveChain(f.connection.provider, f.router.interface);
+  const dir = mkdtempSync(join(tmpdir(), `vinfer-${name}-`));
+  return { f, chain, dir };
 }

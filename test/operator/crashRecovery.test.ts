@@ -5,8 +5,7 @@
  * transaction from the operator.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -17,8 +16,8 @@ import { JobStore } from "../../sdk/operator/jobStore.js";
 import { requestInference } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
-import { type ChainEndpoint, devKey, serveChain } from "../helpers/operator.js";
-import { protocolFixture } from "../helpers/protocol.js";
+import { type ChainEndpoint, devKey, operatorFixture } from "../helpers/operator.js";
+import type { protocolFixture } from "../helpers/protocol.js";
 
 const REQUESTS = 6;
 
@@ -35,9 +34,7 @@ describe("vinfer serve killed with SIGKILL and restarted", function () {
   let dir: string;
 
   before(async function () {
-    f = await protocolFixture();
-    chain = await serveChain(f.connection.provider, f.router.interface);
-    dir = mkdtempSync(join(tmpdir(), "vinfer-crash-"));
+    ({ f, chain, dir } = await operatorFixture("crash"));
     writeFileSync(join(dir, "deployment.json"), JSON.stringify({ chainId: f.chainId.toString(), fromBlock: 0, ...f.addresses }));
   });
 

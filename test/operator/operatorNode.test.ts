@@ -3,8 +3,7 @@
  * serves what it can, resumes stored work, retries with backoff, and never
  * sends a second fulfilment for a request.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -17,8 +16,8 @@ import { Groth16Prover, type ProveContext, type Prover } from "../../sdk/operato
 import { requestInference } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { Transaction } from "ethers";
-import { type ChainEndpoint, serveChain } from "../helpers/operator.js";
-import { protocolFixture } from "../helpers/protocol.js";
+import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
+import type { protocolFixture } from "../helpers/protocol.js";
 
 const OPERATOR = 1;
 
@@ -28,9 +27,7 @@ describe("OperatorNode", function () {
   let dir: string;
 
   before(async function () {
-    f = await protocolFixture();
-    chain = await serveChain(f.connection.provider, f.router.interface);
-    dir = mkdtempSync(join(tmpdir(), "vinfer-operator-"));
+    ({ f, chain, dir } = await operatorFixture("operator"));
   });
 
   after(async function () {
