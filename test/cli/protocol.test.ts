@@ -3,7 +3,7 @@
  * against a chain reached only through its RPC URL.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -30,8 +30,12 @@ describe("vinfer deploy / request / serve", function () {
     rpc = await serveJsonRpc(connection.provider);
   });
 
+  let ignitionJournal: string | undefined;
+
   after(async function () {
     node?.kill("SIGKILL");
+    // The Ignition journal of this throwaway chain (deploy keeps one per chain and genesis block).
+    if (ignitionJournal) rmSync(ignitionJournal, { recursive: true, force: true });
     await rpc.close();
   });
 
@@ -43,6 +47,9 @@ describe("vinfer deploy / request / serve", function () {
   it("deploys the core contracts with Ignition and registers a model's Groth16 verifier", async function () {
     const r = await vinferAsync(["deploy", "--rpc", rpc.url, "--model", "digits-mlp", "--proof", "groth16", "--out", deployment]);
     expect(r.code, r.stderr).to.equal(0);
+    const id = /Ignition deployment (vinfer-31337-[0-9a-f]{8})/.exec(r.stdout)?.[1];
+    expect(id, r.stdout).to.be.a("string");
+    ignitionJournal = join(REPO_ROOT, "ignition", "deployments", id!);
     expect(r.stdout).to.match(/VinferProtocol#InferenceRouter - 0x[0-9a-fA-F]{40}/);
     const d = JSON.parse(readFileSync(deployment, "utf8")) as { router: string; registry: string; chainId: string };
     expect(d.chainId).to.equal("31337");

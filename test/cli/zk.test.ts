@@ -15,8 +15,8 @@ describe("vinfer zk", () => {
     const r = vinfer("zk", "info", "digits-mlp", "--json");
     expect(r.code, r.stderr).to.equal(0);
     const plan = JSON.parse(r.stdout) as { constraints: number; layers: { op: string; products: number }[] };
-    expect(plan.constraints).to.equal(5430);
-    expect(plan.layers.map((l) => l.op)).to.deep.equal(["Input", "PoseidonChain", "Gemm+Relu", "Gemm"]);
+    expect(plan.constraints).to.equal(2421);
+    expect(plan.layers.map((l) => l.op)).to.deep.equal(["Input", "PackedInputs", "Gemm+Relu", "Gemm"]);
     expect(plan.layers.every((l) => l.products === 0)).to.equal(true);
   });
 
