@@ -5,18 +5,15 @@
 import { existsSync, readFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { HDNodeWallet, JsonRpcProvider, Wallet, isAddress } from "ethers";
+import { JsonRpcProvider, Wallet, isAddress } from "ethers";
 
+import { DEV_CHAIN_IDS, devAccountKey } from "../sdk/chain/devAccounts.js";
 import { InputError, VinferError } from "../sdk/errors.js";
 import type { ProtocolAddresses } from "../sdk/protocol/contracts.js";
 import { IMPLEMENTED_PROOF_TYPES, type ProofType, parseProofType } from "../sdk/protocol/proofType.js";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_DEPLOYMENT_FILE = "vinfer-deployment.json";
-/** Chain ids of local development chains (Hardhat, Anvil, Ganache), where the public dev accounts may be used. */
-const DEV_CHAIN_IDS = new Set([31337n, 1337n]);
-/** The well-known development mnemonic of Hardhat and Anvil: its keys are public, never use them elsewhere. */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Which dev account each role uses on a local chain, so deployer, requester and operator differ. */
 export const DevAccount = { deployer: 0, operator: 1, requester: 2 } as const;
@@ -93,7 +90,7 @@ export async function connect(opts: ChainOptions, devAccount: number): Promise<C
       provider.destroy();
       throw new InputError(`chain ${chainId} is not a local dev chain: pass --private-key or set VINFER_PRIVATE_KEY`);
     }
-    key = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${devAccount}`).privateKey;
+    key = devAccountKey(devAccount);
   }
   let wallet: Wallet;
   try {

@@ -11,10 +11,11 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 
-import { type Log, parseEther } from "ethers";
+import { JsonRpcProvider, type Log, Wallet, parseEther } from "ethers";
 import { network } from "hardhat";
 
 import { table } from "../cli/format.js";
+import { devAccountKey } from "../sdk/chain/devAccounts.js";
 import { serveJsonRpc } from "../sdk/chain/jsonRpcServer.js";
 import { compareWithOnnxRuntime } from "../sdk/eval/accuracy.js";
 import { Model } from "../sdk/model.js";
@@ -124,10 +125,8 @@ console.log("\n== 5. requests, fulfilled by the operator node ==");
 const dbPath = join(BUILD_DIR, "demo", "operator.db");
 for (const suffix of ["", "-wal", "-shm"]) rmSync(dbPath + suffix, { force: true });
 const store = new JobStore(dbPath);
-const operatorKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // Hardhat dev account #1 (public)
-const { JsonRpcProvider, Wallet } = await import("ethers");
 const provider = new JsonRpcProvider(rpc.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
-const wallet = new Wallet(operatorKey, provider);
+const wallet = new Wallet(devAccountKey(1), provider); // the chain's public dev account #1, like `vinfer serve`
 if (wallet.address !== operator!.address) throw new Error("the operator key is not the chain's dev account #1");
 const proveTimes = new Map<string, number>();
 const demoLogger: Logger = {

@@ -14,7 +14,7 @@ import { type Provider, Transaction, type Wallet } from "ethers";
 import { type InferenceRouter, connectProtocol, explainRevert } from "../protocol/contracts.js";
 import { requestsBetween } from "../protocol/client.js";
 import { proofTypeName } from "../protocol/proofType.js";
-import type { ProtocolError } from "../errors.js";
+import { type ProtocolError, VinferError } from "../errors.js";
 import type { Job, JobStore } from "./jobStore.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { Prover } from "./provers.js";
@@ -101,7 +101,11 @@ export class OperatorNode {
     for (;;) {
       const jobs = requestIds.map((id) => this.o.store.get(id));
       if (jobs.every((j) => j && ["done", "skipped", "failed"].includes(j.state))) return jobs as Job[];
-      if (Date.now() > deadline) throw new Error(`requests ${requestIds.join(", ")} not finished within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new VinferError(
+          "OPERATOR_TIMEOUT",
+          `requests ${requestIds.join(", ")} not finished within ${timeoutMs} ms (see the operator's log)`,
+        );
       await sleep(100);
     }
   }

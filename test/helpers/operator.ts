@@ -7,16 +7,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { HDNodeWallet, Interface, JsonRpcProvider, Transaction, Wallet } from "ethers";
+import { Interface, JsonRpcProvider, Transaction, Wallet } from "ethers";
 
+import { devAccountKey } from "../../sdk/chain/devAccounts.js";
 import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
 import { protocolFixture } from "./protocol.js";
-
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-
-export function devKey(index: number): string {
-  return HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
-}
 
 export interface ChainEndpoint {
   readonly server: RunningRpcServer;
@@ -40,7 +35,7 @@ export async function serveChain(chain: Eip1193Provider, router: Interface): Pro
     server,
     provider,
     fulfilments,
-    wallet: (index) => new Wallet(devKey(index), provider),
+    wallet: (index) => new Wallet(devAccountKey(index), provider),
     close: async () => {
       provider.destroy();
       await server.close();

@@ -16,7 +16,8 @@ import { JobStore } from "../../sdk/operator/jobStore.js";
 import { requestInference } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
-import { type ChainEndpoint, devKey, operatorFixture } from "../helpers/operator.js";
+import { devAccountKey } from "../../sdk/chain/devAccounts.js";
+import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
 
 const REQUESTS = 6;
@@ -46,7 +47,7 @@ describe("vinfer serve killed with SIGKILL and restarted", function () {
     const args = ["serve", "--rpc", chain.server.url, "--deployment", join(dir, "deployment.json")];
     args.push("--model", "digits-mlp", "--proof", "groth16", "--db", join(dir, "operator.db"), "--poll-ms", "100", "--concurrency", "2");
     const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "vinfer.js"), ...args], {
-      env: { ...process.env, VINFER_PRIVATE_KEY: devKey(1) },
+      env: { ...process.env, VINFER_PRIVATE_KEY: devAccountKey(1) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const events: string[] = [];
