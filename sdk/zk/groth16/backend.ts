@@ -18,6 +18,7 @@ import { type CircuitOptions, type CircuitPlan, planCircuit } from "./circuitGen
 import { circomVersion, compileCircom } from "./circom.js";
 import { devPtau, requiredPower } from "./ptau.js";
 import { type CompiledContract, compileVerifier, renderVerifier } from "./solidityVerifier.js";
+import { snarkjsCurve } from "./workers.js";
 import { unpackInputs } from "./packing.js";
 import { type CircuitInputs, CircuitWitness, fromField, toCircuitInput } from "./witness.js";
 
@@ -108,6 +109,7 @@ export class Groth16Circuit {
           const power = requiredPower(plan.constraints, plan.publicSignals.length);
           const ptau = options.ptau ?? (await devPtau(power, progress));
           const logger = snarkjsLogger(progress);
+          await snarkjsCurve();
           await snarkjs.zKey.newZKey(join(dir, "circuit.r1cs"), ptau, join(tmp, "phase2-initial.zkey"), logger);
           if (options.ptau) {
             await snarkjs.zKey.contribute(join(tmp, "phase2-initial.zkey"), join(tmp, "circuit.zkey"), "vinfer", randomEntropy(), logger);
@@ -176,6 +178,7 @@ export class Groth16Circuit {
     const setupDir = this.requireSetup();
     const timings: StageTiming[] = [];
     const wtns = await stage(progress, timings, "witness", async () => (await this.witnessCalculator()).wtnsOf(this.circuitInput(inputs)));
+    await snarkjsCurve();
     const result = await stage(progress, timings, "prove (snarkjs)", () =>
       snarkjs.groth16.prove(join(setupDir, "circuit.zkey"), { type: "mem", data: wtns } as unknown as Uint8Array, snarkjsLogger(progress)),
     );
@@ -189,6 +192,7 @@ export class Groth16Circuit {
   /** Off-chain verification with snarkjs; false for any invalid proof or signals. */
   async verify(proof: Groth16Proof): Promise<boolean> {
     try {
+      await snarkjsCurve();
       return await snarkjs.groth16.verify(this.verificationKey(), proof.publicSignals, proof.proof);
     } catch {
       return false;

@@ -18,6 +18,7 @@ import * as snarkjs from "snarkjs";
 import { InputError } from "../../errors.js";
 import { type Progress, silentProgress, snarkjsLogger } from "../progress.js";
 import { BUILD_DIR, buildFileAtomically } from "../artifacts.js";
+import { snarkjsCurve } from "./workers.js";
 
 export const DEV_PTAU_ENTROPY = "vinfer INSECURE development powers of tau: do not use in production";
 export const MAX_DEV_POWER = 18;
@@ -45,7 +46,7 @@ export async function devPtau(power: number, progress: Progress = silentProgress
   await buildFileAtomically(path, async (tmp) => {
     progress.detail(`generating an INSECURE development powers of tau 2^${power} (cached in ${path})`);
     // snarkjs' curve is a process-wide singleton shared with the other snarkjs calls: never terminated here
-    const curve = await snarkjs.curves.getCurveFromName("bn128");
+    const curve = await snarkjsCurve();
     await snarkjs.powersOfTau.newAccumulator(curve, power, `${tmp}.0`, logger);
     await snarkjs.powersOfTau.contribute(`${tmp}.0`, `${tmp}.1`, "vinfer dev", DEV_PTAU_ENTROPY, logger);
     await snarkjs.powersOfTau.preparePhase2(`${tmp}.1`, tmp, logger);
