@@ -5,9 +5,10 @@
 import { existsSync, readFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { JsonRpcProvider, Wallet, isAddress } from "ethers";
+import { type JsonRpcProvider, Wallet, isAddress } from "ethers";
 
 import { DEV_CHAIN_IDS, devAccountKey } from "../sdk/chain/devAccounts.js";
+import { rpcProvider } from "../sdk/chain/rpcProvider.js";
 import { InputError, VinferError } from "../sdk/errors.js";
 import type { ProtocolAddresses } from "../sdk/protocol/contracts.js";
 import { IMPLEMENTED_PROOF_TYPES, type ProofType, parseProofType } from "../sdk/protocol/proofType.js";
@@ -49,20 +50,6 @@ export function proofTypesOption(value: string): ProofType[] {
   }
 }
 
-export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
-  return n;
-}
-
-export function weiAmount(value: string): bigint {
-  try {
-    return BigInt(value);
-  } catch {
-    throw new InvalidArgumentError("must be an amount in wei (an integer)");
-  }
-}
-
 export const DEFAULT_PROOF_TYPES = IMPLEMENTED_PROOF_TYPES;
 
 export interface Connection {
@@ -73,7 +60,7 @@ export interface Connection {
 
 /** Connects to `--rpc` with `--private-key`, or with dev account `devAccount` on a local chain. */
 export async function connect(opts: ChainOptions, devAccount: number): Promise<Connection> {
-  const provider = new JsonRpcProvider(opts.rpc, undefined, { staticNetwork: true, polling: true, pollingInterval: 250, cacheTimeout: -1 });
+  const provider = rpcProvider(opts.rpc);
   let chainId: bigint;
   try {
     chainId = BigInt(await provider.send("eth_chainId", []));

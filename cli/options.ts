@@ -9,6 +9,20 @@ function integer(value: string): number {
   return n;
 }
 
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  return n;
+}
+
+export function weiAmount(value: string): bigint {
+  try {
+    return BigInt(value);
+  } catch {
+    throw new InvalidArgumentError("must be an amount in wei (an integer)");
+  }
+}
+
 export function addQuantOptions(cmd: Command): Command {
   return cmd
     .addOption(

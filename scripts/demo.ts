@@ -11,12 +11,13 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 
-import { JsonRpcProvider, type Log, Wallet, parseEther } from "ethers";
+import { type Log, Wallet, parseEther } from "ethers";
 import { network } from "hardhat";
 
 import { table } from "../cli/format.js";
 import { devAccountKey } from "../sdk/chain/devAccounts.js";
 import { serveJsonRpc } from "../sdk/chain/jsonRpcServer.js";
+import { rpcProvider } from "../sdk/chain/rpcProvider.js";
 import { compareWithOnnxRuntime } from "../sdk/eval/accuracy.js";
 import { Model } from "../sdk/model.js";
 import { JobStore } from "../sdk/operator/jobStore.js";
@@ -125,7 +126,7 @@ console.log("\n== 5. requests, fulfilled by the operator node ==");
 const dbPath = join(BUILD_DIR, "demo", "operator.db");
 for (const suffix of ["", "-wal", "-shm"]) rmSync(dbPath + suffix, { force: true });
 const store = new JobStore(dbPath);
-const provider = new JsonRpcProvider(rpc.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+const provider = rpcProvider(rpc.url, 100);
 const wallet = new Wallet(devAccountKey(1), provider); // the chain's public dev account #1, like `vinfer serve`
 if (wallet.address !== operator!.address) throw new Error("the operator key is not the chain's dev account #1");
 const proveTimes = new Map<string, number>();
@@ -154,15 +155,15 @@ const node = new OperatorNode({
 });
 await node.start();
 
-const inputOf = (model: Model, i: number) => model.runInteger([data.samples[i]!]).inputs[0]!.data.map((v) => v);
+const inputOf = (model: Model, i: number) => model.quantizedInput([data.samples[i]!]);
 const FEE = parseEther("0.001");
 const asUser = { bountyG: bounties.groth16.connect(user!), bountyE: bounties.ezkl.connect(user!), gate: gate.connect(user!) };
 const requests = await step("send requests", async () => {
   const sent = [];
   for (const [label, tx] of [
-    ["digits-mlp groth16 -> DigitBounty", asUser.bountyG.submit(Array.from(inputOf(models.mlp, bountySample), BigInt), { value: FEE })],
-    ["digits-mlp ezkl -> DigitBounty", asUser.bountyE.submit(Array.from(inputOf(models.mlp, bountySample), BigInt), { value: FEE })],
-    ["digits-cnn ezkl -> ScoreGate", asUser.gate.applyWith(Array.from(inputOf(models.cnn, gateSample), BigInt), { value: FEE })],
+    ["digits-mlp groth16 -> DigitBounty", asUser.bountyG.submit(inputOf(models.mlp, bountySample), { value: FEE })],
+    ["digits-mlp ezkl -> DigitBounty", asUser.bountyE.submit(inputOf(models.mlp, bountySample), { value: FEE })],
+    ["digits-cnn ezkl -> ScoreGate", asUser.gate.applyWith(inputOf(models.cnn, gateSample), { value: FEE })],
   ] as const) {
     const receipt = (await (await tx).wait())!;
     const log = receipt.logs.map((l: Log) => router.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;

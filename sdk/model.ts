@@ -53,13 +53,28 @@ export class Model {
     return runFloat(this.graph, inputs);
   }
 
+  /** Number of values of all graph inputs together (a request's input length). */
+  get inputLength(): number {
+    return this.graph.inputs.reduce((n, t) => n + sizeOf(t.shape), 0);
+  }
+
+  /** Number of values of all graph outputs together (a result's output length). */
+  get outputLength(): number {
+    return this.graph.outputs.reduce((n, t) => n + sizeOf(t.shape), 0);
+  }
+
+  /** Float inputs quantized and flattened: the int256[] input a request carries (no inference run). */
+  quantizedInput(floatInputs: readonly Tensor[]): bigint[] {
+    return quantizeInputs(this.quantized, floatInputs).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+  }
+
   /**
    * Runs the integer model on already-quantized values, all graph inputs
    * flattened in order (a request's int256[] input); throws InputError for a
    * wrong count or a value outside the activation range.
    */
   runQuantized(values: readonly bigint[]): Tensor[] {
-    const expected = this.graph.inputs.reduce((n, t) => n + sizeOf(t.shape), 0);
+    const expected = this.inputLength;
     if (values.length !== expected) throw new InputError(`expected ${expected} input values, got ${values.length}`);
     const half = 2 ** (this.quantized.config.activationBits - 1);
     let offset = 0;

@@ -19,9 +19,9 @@ import {
   DevAccount,
   addChainOptions,
   connect,
-  positiveInteger,
   proofTypesOption,
 } from "../chain.js";
+import { nonNegativeInteger } from "../options.js";
 import { table } from "../format.js";
 
 interface DeployOptions extends ChainOptions {
@@ -44,7 +44,7 @@ export function registerDeploy(program: Command): void {
         "--deployment-id <id>",
         "Ignition deployment id (default: per chain and genesis block, so a restarted dev chain gets a new one)",
       )
-      .option("--request-timeout <seconds>", "how long requests stay open", positiveInteger, 3600),
+      .option("--request-timeout <seconds>", "how long requests stay open", nonNegativeInteger, 3600),
   ).action(async (opts: DeployOptions) => {
     const out = resolve(opts.out);
     const c = await connect(opts, DevAccount.deployer);

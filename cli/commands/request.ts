@@ -15,10 +15,9 @@ import {
   addDeploymentOption,
   connect,
   loadDeployment,
-  positiveInteger,
   proofTypesOption,
-  weiAmount,
 } from "../chain.js";
+import { nonNegativeInteger, weiAmount } from "../options.js";
 
 interface RequestOptions extends ChainOptions {
   input: string;
@@ -39,12 +38,12 @@ export function registerRequest(program: Command): void {
         .description("request a proven inference of a registered model on one input")
         .argument("<model>", "zoo name, model folder or .onnx file (to quantize the input and name the model id)")
         .requiredOption("--input <file>", "input data file (JSON, as `vinfer run` reads)")
-        .option("--sample <index>", "which sample of the file", positiveInteger, 0)
+        .option("--sample <index>", "which sample of the file", nonNegativeInteger, 0)
         .requiredOption("--proof <type>", "groth16 or ezkl", proofTypesOption)
         .option("--fee <wei>", "fee paid to the fulfiller", weiAmount, 0n)
-        .option("--callback-gas <gas>", "callback gas limit (0 for an account without code)", positiveInteger, 0)
+        .option("--callback-gas <gas>", "callback gas limit (0 for an account without code)", nonNegativeInteger, 0)
         .option("--wait", "wait for the verified result", false)
-        .option("--timeout <seconds>", "how long --wait waits", positiveInteger, 600),
+        .option("--timeout <seconds>", "how long --wait waits", nonNegativeInteger, 600),
     ),
   ).action(async (ref: string, opts: RequestOptions) => {
     if (opts.proof.length !== 1) throw new InputError("--proof takes exactly one proof type for a request");
@@ -52,7 +51,7 @@ export function registerRequest(program: Command): void {
     const samples = readInputFile(opts.input).samples;
     const sample = samples[opts.sample];
     if (!sample) throw new InputError(`${opts.input} has ${samples.length} samples; --sample ${opts.sample} does not exist`);
-    const input = model.runInteger([sample]).inputs.flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+    const input = model.quantizedInput([sample]);
     const c = await connect(opts, DevAccount.requester);
     try {
       const d = await loadDeployment(opts.deployment, c);

@@ -19,10 +19,9 @@ import {
   addDeploymentOption,
   connect,
   loadDeployment,
-  positiveInteger,
   proofTypesOption,
-  weiAmount,
 } from "../chain.js";
+import { nonNegativeInteger, weiAmount } from "../options.js";
 
 interface ServeOptions extends ChainOptions {
   model: string[];
@@ -44,10 +43,10 @@ export function registerServe(program: Command): void {
         .requiredOption("--model <ref...>", "models to serve (zoo names, folders or .onnx files)")
         .option("--proof <types>", "proof types to serve (comma-separated)", proofTypesOption, DEFAULT_PROOF_TYPES)
         .option("--db <file>", "job database (SQLite); keep it across restarts", "operator.db")
-        .option("--concurrency <n>", "jobs proven at the same time", positiveInteger, 2)
-        .option("--poll-ms <ms>", "how often to look for new requests", positiveInteger, 1000)
+        .option("--concurrency <n>", "jobs proven at the same time", nonNegativeInteger, 2)
+        .option("--poll-ms <ms>", "how often to look for new requests", nonNegativeInteger, 1000)
         .option("--min-fee <wei>", "skip requests paying less", weiAmount, 0n)
-        .option("--max-attempts <n>", "attempts per job before giving up", positiveInteger, 5),
+        .option("--max-attempts <n>", "attempts per job before giving up", nonNegativeInteger, 5),
     ),
   ).action(async (opts: ServeOptions) => {
     const c = await connect(opts, DevAccount.operator);

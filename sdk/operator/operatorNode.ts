@@ -11,6 +11,7 @@ import { join } from "node:path";
 
 import { type Provider, Transaction, type Wallet } from "ethers";
 
+import { serialQueue, sleep } from "../async.js";
 import { type InferenceRouter, connectProtocol, explainRevert } from "../protocol/contracts.js";
 import { requestsBetween } from "../protocol/client.js";
 import { proofTypeName } from "../protocol/proofType.js";
@@ -55,11 +56,24 @@ const RECEIPT_WAIT_MS = 30_000;
 /** Contract errors that mean the request is not ours to fulfil any more. */
 const GONE = new Set(["RequestNotPending", "RequestExpired"]);
 
+/** The options with a default, resolved once. */
+interface Tuning {
+  readonly concurrency: number;
+  readonly pollIntervalMs: number;
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly fromBlock: number;
+  readonly minFee: bigint;
+}
+
 export class OperatorNode {
   private readonly router: InferenceRouter;
   private readonly log: Logger;
+  private readonly t: Tuning;
   private readonly inFlight = new Set<bigint>();
-  private submitQueue: Promise<void> = Promise.resolve();
+  /** Signing, sending and following transactions: one account, one nonce sequence. */
+  private readonly serialized = serialQueue();
   private running = false;
   private loop?: Promise<void>;
   private chainId = 0n;
@@ -68,6 +82,15 @@ export class OperatorNode {
   constructor(private readonly o: OperatorOptions) {
     this.router = connectProtocol({ router: o.router, registry: o.registry }, o.wallet).router;
     this.log = o.logger ?? silentLogger;
+    this.t = {
+      concurrency: o.concurrency ?? 2,
+      pollIntervalMs: o.pollIntervalMs ?? 1_000,
+      maxAttempts: o.maxAttempts ?? 5,
+      backoffMs: o.backoffMs ?? 1_000,
+      maxBackoffMs: o.maxBackoffMs ?? 60_000,
+      fromBlock: o.fromBlock ?? 0,
+      minFee: o.minFee ?? 0n,
+    };
   }
 
   /** Checks the database belongs to this deployment, then runs until stop(). */
@@ -91,7 +114,7 @@ export class OperatorNode {
     this.running = false;
     await this.loop;
     while (this.inFlight.size > 0) await sleep(50);
-    await this.submitQueue;
+    await this.serialized(async () => undefined);
     this.log.log("info", "operator.stop", { ...this.o.store.counts() });
   }
 
@@ -117,7 +140,7 @@ export class OperatorNode {
       } catch (err) {
         this.log.log("warn", "operator.tick_failed", { error: message(err) });
       }
-      await sleep(this.o.pollIntervalMs ?? 1_000);
+      await sleep(this.t.pollIntervalMs);
     }
   }
 
@@ -127,10 +150,10 @@ export class OperatorNode {
     // Sent transactions first: after a restart this re-sends a stored transaction before any
     // new one takes the next nonce.
     await this.serialized(() => this.followSigned());
-    const free = (this.o.concurrency ?? 2) - this.inFlight.size;
-    if (free <= 0) return;
-    for (const job of this.o.store.due(["pending", "proved"], Date.now(), free + this.inFlight.size)) {
-      if (this.inFlight.size >= (this.o.concurrency ?? 2)) break;
+    if (this.inFlight.size >= this.t.concurrency) return;
+    // Jobs in flight are still due in the store: ask for enough to fill every free slot past them.
+    for (const job of this.o.store.due(["pending", "proved"], Date.now(), this.t.concurrency)) {
+      if (this.inFlight.size >= this.t.concurrency) break;
       if (this.inFlight.has(job.requestId)) continue;
       this.inFlight.add(job.requestId);
       void this.process(job).finally(() => this.inFlight.delete(job.requestId));
@@ -139,14 +162,14 @@ export class OperatorNode {
 
   private async scan(): Promise<void> {
     const latest = await this.o.provider.getBlockNumber();
-    let from = Math.max(this.o.store.scannedBlock() + 1, this.o.fromBlock ?? 0);
+    let from = Math.max(this.o.store.scannedBlock() + 1, this.t.fromBlock);
     while (from <= latest) {
       const to = Math.min(from + SCAN_CHUNK - 1, latest);
       const records = await requestsBetween(this.router, from, to);
       const classified = records.map((record) => {
         const r = record.request;
         const served = this.proverFor(r.modelId, r.proofType) !== undefined;
-        const cheap = r.fee < (this.o.minFee ?? 0n);
+        const cheap = r.fee < this.t.minFee;
         const reason = !served
           ? `not serving model ${r.modelId} with ${proofTypeName(r.proofType)}`
           : cheap
@@ -207,8 +230,7 @@ export class OperatorNode {
         ? "expired"
         : undefined;
     if (!reason) return true;
-    this.o.store.markSkipped(job.requestId, reason);
-    this.log.log("info", "job.skipped", { requestId: job.requestId, reason });
+    this.skip(job.requestId, reason);
     return false;
   }
 
@@ -275,8 +297,7 @@ export class OperatorNode {
         this.o.store.markUnsigned(id, `transaction ${job.txHash} reverted`);
         this.retryLater(id, new Error(`fulfil transaction ${job.txHash} reverted`));
       } else {
-        this.o.store.markSkipped(id, "fulfilled by another transaction");
-        this.log.log("info", "job.skipped", { requestId: id, reason: "fulfilled by another transaction" });
+        this.skip(id, "fulfilled by another transaction");
       }
       return;
     }
@@ -296,8 +317,7 @@ export class OperatorNode {
   private retryLater(id: bigint, err: unknown): void {
     const revert = (err as ProtocolError).revertName;
     if (revert && GONE.has(revert)) {
-      this.o.store.markSkipped(id, message(err));
-      this.log.log("info", "job.skipped", { requestId: id, reason: message(err) });
+      this.skip(id, message(err));
       return;
     }
     const job = this.o.store.get(id)!;
@@ -307,9 +327,9 @@ export class OperatorNode {
       this.log.log("warn", "tx.send_failed", { requestId: id, tx: job.txHash, error: message(err) });
       return;
     }
-    const delay = Math.min((this.o.backoffMs ?? 1_000) * 2 ** job.attempts, this.o.maxBackoffMs ?? 60_000);
+    const delay = Math.min(this.t.backoffMs * 2 ** job.attempts, this.t.maxBackoffMs);
     const attempts = this.o.store.recordAttempt(id, message(err), Date.now() + delay);
-    if (attempts >= (this.o.maxAttempts ?? 5)) {
+    if (attempts >= this.t.maxAttempts) {
       this.o.store.markFailed(id, message(err));
       this.log.log("error", "job.failed", { requestId: id, attempts, error: message(err) });
     } else {
@@ -317,18 +337,13 @@ export class OperatorNode {
     }
   }
 
-  /** Runs `fn` after every earlier serialized step (one signer, one nonce sequence). */
-  private serialized(fn: () => Promise<void>): Promise<void> {
-    const next = this.submitQueue.then(fn);
-    this.submitQueue = next.catch(() => undefined);
-    return next;
+  /** Not ours to do: fulfilled or cancelled by others, expired, unserved. */
+  private skip(id: bigint, reason: string): void {
+    this.o.store.markSkipped(id, reason);
+    this.log.log("info", "job.skipped", { requestId: id, reason });
   }
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

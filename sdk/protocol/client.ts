@@ -4,6 +4,8 @@
  */
 import type { ContractTransactionReceipt } from "ethers";
 
+import type { InferenceRequestedEvent } from "../../types/ethers-contracts/router/InferenceRouter.js";
+import { sleep } from "../async.js";
 import { ProtocolError } from "../errors.js";
 import { type InferenceRouter, explainRevert } from "./contracts.js";
 import type { ProofType } from "./proofType.js";
@@ -52,13 +54,9 @@ export async function requestInference(router: InferenceRouter, o: RequestOption
   );
 }
 
-/** Finds request `requestId` in the router's events. */
-export async function readRequest(router: InferenceRouter, requestId: bigint): Promise<RequestRecord> {
-  const logs = await router.queryFilter(router.filters.InferenceRequested(requestId));
-  const log = logs[0];
-  if (!log) throw new ProtocolError(`request ${requestId} does not exist on router ${await router.getAddress()}`);
+function recordOf(log: InferenceRequestedEvent.Log): RequestRecord {
   return {
-    requestId,
+    requestId: log.args.requestId,
     request: requestFromStruct(log.args.request),
     input: [...log.args.input],
     blockNumber: log.blockNumber,
@@ -66,16 +64,16 @@ export async function readRequest(router: InferenceRouter, requestId: bigint): P
   };
 }
 
+/** Finds request `requestId` in the router's events. */
+export async function readRequest(router: InferenceRouter, requestId: bigint): Promise<RequestRecord> {
+  const [log] = await router.queryFilter(router.filters.InferenceRequested(requestId));
+  if (!log) throw new ProtocolError(`request ${requestId} does not exist on router ${await router.getAddress()}`);
+  return recordOf(log);
+}
+
 /** Requests emitted in a block range (the operator's scan). */
 export async function requestsBetween(router: InferenceRouter, fromBlock: number, toBlock: number): Promise<RequestRecord[]> {
-  const logs = await router.queryFilter(router.filters.InferenceRequested(), fromBlock, toBlock);
-  return logs.map((log) => ({
-    requestId: log.args.requestId,
-    request: requestFromStruct(log.args.request),
-    input: [...log.args.input],
-    blockNumber: log.blockNumber,
-    transactionHash: log.transactionHash,
-  }));
+  return (await router.queryFilter(router.filters.InferenceRequested(), fromBlock, toBlock)).map(recordOf);
 }
 
 export interface InferenceResult {
@@ -115,6 +113,6 @@ export async function waitForResult(router: InferenceRouter, requestId: bigint, 
       throw new ProtocolError(
         `request ${requestId} was not fulfilled within ${o.timeoutMs ?? 600_000} ms (is an operator serving this model and proof type?)`,
       );
-    await new Promise((r) => setTimeout(r, o.pollIntervalMs ?? 500));
+    await sleep(o.pollIntervalMs ?? 500);
   }
 }

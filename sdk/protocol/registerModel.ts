@@ -8,7 +8,6 @@ import { ContractFactory, type Signer } from "ethers";
 
 import { ProtocolError } from "../errors.js";
 import type { Model } from "../model.js";
-import { sizeOf } from "../tensor.js";
 import type { CompiledContract } from "../zk/solidity.js";
 import { type ModelRegistry, explainRevert } from "./contracts.js";
 import { ProofType, proofTypeName } from "./proofType.js";
@@ -49,15 +48,13 @@ export async function registerModel(
   metadataURI = "",
 ): Promise<RegisterResult> {
   const modelId = model.modelId;
-  const inputs = model.graph.inputs.reduce((n, t) => n + sizeOf(t.shape), 0);
-  const outputs = model.graph.outputs.reduce((n, t) => n + sizeOf(t.shape), 0);
   const reg = registry.connect(signer);
   const info = await reg.model(modelId);
   const me = await signer.getAddress();
   let newlyRegistered = false;
   if (info.owner === "0x0000000000000000000000000000000000000000") {
     try {
-      await (await reg.registerModel(modelId, inputs, outputs, metadataURI)).wait();
+      await (await reg.registerModel(modelId, model.inputLength, model.outputLength, metadataURI)).wait();
     } catch (err) {
       throw explainRevert(`registerModel(${modelId})`, err);
     }

@@ -7,9 +7,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { Interface, JsonRpcProvider, Transaction, Wallet } from "ethers";
+import { Interface, type JsonRpcProvider, Transaction, Wallet } from "ethers";
 
 import { devAccountKey } from "../../sdk/chain/devAccounts.js";
+import { rpcProvider } from "../../sdk/chain/rpcProvider.js";
 import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
 import { protocolFixture } from "./protocol.js";
 
@@ -30,7 +31,7 @@ export async function serveChain(chain: Eip1193Provider, router: Interface): Pro
     const parsed = router.parseTransaction({ data: tx.data });
     if (parsed?.name === "fulfill") fulfilments.set(tx.hash!, parsed.args[0] as bigint);
   });
-  const provider = new JsonRpcProvider(server.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  const provider = rpcProvider(server.url, 100);
   return {
     server,
     provider,

@@ -6,7 +6,9 @@ import { network } from "hardhat";
 
 import { Model } from "../../sdk/model.js";
 import { Groth16Prover } from "../../sdk/operator/provers.js";
+import { requestInference } from "../../sdk/protocol/client.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
 import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { groth16Verifier, registerModel } from "../../sdk/protocol/registerModel.js";
@@ -28,9 +30,17 @@ export async function protocolFixture() {
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const samples = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json")).samples;
   /** The quantized input of dataset sample `i` (what a requester sends). */
-  const inputOf = (i: number) => Array.from(model.runInteger([samples[i]!]).inputs[0]!.data, (v) => BigInt(v));
+  const inputOf = (i: number) => model.quantizedInput([samples[i]!]);
   /** The model's integer output on `input` (what a proof must carry). */
   const outputOf = (input: readonly bigint[]) => Array.from(model.runQuantized(input)[0]!.data, (v) => BigInt(v));
+  /** The user (an EOA) requests digits-mlp on dataset sample `i` through the SDK. */
+  const userRequest = (i: number, o: { proofType?: ProofType; fee?: bigint } = {}) =>
+    requestInference(router.connect(user!), {
+      modelId: model.modelId,
+      input: inputOf(i),
+      proofType: o.proofType ?? ProofType.Groth16,
+      fee: o.fee ?? 0n,
+    });
   const prover = new Groth16Prover(circuit);
   /** A Groth16 proof for `rec`, bound to `fulfiller` (override any binding field to forge one). */
   const prove = (
@@ -63,6 +73,7 @@ export async function protocolFixture() {
     chainId,
     inputOf,
     outputOf,
+    userRequest,
     prove,
   };
 }

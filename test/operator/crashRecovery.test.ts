@@ -13,8 +13,6 @@ import { expect } from "chai";
 
 import "../helpers/releaseWorkers.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
-import { requestInference } from "../../sdk/protocol/client.js";
-import { ProofType } from "../../sdk/protocol/proofType.js";
 import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
 import { devAccountKey } from "../../sdk/chain/devAccounts.js";
 import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
@@ -71,15 +69,7 @@ describe("vinfer serve killed with SIGKILL and restarted", function () {
 
   it("fulfils every request exactly once and never sends a second fulfilment", async function () {
     const sent = [];
-    for (let i = 0; i < REQUESTS; i++)
-      sent.push(
-        await requestInference(f.router.connect(f.user), {
-          modelId: f.model.modelId,
-          input: f.inputOf(30 + i),
-          proofType: ProofType.Groth16,
-          fee: 1n,
-        }),
-      );
+    for (let i = 0; i < REQUESTS; i++) sent.push(await f.userRequest(30 + i, { fee: 1n }));
 
     // Killed right after storing a proof, right after storing a signed transaction, and mid-flight.
     const killedAt = [

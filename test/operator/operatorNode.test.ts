@@ -13,7 +13,6 @@ import { JobStore } from "../../sdk/operator/jobStore.js";
 import { jsonLogger } from "../../sdk/operator/log.js";
 import { OperatorNode } from "../../sdk/operator/operatorNode.js";
 import { Groth16Prover, type ProveContext, type Prover } from "../../sdk/operator/provers.js";
-import { requestInference } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { Transaction } from "ethers";
 import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
@@ -50,8 +49,7 @@ describe("OperatorNode", function () {
     });
   }
 
-  const request = (sample: number, proofType = ProofType.Groth16) =>
-    requestInference(f.router.connect(f.user), { modelId: f.model.modelId, input: f.inputOf(sample), proofType, fee: 1000n });
+  const request = (sample: number) => f.userRequest(sample, { fee: 1000n });
 
   it("proves requests concurrently, fulfils each with its own result, and earns the fees", async function () {
     const store = new JobStore(join(dir, "serve.db"));

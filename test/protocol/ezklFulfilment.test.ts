@@ -9,7 +9,6 @@ import "../helpers/releaseWorkers.js";
 import { EzklProofVerifier__factory } from "../../types/ethers-contracts/index.js";
 import { EzklProver } from "../../sdk/operator/provers.js";
 import { compileModelCircuits, verifiersOf } from "../../sdk/operator/modelCircuits.js";
-import { requestInference } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
@@ -27,8 +26,7 @@ describe("InferenceRouter with EZKL evidence", function () {
     prover = new EzklProver(circuits.ezkl!);
   });
 
-  const request = (sample: number) =>
-    requestInference(f.router.connect(f.user), { modelId: f.model.modelId, input: f.inputOf(sample), proofType: ProofType.Ezkl, fee: 7n });
+  const request = (sample: number) => f.userRequest(sample, { proofType: ProofType.Ezkl, fee: 7n });
 
   const proveFor = (sent: Awaited<ReturnType<typeof request>>, sample = sent.input) =>
     prover.prove({

@@ -12,7 +12,7 @@ import {
   ReentrantConsumer__factory,
   type TestConsumerBase,
 } from "../../types/ethers-contracts/index.js";
-import { readRequest, requestInference, waitForResult } from "../../sdk/protocol/client.js";
+import { readRequest, waitForResult } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { REQUEST_TIMEOUT_SECONDS, protocolFixture } from "../helpers/protocol.js";
@@ -50,12 +50,7 @@ describe("InferenceRouter", function () {
 
   describe("requests", function () {
     it("records a request as one hash and emits everything needed to fulfil it", async function () {
-      const sent = await requestInference(f.router.connect(f.user), {
-        modelId: f.model.modelId,
-        input: f.inputOf(0),
-        proofType: ProofType.Groth16,
-        fee: FEE,
-      });
+      const sent = await f.userRequest(0, { fee: FEE });
       expect(sent.request.requester).to.equal(f.user.address);
       expect(sent.request.fee).to.equal(FEE);
       expect(sent.request.verifier).to.equal(f.registered.verifiers[0]!.address);
@@ -84,11 +79,7 @@ describe("InferenceRouter", function () {
     });
 
     it("explains a revert through the SDK with the contract error and what to do", async function () {
-      const err = await requestInference(f.router.connect(f.user), {
-        modelId: f.model.modelId,
-        input: f.inputOf(0),
-        proofType: ProofType.Ezkl,
-      }).catch((e: Error) => e);
+      const err = await f.userRequest(0, { proofType: ProofType.Ezkl }).catch((e: Error) => e);
       expect(String(err)).to.match(/ProofTypeNotEnabled.*has no verifier for this proof type/);
     });
   });
@@ -113,12 +104,7 @@ describe("InferenceRouter", function () {
 
     it("reports the gas of request + fulfil apart from the Groth16 verifier (goal: router under 150k)", async function () {
       // An EOA requester, so no consumer callback is counted.
-      const sent = await requestInference(f.router.connect(f.user), {
-        modelId: f.model.modelId,
-        input: f.inputOf(4),
-        proofType: ProofType.Groth16,
-        fee: FEE,
-      });
+      const sent = await f.userRequest(4, { fee: FEE });
       const proof = await f.prove(sent, f.operator.address);
       const fulfilData = f.router.interface.encodeFunctionData("fulfill", [
         sent.requestId,

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
+import { serialQueue } from "../../async.js";
 import { SNARK_SCALAR_FIELD, toField } from "../../commit/poseidon.js";
 import { InputError } from "../../errors.js";
 import { packInputs } from "./packing.js";
@@ -54,9 +55,6 @@ export function toCircuitInput(inputs: CircuitInputs, inputBits: number): Record
 }
 
 export class CircuitWitness {
-  /** The tail of the queue of calculations: see `exclusive`. */
-  private queue: Promise<unknown> = Promise.resolve();
-
   private constructor(private readonly calculator: WitnessCalculator) {}
 
   /**
@@ -66,11 +64,7 @@ export class CircuitWitness {
    * request's witness in the other's proof). Calls on one instance therefore
    * run one after another.
    */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
+  private readonly exclusive = serialQueue();
 
   /** Loads `<dir>/circuit_js/` as written by circom --wasm. */
   static async load(dir: string): Promise<CircuitWitness> {
