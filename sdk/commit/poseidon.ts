@@ -2,27 +2,20 @@
  * Poseidon commitments (circomlibjs, BN254) for circuits, where keccak is
  * expensive. A sequence of integers x_1..x_n is hashed as a chain:
  *   h_0 = n;  h_{i+1} = Poseidon(h_i, x_{15i+1}, …, x_{15i+15})   (16 inputs, zero-padded)
- * over at least one chunk. Negative integers are encoded as p + x (the field
- * element -x), as circuits see them.
+ * over at least one chunk. Each integer is encoded by toField (sdk/field.ts):
+ * a negative x as p + x (the field element -x), as circuits see it.
  */
 import { buildPoseidon, type Poseidon } from "circomlibjs";
 
-import { InputError } from "../errors.js";
+import { toField } from "../field.js";
 
-/** Order of the BN254 scalar field, the field of circom/snarkjs Groth16 circuits. */
-export const SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export { SNARK_SCALAR_FIELD, toField } from "../field.js";
 export const POSEIDON_CHUNK = 15;
 
 let poseidon: Promise<Poseidon> | undefined;
 function getPoseidon(): Promise<Poseidon> {
   poseidon ??= buildPoseidon();
   return poseidon;
-}
-
-export function toField(v: number | bigint): bigint {
-  const b = BigInt(v);
-  if (b <= -SNARK_SCALAR_FIELD || b >= SNARK_SCALAR_FIELD) throw new InputError(`value ${b} is outside the scalar field`);
-  return b < 0n ? b + SNARK_SCALAR_FIELD : b;
 }
 
 export async function poseidonHashInts(values: ArrayLike<number | bigint>): Promise<bigint> {

@@ -5,7 +5,7 @@
  */
 import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
 
-import { SNARK_SCALAR_FIELD } from "../commit/poseidon.js";
+import { fieldFromHash } from "../field.js";
 
 export const BINDING_DOMAIN = keccak256(toUtf8Bytes("vinfer.binding.v1"));
 
@@ -28,5 +28,5 @@ export function bindingHash(c: BindingContext): string {
 
 /** The binding as a BN254 field element (the circuit's `binding` public input). */
 export function fieldBinding(c: BindingContext): bigint {
-  return BigInt(bindingHash(c)) % SNARK_SCALAR_FIELD;
+  return fieldFromHash(bindingHash(c));
 }

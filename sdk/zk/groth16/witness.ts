@@ -8,8 +8,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 
 import { serialQueue } from "../../async.js";
-import { SNARK_SCALAR_FIELD, toField } from "../../commit/poseidon.js";
 import { InputError } from "../../errors.js";
+import { signalValue, toField } from "../../field.js";
 import { packInputs } from "./packing.js";
 
 interface WitnessCalculator {
@@ -21,10 +21,7 @@ type Builder = (code: Buffer, options?: object) => Promise<WitnessCalculator>;
 
 const require = createRequire(import.meta.url);
 
-/** A field element as a signed integer (values above p/2 are negative). */
-export function fromField(x: bigint): bigint {
-  return x > SNARK_SCALAR_FIELD / 2n ? x - SNARK_SCALAR_FIELD : x;
-}
+export { fromField } from "../../field.js";
 
 export interface CircuitInputs {
   /** The public binding (a field element). */
@@ -49,7 +46,7 @@ export function toCircuitInput(inputs: CircuitInputs, inputBits: number): Record
   return {
     x: x.map((n) => toField(n).toString()),
     xPacked: packInputs(x, inputBits).map(String),
-    binding: toField(inputs.binding).toString(),
+    binding: signalValue(inputs.binding).toString(),
     ...(inputs.w ? { w: ints(inputs.w) } : {}),
   };
 }
@@ -93,7 +90,7 @@ export class CircuitWitness {
 
 function fieldSignals(signals: Record<string, unknown>): Record<string, unknown> {
   const field = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(field) : typeof v === "bigint" || typeof v === "number" ? toField(v).toString() : v;
+    Array.isArray(v) ? v.map(field) : typeof v === "bigint" || typeof v === "number" ? signalValue(v).toString() : v;
   return Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, field(v)]));
 }
 
