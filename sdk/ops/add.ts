@@ -1,12 +1,24 @@
 /** Add with multidirectional broadcasting. */
+import { QuantizationError } from "../errors.js";
 import type { AddNode } from "../ir/types.js";
 import { zeros } from "../tensor.js";
 import { broadcastIndex, broadcastShapes } from "./broadcast.js";
-import { type OpDefinition, requireInput, structureError } from "./op.js";
+import { NO_RESCALE, type OpDefinition, requireInput, structureError } from "./op.js";
 
 export const add: OpDefinition<AddNode> = {
   op: "Add",
   attributes: [],
+  accumulator: true,
+
+  /** Both operands at exponent F, so the sum needs no shift. */
+  quantize(node, q) {
+    const f = q.fracBits;
+    for (const name of node.inputs) {
+      if (q.activation(node, name) !== f) throw new QuantizationError(`Add node "${node.name}": operands must share exponent ${f}`);
+    }
+    q.setExponent(node.outputs[0]!, f);
+    return NO_RESCALE;
+  },
 
   build(ctx) {
     const a = requireInput(ctx, 0, "A");

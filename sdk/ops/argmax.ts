@@ -1,11 +1,18 @@
 /** ArgMax along one axis; ties go to the first index, or the last with select_last_index. */
 import type { ArgMaxNode } from "../ir/types.js";
 import { sizeOf, zeros } from "../tensor.js";
-import { type OpDefinition, normalizeAxis, requireInput } from "./op.js";
+import { NO_RESCALE, type OpDefinition, normalizeAxis, requireInput } from "./op.js";
 
 export const argmax: OpDefinition<ArgMaxNode> = {
   op: "ArgMax",
   attributes: ["axis", "keepdims", "select_last_index"],
+
+  /** Takes a fixed-point tensor, returns indices (no exponent). */
+  quantize(node, q) {
+    q.activation(node, node.inputs[0]!);
+    q.setExponent(node.outputs[0]!, null);
+    return NO_RESCALE;
+  },
 
   build(ctx) {
     const x = requireInput(ctx, 0, "data");

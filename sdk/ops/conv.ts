@@ -1,4 +1,5 @@
 /** Conv (N-d, the zoo uses 2-D) with pads, strides, dilations, group and optional bias. */
+import { QuantizationError } from "../errors.js";
 import type { ConvNode } from "../ir/types.js";
 import { sizeOf, zeros } from "../tensor.js";
 import { type OpDefinition, requireInput, structureError } from "./op.js";
@@ -7,6 +8,21 @@ import { WINDOW_ATTRIBUTES, resolveWindow, windowTaps } from "./window.js";
 export const conv: OpDefinition<ConvNode> = {
   op: "Conv",
   attributes: [...WINDOW_ATTRIBUTES, "group"],
+  linear: true,
+  accumulator: true,
+
+  /** An activation times constant weights, plus a constant bias at the accumulator's exponent. */
+  quantize(node, q) {
+    const [x, w, b] = node.inputs as [string, string, string?];
+    if (!q.isConstant(w)) throw new QuantizationError(`Conv node "${node.name}": weights "${w}" must be a constant`);
+    const accExponent = q.activation(node, x) + q.weight(node, w, 1);
+    if (b !== undefined) {
+      if (!q.isConstant(b)) throw new QuantizationError(`Conv node "${node.name}": bias "${b}" must be a constant`);
+      q.bias(node, b, 1, accExponent);
+    }
+    q.setExponent(node.outputs[0]!, q.fracBits);
+    return { shift: accExponent - q.fracBits, biasShiftLeft: 0 };
+  },
 
   build(ctx) {
     const x = requireInput(ctx, 0, "X");

@@ -1,12 +1,44 @@
 /** Gemm: Y = alpha * op(A) * op(B) + beta * C, op = optional transpose; C broadcasts to [M, N]. */
-import type { GemmNode } from "../ir/types.js";
+import { QuantizationError } from "../errors.js";
+import type { GemmNode, MatMulNode } from "../ir/types.js";
 import { zeros } from "../tensor.js";
 import { broadcastIndex, broadcastShapes } from "./broadcast.js";
-import { type OpDefinition, requireInput, requireRank, structureError } from "./op.js";
+import { type NodeScale, type OpDefinition, type QuantizeContext, requireInput, requireRank, structureError } from "./op.js";
+
+/**
+ * Quantization of Gemm and MatMul: the accumulator's exponent is the sum of
+ * the operands' (a weight's e_w, an activation's F); alpha is folded into the
+ * constant operand, beta into a constant C; an activation C is shifted left
+ * to the accumulator's exponent.
+ */
+export function quantizeProduct(node: GemmNode | MatMulNode, q: QuantizeContext): NodeScale {
+  const [a, b, c] = node.inputs as [string, string, string?];
+  if (q.isConstant(a) && q.isConstant(b))
+    throw new QuantizationError(`${node.op} node "${node.name}": both operands are constants; fold them before quantizing`);
+  const alpha = node.op === "Gemm" ? node.alpha : 1;
+  // alpha is folded into the constant operand; with two activations it must be 1
+  const alphaOnB = q.isConstant(b);
+  if (alpha !== 1 && !q.isConstant(a) && !q.isConstant(b)) {
+    throw new QuantizationError(`Gemm node "${node.name}": alpha = ${alpha} with two activation operands is not supported`);
+  }
+  const accExponent = q.factor(node, a, alphaOnB ? 1 : alpha) + q.factor(node, b, alphaOnB ? alpha : 1);
+  let biasShiftLeft = 0;
+  if (c !== undefined && node.op === "Gemm") {
+    if (q.isConstant(c)) q.bias(node, c, node.beta, accExponent);
+    else if (node.beta !== 1)
+      throw new QuantizationError(`Gemm node "${node.name}": beta = ${node.beta} with an activation C is not supported`);
+    else biasShiftLeft = accExponent - q.activation(node, c);
+  }
+  q.setExponent(node.outputs[0]!, q.fracBits);
+  return { shift: accExponent - q.fracBits, biasShiftLeft };
+}
 
 export const gemm: OpDefinition<GemmNode> = {
   op: "Gemm",
   attributes: ["alpha", "beta", "transA", "transB"],
+  linear: true,
+  accumulator: true,
+  quantize: quantizeProduct,
 
   build(ctx) {
     const a = requireInput(ctx, 0, "A");

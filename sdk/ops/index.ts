@@ -37,4 +37,17 @@ export function opOf<N extends IrNode>(node: N): OpDefinition<N> {
   return OPS[node.op] as unknown as OpDefinition<N>;
 }
 
-export type { BuildContext, NodeArithmetic, OpDefinition } from "./op.js";
+/** Whether a node's op is linear (Gemm, MatMul, Conv: `linear` in its definition). */
+export function isLinear(node: IrNode): boolean {
+  return opOf(node).linear === true;
+}
+
+/** Whether an op_type is a supported linear op (Gemm, MatMul, Conv); false for unknown names. */
+export function isLinearOp(opType: string): boolean {
+  return isSupportedOp(opType) && OPS[opType].linear === true;
+}
+
+/** Op types of the linear ops, in registry order. */
+export const LINEAR_OPS: readonly OpType[] = SUPPORTED_OPS.filter(isLinearOp);
+
+export type { BuildContext, NodeArithmetic, NodeScale, OpDefinition, QuantizeContext } from "./op.js";

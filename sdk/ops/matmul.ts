@@ -2,6 +2,7 @@
 import type { MatMulNode } from "../ir/types.js";
 import { zeros } from "../tensor.js";
 import { broadcastIndex, broadcastShapes } from "./broadcast.js";
+import { quantizeProduct } from "./gemm.js";
 import { type OpDefinition, requireInput, structureError } from "./op.js";
 
 /** Matrix view of an operand: batch dims and the [rows, cols] of each matrix. */
@@ -13,6 +14,9 @@ function asMatrices(shape: readonly number[], isLeft: boolean): { batch: number[
 export const matmul: OpDefinition<MatMulNode> = {
   op: "MatMul",
   attributes: [],
+  linear: true,
+  accumulator: true,
+  quantize: quantizeProduct,
 
   build(ctx) {
     const a = requireInput(ctx, 0, "A");

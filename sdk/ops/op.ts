@@ -1,8 +1,10 @@
 /**
  * The contract every operator file implements: how to build its IR node from
- * ONNX (attributes, shape and dtype inference) and how to run it. Kernels are
- * written once for both interpreter modes; what differs between float and
- * integer arithmetic is passed in as a `NodeArithmetic`.
+ * ONNX (attributes, shape and dtype inference), how to run it, and how to
+ * quantize it, with the traits other passes ask about (is it linear, does it
+ * have an accumulator to bound). Kernels are written once for both
+ * interpreter modes; what differs between float and integer arithmetic is
+ * passed in as a `NodeArithmetic`.
  */
 import { ModelStructureError } from "../errors.js";
 import type { Attributes } from "../ir/attributes.js";
@@ -44,12 +46,68 @@ export interface NodeArithmetic {
   average(sum: number, count: number): number;
 }
 
+/**
+ * What an op's quantization rule asks of the quantizer (sdk/quant/quantize.ts),
+ * following docs/integer-semantics.md section 3. `node` names the node in errors.
+ */
+export interface QuantizeContext {
+  /** F: the exponent of every activation. */
+  readonly fracBits: number;
+  /** Whether tensor `name` is a graph constant (not an activation). */
+  isConstant(name: string): boolean;
+  /** Quantizes constant `name` times `scale` as a weight; returns its exponent e_w. */
+  weight(node: IrNode, name: string, scale: number): number;
+  /** Quantizes constant `name` times `scale` as a bias at the accumulator's exponent. */
+  bias(node: IrNode, name: string, scale: number, exponent: number): void;
+  /** Exponent of an activation operand (a constant used as an activation is quantized at F). */
+  activation(node: IrNode, name: string): number;
+  /** Exponent of an operand of a product: a weight if constant, else an activation. */
+  factor(node: IrNode, name: string, scale: number): number;
+  /** Records the exponent of an output tensor; null for an index tensor. */
+  setExponent(tensor: string, exponent: number | null): void;
+}
+
+/** The rescale of a node's accumulator that its quantization rule chose. */
+export interface NodeScale {
+  /** Right shift (rounded) applied to the accumulator of a linear node; 0 elsewhere. */
+  readonly shift: number;
+  /** Left shift that aligns an activation bias (Gemm C) to the accumulator; 0 elsewhere. */
+  readonly biasShiftLeft: number;
+}
+
+export const NO_RESCALE: NodeScale = { shift: 0, biasShiftLeft: 0 };
+
 export interface OpDefinition<N extends IrNode> {
   readonly op: N["op"];
   /** ONNX attributes this op understands; any other attribute is an UnsupportedOperatorError. */
   readonly attributes: readonly string[];
+  /**
+   * A linear op (Gemm, MatMul, Conv): each output element is a rescaled sum of
+   * products plus bias, whose affine form circuits build (linearForms.ts) and
+   * may fuse with a following Relu. Absent means false.
+   */
+  readonly linear?: boolean;
+  /**
+   * The quantizer bounds this op's accumulator for every input and stores the
+   * bound (docs/integer-semantics.md section 5): the linear ops, Add, AveragePool.
+   * Absent means false.
+   */
+  readonly accumulator?: boolean;
   build(ctx: BuildContext): Built<N>;
   run(node: N, inputs: readonly Tensor[], outputs: readonly TensorInfo[], arith: NodeArithmetic): Tensor[];
+  /** Chooses the exponents of the node's operands and outputs; returns its rescale. */
+  quantize(node: N, q: QuantizeContext): NodeScale;
+}
+
+/**
+ * The quantization rule of ops that keep their input's scale (Relu, pools,
+ * Flatten, Reshape); a second output (MaxPool Indices) holds indices.
+ */
+export function keepInputScale(node: IrNode, q: QuantizeContext): NodeScale {
+  const e = q.activation(node, node.inputs[0]!);
+  q.setExponent(node.outputs[0]!, e);
+  if (node.outputs[1]) q.setExponent(node.outputs[1], null);
+  return NO_RESCALE;
 }
 
 /** Reads a required input's info, failing with the node's name when it is missing. */

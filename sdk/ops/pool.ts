@@ -1,7 +1,7 @@
 /** MaxPool and AveragePool over N-d windows. */
 import type { AveragePoolNode, MaxPoolNode, TensorInfo } from "../ir/types.js";
 import { type Tensor, sizeOf, stridesOf, zeros } from "../tensor.js";
-import { type BuildContext, type OpDefinition, requireInput, structureError } from "./op.js";
+import { type BuildContext, type OpDefinition, keepInputScale, requireInput, structureError } from "./op.js";
 import { type ResolvedWindow, WINDOW_ATTRIBUTES, resolveWindow, windowTaps } from "./window.js";
 
 function buildWindow(ctx: BuildContext): { x: TensorInfo; win: ResolvedWindow; ceilMode: boolean } {
@@ -26,6 +26,7 @@ function forEachChannelWindow(x: Tensor, outSpatial: readonly number[], visit: (
 export const maxPool: OpDefinition<MaxPoolNode> = {
   op: "MaxPool",
   attributes: [...WINDOW_ATTRIBUTES, "ceil_mode", "storage_order"],
+  quantize: keepInputScale,
 
   build(ctx) {
     const { x, win, ceilMode } = buildWindow(ctx);
@@ -87,6 +88,8 @@ function columnMajorOffset(spatial: readonly number[]): (offset: number) => numb
 export const averagePool: OpDefinition<AveragePoolNode> = {
   op: "AveragePool",
   attributes: [...WINDOW_ATTRIBUTES, "ceil_mode", "count_include_pad"],
+  accumulator: true,
+  quantize: keepInputScale,
 
   build(ctx) {
     const { x, win, ceilMode } = buildWindow(ctx);

@@ -1,10 +1,11 @@
 /** Relu: max(0, x), identical in both modes. */
 import type { ReluNode } from "../ir/types.js";
-import { type OpDefinition, requireInput } from "./op.js";
+import { type OpDefinition, keepInputScale, requireInput } from "./op.js";
 
 export const relu: OpDefinition<ReluNode> = {
   op: "Relu",
   attributes: [],
+  quantize: keepInputScale,
 
   build(ctx) {
     const x = requireInput(ctx, 0, "X");

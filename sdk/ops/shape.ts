@@ -2,11 +2,12 @@
 import { UnsupportedOperatorError } from "../errors.js";
 import type { FlattenNode, ReshapeNode } from "../ir/types.js";
 import { sizeOf } from "../tensor.js";
-import { type OpDefinition, normalizeAxis, requireInput, structureError } from "./op.js";
+import { type OpDefinition, keepInputScale, normalizeAxis, requireInput, structureError } from "./op.js";
 
 export const flatten: OpDefinition<FlattenNode> = {
   op: "Flatten",
   attributes: ["axis"],
+  quantize: keepInputScale,
 
   build(ctx) {
     const x = requireInput(ctx, 0, "input");
@@ -30,6 +31,7 @@ export const flatten: OpDefinition<FlattenNode> = {
 export const reshape: OpDefinition<ReshapeNode> = {
   op: "Reshape",
   attributes: ["allowzero"],
+  quantize: keepInputScale,
 
   build(ctx) {
     const x = requireInput(ctx, 0, "data");

@@ -7,7 +7,7 @@
 import { QuantizationError } from "../errors.js";
 import type { IrGraph, IrNode } from "../ir/types.js";
 import { opOf } from "../ops/index.js";
-import type { NodeArithmetic } from "../ops/op.js";
+import type { NodeArithmetic, NodeScale, QuantizeContext } from "../ops/op.js";
 import { type Tensor, isFloatType } from "../tensor.js";
 import {
   ACCUMULATOR_LIMIT,
@@ -28,11 +28,8 @@ export interface QuantizedConstant {
   readonly role: ConstantRole;
 }
 
-export interface NodeQuant {
-  /** Right shift (rounded) applied to the accumulator of a linear node; 0 elsewhere. */
-  readonly shift: number;
-  /** Left shift that aligns an activation bias (Gemm C) to the accumulator; 0 elsewhere. */
-  readonly biasShiftLeft: number;
+/** A node's rescale (shift, biasShiftLeft: see NodeScale) and its accumulator bound. */
+export interface NodeQuant extends NodeScale {
   /** Largest |accumulator| any input can produce (0 for nodes without one). */
   readonly accumulatorBound: number;
 }
@@ -47,9 +44,8 @@ export interface QuantizedModel {
   readonly nodes: ReadonlyMap<string, NodeQuant>;
 }
 
-const LINEAR_OPS = new Set(["Gemm", "MatMul", "Conv"]);
-
-class Quantizer {
+/** The quantizer state; each op's rule (OpDefinition.quantize) works through it as a QuantizeContext. */
+class Quantizer implements QuantizeContext {
   readonly constants = new Map<string, QuantizedConstant>();
   readonly exponents = new Map<string, number | null>();
   readonly nodes = new Map<string, NodeQuant>();
@@ -66,7 +62,7 @@ class Quantizer {
     }
   }
 
-  private isConstant(name: string): boolean {
+  isConstant(name: string): boolean {
     return this.graph.constants.has(name) && !this.exponents.has(name);
   }
 
@@ -87,7 +83,7 @@ class Quantizer {
   }
 
   /** A weight gets the largest exponent at which its largest magnitude still fits in weightBits. */
-  private weight(node: IrNode, name: string, scale: number): number {
+  weight(node: IrNode, name: string, scale: number): number {
     const t = this.graph.constants.get(name)!;
     const maxAbs = t.data.reduce((m, v) => Math.max(m, Math.abs(v * scale)), 0);
     const limit = 2 ** (this.config.weightBits - 1) - 1;
@@ -103,7 +99,7 @@ class Quantizer {
   }
 
   /** A bias is quantized at the accumulator's exponent, so it adds without a shift. */
-  private bias(node: IrNode, name: string, scale: number, exponent: number): void {
+  bias(node: IrNode, name: string, scale: number, exponent: number): void {
     const tensor = this.quantizeTensor(name, scale, exponent, 64);
     if (tensor.data.some((v) => Math.abs(v) >= ACCUMULATOR_LIMIT)) {
       throw new QuantizationError(`${node.op} node "${node.name}": bias "${name}" exceeds 2^52 at exponent ${exponent}`);
@@ -112,7 +108,7 @@ class Quantizer {
   }
 
   /** Exponent of an activation operand; a constant used as an activation is quantized like one. */
-  private activation(node: IrNode, name: string): number {
+  activation(node: IrNode, name: string): number {
     if (this.isConstant(name) || this.constants.get(name)?.role === "activation") {
       const f = this.config.fracBits;
       const t = this.graph.constants.get(name)!;
@@ -131,68 +127,24 @@ class Quantizer {
   }
 
   /** Exponent of operand `name` of a product: a weight if constant, else an activation. */
-  private factor(node: IrNode, name: string, scale: number): number {
+  factor(node: IrNode, name: string, scale: number): number {
     return this.isConstant(name) ? this.weight(node, name, scale) : this.activation(node, name);
   }
 
+  get fracBits(): number {
+    return this.config.fracBits;
+  }
+
+  setExponent(tensor: string, exponent: number | null): void {
+    this.exponents.set(tensor, exponent);
+  }
+
+  /** Applies the op's quantization rule (sdk/ops), then checks its shift and accumulator bound. */
   visit(node: IrNode): void {
-    const f = this.config.fracBits;
-    let shift = 0;
-    let biasShiftLeft = 0;
-    switch (node.op) {
-      case "Gemm":
-      case "MatMul": {
-        const [a, b, c] = node.inputs as [string, string, string?];
-        if (this.isConstant(a) && this.isConstant(b))
-          throw new QuantizationError(`${node.op} node "${node.name}": both operands are constants; fold them before quantizing`);
-        const alpha = node.op === "Gemm" ? node.alpha : 1;
-        // alpha is folded into the constant operand; with two activations it must be 1
-        const alphaOnB = this.isConstant(b);
-        if (alpha !== 1 && !this.isConstant(a) && !this.isConstant(b)) {
-          throw new QuantizationError(`Gemm node "${node.name}": alpha = ${alpha} with two activation operands is not supported`);
-        }
-        const accExponent = this.factor(node, a, alphaOnB ? 1 : alpha) + this.factor(node, b, alphaOnB ? alpha : 1);
-        shift = accExponent - f;
-        if (c !== undefined && node.op === "Gemm") {
-          if (this.isConstant(c)) this.bias(node, c, node.beta, accExponent);
-          else if (node.beta !== 1)
-            throw new QuantizationError(`Gemm node "${node.name}": beta = ${node.beta} with an activation C is not supported`);
-          else biasShiftLeft = accExponent - this.activation(node, c);
-        }
-        this.exponents.set(node.outputs[0]!, f);
-        break;
-      }
-      case "Conv": {
-        const [x, w, b] = node.inputs as [string, string, string?];
-        if (!this.isConstant(w)) throw new QuantizationError(`Conv node "${node.name}": weights "${w}" must be a constant`);
-        const accExponent = this.activation(node, x) + this.weight(node, w, 1);
-        shift = accExponent - f;
-        if (b !== undefined) {
-          if (!this.isConstant(b)) throw new QuantizationError(`Conv node "${node.name}": bias "${b}" must be a constant`);
-          this.bias(node, b, 1, accExponent);
-        }
-        this.exponents.set(node.outputs[0]!, f);
-        break;
-      }
-      case "Add":
-        for (const name of node.inputs) {
-          if (this.activation(node, name) !== f) throw new QuantizationError(`Add node "${node.name}": operands must share exponent ${f}`);
-        }
-        this.exponents.set(node.outputs[0]!, f);
-        break;
-      case "ArgMax":
-        this.activation(node, node.inputs[0]!);
-        this.exponents.set(node.outputs[0]!, null);
-        break;
-      default: {
-        // Relu, pools, Flatten, Reshape keep their input's scale; MaxPool's Indices are indices.
-        const e = this.activation(node, node.inputs[0]!);
-        this.exponents.set(node.outputs[0]!, e);
-        if (node.outputs[1]) this.exponents.set(node.outputs[1], null);
-      }
-    }
+    const op = opOf(node);
+    const { shift, biasShiftLeft } = op.quantize(node, this);
     if (shift < 0) throw new QuantizationError(`${node.op} node "${node.name}": negative rescale shift ${shift}`);
-    const accumulatorBound = this.bound(node, biasShiftLeft);
+    const accumulatorBound = op.accumulator ? this.bound(node, biasShiftLeft) : 0;
     if (accumulatorBound + 2 ** Math.max(shift - 1, 0) >= ACCUMULATOR_LIMIT) {
       throw new QuantizationError(
         `${node.op} node "${node.name}": accumulator can reach ${accumulatorBound} (> 2^52); lower activationBits or weightBits`,
@@ -206,7 +158,6 @@ class Quantizer {
    * on activations at their largest magnitude 2^(A-1), with no rounding.
    */
   private bound(node: IrNode, biasShiftLeft: number): number {
-    if (!LINEAR_OPS.has(node.op) && node.op !== "Add" && node.op !== "AveragePool") return 0;
     const extreme = 2 ** (this.config.activationBits - 1);
     const inputs = node.inputs.map((name): Tensor => {
       const c = this.constants.get(name);
