@@ -15,7 +15,8 @@
  * cost is in the rescale/saturate/ReLU that follows (circuits/lib).
  */
 import { VinferError } from "../../errors.js";
-import type { GemmNode, IrNode } from "../../ir/types.js";
+import type { ArgMaxNode, AddNode, AveragePoolNode, GemmNode, IrNode, MaxPoolNode, OpType } from "../../ir/types.js";
+import { isLinear } from "../../ops/index.js";
 import { windowTaps } from "../../ops/window.js";
 import type { QuantizedModel } from "../../quant/quantize.js";
 import { sizeOf } from "../../tensor.js";
@@ -64,22 +65,102 @@ export interface CircuitPlan {
 
 const TEMPLATE = "VinferModel";
 
+/**
+ * Emits the circom of one node (signals, components, constraints) and records
+ * its cost; `size` is the element count of its first output. `relu` is a Relu
+ * node fused into a linear node (its output is the fused layer's output).
+ */
+type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
+
+const lowerLinear: Lowering<IrNode> = (b, node, size, relu) => b.linear(node, relu, size);
+
+/** Flatten, Reshape: the output's signals are the input's. */
+const lowerRename: Lowering<IrNode> = (b, node, size) => {
+  b.alias(node.outputs[0]!, node.inputs[0]!);
+  b.layer(node.name, node.op, size, 0, 0, "free (renames signals)");
+};
+
+const lowerPool: Lowering<MaxPoolNode | AveragePoolNode> = (b, node, size) => b.pool(node, size);
+
+/**
+ * The circom lowering of every op, by op type: supporting a new operator in
+ * circuits means adding its entry here (the type requires one per IR op).
+ */
+const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
+  Gemm: lowerLinear,
+  MatMul: lowerLinear,
+  Conv: lowerLinear,
+  Relu: lowerRelu,
+  Add: lowerAdd,
+  Flatten: lowerRename,
+  Reshape: lowerRename,
+  MaxPool: lowerPool,
+  AveragePool: lowerPool,
+  ArgMax: lowerArgMax,
+};
+
+function loweringOf<N extends IrNode>(node: N): Lowering<N> {
+  return LOWERINGS[node.op] as unknown as Lowering<N>;
+}
+
+function lowerRelu(b: CircuitBuilder, node: IrNode, size: number, relu?: IrNode): void {
+  const A = b.A;
+  const x = b.ref(node.inputs[0]!);
+  const out = b.outputSignal((relu ?? node).outputs[0]!, size);
+  const c = b.fresh("relu");
+  b.line(`component ${c}[${size}];`);
+  for (let i = 0; i < size; i++) b.line(`${c}[${i}] = Relu(${A});`, `${c}[${i}].in <== ${x(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
+  b.layer(node.name, "Relu", size, size * cost.relu(A), 0, `Relu(${A}) per element`);
+}
+
+function lowerAdd(b: CircuitBuilder, node: AddNode, size: number): void {
+  const A = b.A;
+  const [x, y] = [b.ref(node.inputs[0]!), b.ref(node.inputs[1]!)];
+  const info = (n: string) => b.model.graph.tensors.get(n)!.shape;
+  const outShape = b.model.graph.tensors.get(node.outputs[0]!)!.shape;
+  if (sizeOf(info(node.inputs[0]!)) !== size || sizeOf(info(node.inputs[1]!)) !== size) {
+    throw new CircuitCompileError(node, `broadcasting Add is not supported in circuits (shape [${outShape}])`);
+  }
+  const out = b.outputSignal(node.outputs[0]!, size);
+  const c = b.fresh("add");
+  b.line(`component ${c}[${size}];`);
+  for (let i = 0; i < size; i++)
+    b.line(`${c}[${i}] = Saturate(${A + 2}, ${A});`, `${c}[${i}].in <== ${x(i)} + ${y(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
+  b.layer(node.name, "Add", size, size * cost.rescaleSaturate(A + 2), 0, `Saturate per element`);
+}
+
+function lowerArgMax(b: CircuitBuilder, node: ArgMaxNode): void {
+  const A = b.A;
+  const inShape = b.model.graph.tensors.get(node.inputs[0]!)!.shape;
+  const n = inShape[node.axis]!;
+  if (sizeOf(inShape) !== n) throw new CircuitCompileError(node, `ArgMax is supported over a vector (one non-unit axis), got [${inShape}]`);
+  const x = b.ref(node.inputs[0]!);
+  const out = b.outputSignal(node.outputs[0]!, 1);
+  const c = b.fresh("argmax");
+  b.line(`component ${c} = ArgMax(${n}, ${A});`);
+  for (let i = 0; i < n; i++) b.line(`${c}.in[${i}] <== ${x(i)};`);
+  b.line(`${out}[0] <== ${c}.out;`);
+  b.layer(node.name, "ArgMax", 1, cost.argmax(n, A), 0, `ArgMax over ${n}`);
+}
+
 /** Plans (and with emit, writes) the circuit of an integer model. */
 export function planCircuit(model: QuantizedModel, options: CircuitOptions & { emit?: boolean } = {}): CircuitPlan {
   return new CircuitBuilder(model, options, options.emit ?? true).build();
 }
 
+/** Builds the circuit; the lowerings (LOWERINGS) emit each node through its non-private members. */
 class CircuitBuilder {
   private readonly body: string[] = [];
   private readonly layers: LayerCost[] = [];
   /** circom expression for element i of a tensor. */
   private readonly refs = new Map<string, (i: number) => string>();
-  private readonly A: number;
+  /** The activation width. */
+  readonly A: number;
   private counter = 0;
   private weightOffset = new Map<string, number>();
 
   constructor(
-    private readonly model: QuantizedModel,
+    readonly model: QuantizedModel,
     private readonly options: CircuitOptions,
     private readonly emit: boolean,
   ) {
@@ -195,19 +276,19 @@ class CircuitBuilder {
     return uses === 1 && !this.model.graph.outputs.some((o) => o.name === tensor);
   }
 
-  private line(...lines: string[]): void {
+  line(...lines: string[]): void {
     if (this.emit) this.body.push(...lines);
   }
 
-  private layer(node: string, op: string, outputs: number, constraints: number, products: number, detail: string): void {
+  layer(node: string, op: string, outputs: number, constraints: number, products: number, detail: string): void {
     this.layers.push({ node, op, outputs, constraints, products, detail });
   }
 
-  private fresh(prefix: string): string {
+  fresh(prefix: string): string {
     return `${prefix}${this.counter++}`;
   }
 
-  private ref(tensor: string): (i: number) => string {
+  ref(tensor: string): (i: number) => string {
     const r = this.refs.get(tensor);
     if (r) return r;
     const c = this.model.constants.get(tensor);
@@ -215,8 +296,13 @@ class CircuitBuilder {
     throw new CircuitCompileError(undefined, `tensor "${tensor}" has no signal`);
   }
 
+  /** Maps tensor `tensor` to the signals of tensor `from`. */
+  alias(tensor: string, from: string): void {
+    this.refs.set(tensor, this.ref(from));
+  }
+
   /** Declares a signal array for a node's output and maps the tensor to it. */
-  private outputSignal(tensor: string, size: number): string {
+  outputSignal(tensor: string, size: number): string {
     const name = this.fresh("t");
     this.line(`signal ${name}[${size}];`);
     this.refs.set(tensor, (i) => `${name}[${i}]`);
@@ -225,59 +311,10 @@ class CircuitBuilder {
 
   private visit(node: IrNode, relu?: IrNode): void {
     const size = sizeOf(this.model.graph.tensors.get(node.outputs[0]!)!.shape);
-    const A = this.A;
-    switch (node.op) {
-      case "Gemm":
-      case "MatMul":
-      case "Conv":
-        return this.linear(node, relu, size);
-      case "Relu": {
-        const x = this.ref(node.inputs[0]!);
-        const out = this.outputSignal((relu ?? node).outputs[0]!, size);
-        const c = this.fresh("relu");
-        this.line(`component ${c}[${size}];`);
-        for (let i = 0; i < size; i++)
-          this.line(`${c}[${i}] = Relu(${A});`, `${c}[${i}].in <== ${x(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
-        return this.layer(node.name, "Relu", size, size * cost.relu(A), 0, `Relu(${A}) per element`);
-      }
-      case "Add": {
-        const [a, b] = [this.ref(node.inputs[0]!), this.ref(node.inputs[1]!)];
-        const info = (n: string) => this.model.graph.tensors.get(n)!.shape;
-        const outShape = this.model.graph.tensors.get(node.outputs[0]!)!.shape;
-        if (sizeOf(info(node.inputs[0]!)) !== size || sizeOf(info(node.inputs[1]!)) !== size) {
-          throw new CircuitCompileError(node, `broadcasting Add is not supported in circuits (shape [${outShape}])`);
-        }
-        const out = this.outputSignal(node.outputs[0]!, size);
-        const c = this.fresh("add");
-        this.line(`component ${c}[${size}];`);
-        for (let i = 0; i < size; i++)
-          this.line(`${c}[${i}] = Saturate(${A + 2}, ${A});`, `${c}[${i}].in <== ${a(i)} + ${b(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
-        return this.layer(node.name, "Add", size, size * cost.rescaleSaturate(A + 2), 0, `Saturate per element`);
-      }
-      case "Flatten":
-      case "Reshape":
-        this.refs.set(node.outputs[0]!, this.ref(node.inputs[0]!));
-        return this.layer(node.name, node.op, size, 0, 0, "free (renames signals)");
-      case "MaxPool":
-      case "AveragePool":
-        return this.pool(node, size);
-      case "ArgMax": {
-        const inShape = this.model.graph.tensors.get(node.inputs[0]!)!.shape;
-        const n = inShape[node.axis]!;
-        if (sizeOf(inShape) !== n)
-          throw new CircuitCompileError(node, `ArgMax is supported over a vector (one non-unit axis), got [${inShape}]`);
-        const x = this.ref(node.inputs[0]!);
-        const out = this.outputSignal(node.outputs[0]!, 1);
-        const c = this.fresh("argmax");
-        this.line(`component ${c} = ArgMax(${n}, ${A});`);
-        for (let i = 0; i < n; i++) this.line(`${c}.in[${i}] <== ${x(i)};`);
-        this.line(`${out}[0] <== ${c}.out;`);
-        return this.layer(node.name, "ArgMax", 1, cost.argmax(n, A), 0, `ArgMax over ${n}`);
-      }
-    }
+    loweringOf(node)(this, node, size, relu);
   }
 
-  private linear(node: IrNode, relu: IrNode | undefined, size: number): void {
+  linear(node: IrNode, relu: IrNode | undefined, size: number): void {
     const quant = this.model.nodes.get(node.name)!;
     const productOperands = node.inputs.slice(0, 2);
     if (productOperands.every((n) => !this.model.constants.has(n))) {
@@ -345,7 +382,7 @@ class CircuitBuilder {
     return forms;
   }
 
-  private pool(node: IrNode & { op: "MaxPool" | "AveragePool" }, size: number): void {
+  pool(node: MaxPoolNode | AveragePoolNode, size: number): void {
     if (node.outputs.length > 1) throw new CircuitCompileError(node, "the Indices output is not supported in circuits");
     const inShape = this.model.graph.tensors.get(node.inputs[0]!)!.shape;
     const outShape = this.model.graph.tensors.get(node.outputs[0]!)!.shape;
@@ -385,8 +422,4 @@ class CircuitBuilder {
     const what = node.op === "MaxPool" ? `Max2(${A}) chains` : `DivRoundHalfUp per output`;
     this.layer(node.name, node.op, size, constraints, 0, what);
   }
-}
-
-function isLinear(node: IrNode): boolean {
-  return node.op === "Gemm" || node.op === "MatMul" || node.op === "Conv";
 }
