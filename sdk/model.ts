@@ -6,6 +6,7 @@ import { type ModelCommitment, commitModel } from "./commit/modelId.js";
 import { inputHash } from "./commit/tensorHash.js";
 import { loadIr } from "./ir/build.js";
 import type { IrGraph } from "./ir/types.js";
+import type { ExecuteOptions } from "./interp/execute.js";
 import { runFloat } from "./interp/float.js";
 import { dequantizeOutputs, quantizeInputs, runInteger } from "./interp/integer.js";
 import { type QuantizedModel, quantizeModel } from "./quant/quantize.js";
@@ -49,8 +50,8 @@ export class Model {
     return this.commitment.modelId;
   }
 
-  runFloat(inputs: readonly Tensor[]): Tensor[] {
-    return runFloat(this.graph, inputs);
+  runFloat(inputs: readonly Tensor[], options: ExecuteOptions = {}): Tensor[] {
+    return runFloat(this.graph, inputs, options);
   }
 
   /** Number of values of all graph inputs together (a request's input length). */
@@ -71,9 +72,10 @@ export class Model {
   /**
    * Runs the integer model on already-quantized values, all graph inputs
    * flattened in order (a request's int256[] input); throws InputError for a
-   * wrong count or a value outside the activation range.
+   * wrong count or a value outside the activation range. `options.onNode`
+   * sees every node's integer tensors in order.
    */
-  runQuantized(values: readonly bigint[]): Tensor[] {
+  runQuantized(values: readonly bigint[], options: ExecuteOptions = {}): Tensor[] {
     const expected = this.inputLength;
     if (values.length !== expected) throw new InputError(`expected ${expected} input values, got ${values.length}`);
     const half = 2 ** (this.quantized.config.activationBits - 1);
@@ -89,12 +91,13 @@ export class Model {
       offset += n;
       return { dtype: "int32" as const, shape: t.shape, data };
     });
-    return runInteger(this.quantized, inputs);
+    return runInteger(this.quantized, inputs, options);
   }
 
-  runInteger(floatInputs: readonly Tensor[]): IntegerResult {
+  /** Quantizes float inputs and runs the integer model; `options.onNode` sees every node's integer tensors in order. */
+  runInteger(floatInputs: readonly Tensor[], options: ExecuteOptions = {}): IntegerResult {
     const inputs = quantizeInputs(this.quantized, floatInputs);
-    const outputs = runInteger(this.quantized, inputs);
+    const outputs = runInteger(this.quantized, inputs, options);
     return { inputs, outputs, dequantized: dequantizeOutputs(this.quantized, outputs), inputHash: inputHash(inputs) };
   }
 }

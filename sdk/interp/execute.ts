@@ -33,17 +33,31 @@ export function checkInput(info: TensorInfo, t: Tensor | undefined): Tensor {
   return t;
 }
 
+/**
+ * Called after each node has run, in graph order, with the tensors it read
+ * (its inputs, constants included) and wrote (one per output). The tensors are
+ * the interpreter's own: a hook that keeps them must not modify them.
+ */
+export type NodeHook = (node: IrNode, inputs: readonly Tensor[], outputs: readonly Tensor[]) => void;
+
+export interface ExecuteOptions {
+  /** Sees every node's inputs and outputs as it runs (e.g. an execution trace). */
+  readonly onNode?: NodeHook;
+}
+
 export function executeGraph(
   graph: IrGraph,
   values: Map<string, Tensor>,
   constant: (name: string) => Tensor | undefined,
   arithmeticOf: (node: IrNode) => NodeArithmetic,
+  onNode?: NodeHook,
 ): Tensor[] {
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((name) => values.get(name) ?? constant(name)!);
     const outInfos = node.outputs.map((name) => graph.tensors.get(name)!);
     const outputs = opOf(node).run(node, inputs, outInfos, arithmeticOf(node));
     node.outputs.forEach((name, i) => values.set(name, outputs[i]!));
+    onNode?.(node, inputs, outputs);
   }
   return graph.outputs.map((o) => values.get(o.name) ?? constant(o.name)!);
 }

@@ -6,7 +6,7 @@
 import type { IrGraph, IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
 import type { Tensor } from "../tensor.js";
-import { type GraphInputs, bindInputs, executeGraph } from "./execute.js";
+import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function floatArithmetic(graph: IrGraph, node: IrNode): NodeArithmetic {
   const dtype = graph.tensors.get(node.outputs[0]!)!.dtype;
@@ -20,11 +20,13 @@ function floatArithmetic(graph: IrGraph, node: IrNode): NodeArithmetic {
   };
 }
 
-export function runFloat(graph: IrGraph, inputs: GraphInputs): Tensor[] {
+/** Runs the float IR; `options.onNode` sees every node's tensors in order. */
+export function runFloat(graph: IrGraph, inputs: GraphInputs, options: ExecuteOptions = {}): Tensor[] {
   return executeGraph(
     graph,
     bindInputs(graph, inputs),
     (name) => graph.constants.get(name),
     (node) => floatArithmetic(graph, node),
+    options.onNode,
   );
 }

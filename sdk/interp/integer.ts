@@ -8,7 +8,7 @@ import type { NodeArithmetic } from "../ops/op.js";
 import type { QuantizedModel } from "../quant/quantize.js";
 import { dequantizeValue, divRoundHalfUp, quantizeValue, rescale, saturate } from "../quant/scheme.js";
 import type { Tensor } from "../tensor.js";
-import { type GraphInputs, bindInputs, executeGraph } from "./execute.js";
+import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
   const { shift, biasShiftLeft } = model.nodes.get(node.name)!;
@@ -22,8 +22,11 @@ function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic 
   };
 }
 
-/** Runs the integer model on integer inputs (already quantized) and returns integer outputs. */
-export function runInteger(model: QuantizedModel, inputs: GraphInputs): Tensor[] {
+/**
+ * Runs the integer model on integer inputs (already quantized) and returns
+ * integer outputs; `options.onNode` sees every node's integer tensors in order.
+ */
+export function runInteger(model: QuantizedModel, inputs: GraphInputs, options: ExecuteOptions = {}): Tensor[] {
   const values = bindInputs(model.graph, inputs);
   const bits = model.config.activationBits;
   for (const [name, t] of values) {
@@ -38,6 +41,7 @@ export function runInteger(model: QuantizedModel, inputs: GraphInputs): Tensor[]
     values,
     (name) => model.constants.get(name)?.tensor,
     (node) => integerArithmetic(model, node),
+    options.onNode,
   );
 }
 
