@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+/* solhint-disable one-contract-per-file */
+pragma solidity ^0.8.28;
+
+import {ExactGasCall} from "../../../contracts/libraries/ExactGasCall.sol";
+import {FieldElements} from "../../../contracts/libraries/FieldElements.sol";
+import {Logits} from "../../../contracts/libraries/Logits.sol";
+import {VerifierCall} from "../../../contracts/libraries/VerifierCall.sol";
+
+// The libraries' functions are internal: these contracts expose them as external calls, so that a
+// test can observe a revert (with its data) and pass calldata arrays.
+
+/// @notice FieldElements behind an external call.
+contract FieldElementsExposed {
+    function fromSigned(int256 v) external pure returns (uint256) {
+        return FieldElements.fromSigned(v);
+    }
+
+    function fromHash(bytes32 h) external pure returns (uint256) {
+        return FieldElements.fromHash(h);
+    }
+}
+
+/// @notice Logits behind an external call (top() reads calldata).
+contract LogitsExposed {
+    function top(int256[] calldata scores) external pure returns (uint256 index, int256 best, int256 runnerUp) {
+        return Logits.top(scores);
+    }
+}
+
+/// @notice ExactGasCall behind an external call.
+contract ExactGasCallExposed {
+    function callWithExactGas(address target, uint256 gasLimit, bytes calldata data) external returns (bool) {
+        return ExactGasCall.callWithExactGas(target, gasLimit, data);
+    }
+}
+
+/// @notice What ExactGasCall avoids: a plain Solidity call, which copies all return data into memory.
+contract NaiveCallExposed {
+    function callWithGas(address target, uint256 gasLimit, bytes calldata data) external returns (bool, uint256) {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory ret) = target.call{gas: gasLimit}(data);
+        return (ok, ret.length);
+    }
+}
+
+/// @notice VerifierCall behind an external call.
+contract VerifierCallExposed {
+    function accepts(address verifier, bytes calldata data) external view returns (bool) {
+        return VerifierCall.accepts(verifier, data);
+    }
+}
