@@ -103,10 +103,11 @@ function loweringOf<N extends IrNode>(node: N): Lowering<N> {
   return LOWERINGS[node.op] as unknown as Lowering<N>;
 }
 
-function lowerRelu(b: CircuitBuilder, node: IrNode, size: number, relu?: IrNode): void {
+/** A Relu not fused into the rescale of the linear node before it. */
+function lowerRelu(b: CircuitBuilder, node: IrNode, size: number): void {
   const A = b.A;
   const x = b.ref(node.inputs[0]!);
-  const out = b.outputSignal((relu ?? node).outputs[0]!, size);
+  const out = b.outputSignal(node.outputs[0]!, size);
   const c = b.fresh("relu");
   b.line(`component ${c}[${size}];`);
   for (let i = 0; i < size; i++) b.line(`${c}[${i}] = Relu(${A});`, `${c}[${i}].in <== ${x(i)};`, `${out}[${i}] <== ${c}[${i}].out;`);
