@@ -11,6 +11,7 @@ library VerifierCall {
     function accepts(address verifier, bytes memory data) internal view returns (bool) {
         // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = verifier.staticcall(data);
-        return ok && ret.length == 32 && abi.decode(ret, (bool));
+        // Compared as a word, not abi.decode(bool): a word other than 0 or 1 must read as a rejection, not revert.
+        return ok && ret.length == 32 && uint256(bytes32(ret)) == 1;
     }
 }
