@@ -2,8 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
+import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
 import {ProofType} from "../interfaces/InferenceTypes.sol";
-import {InferenceRouter} from "../router/InferenceRouter.sol";
 
 /// @title InferenceConsumer
 /// @notice Base for contracts that request proven inferences. It accepts callbacks from its
@@ -11,22 +11,24 @@ import {InferenceRouter} from "../router/InferenceRouter.sol";
 ///         result can be neither spoofed nor replayed into the consumer.
 abstract contract InferenceConsumer is IInferenceConsumer {
     /// @notice The router this consumer trusts.
-    InferenceRouter public immutable router;
+    IInferenceRouter public immutable router;
 
     /// @notice Requests made by this contract and not yet answered.
     mapping(uint256 requestId => bool) public awaiting;
 
-    error OnlyRouter(address caller);
-    error UnexpectedResult(uint256 requestId);
+    /// @notice Only the router may deliver results.
+    error Consumer_OnlyRouter(address caller);
+    /// @notice The result is not for a request this contract is awaiting.
+    error Consumer_UnexpectedResult(uint256 requestId);
 
-    constructor(InferenceRouter router_) {
+    constructor(IInferenceRouter router_) {
         router = router_;
     }
 
     /// @inheritdoc IInferenceConsumer
     function onInferenceResult(uint256 requestId, bytes32 modelId, int256[] calldata output) external {
-        if (msg.sender != address(router)) revert OnlyRouter(msg.sender);
-        if (!awaiting[requestId]) revert UnexpectedResult(requestId);
+        if (msg.sender != address(router)) revert Consumer_OnlyRouter(msg.sender);
+        if (!awaiting[requestId]) revert Consumer_UnexpectedResult(requestId);
         delete awaiting[requestId];
         _onInferenceResult(requestId, modelId, output);
     }

@@ -3,9 +3,9 @@ pragma solidity ^0.8.28;
 
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {InferenceConsumer} from "../consumers/InferenceConsumer.sol";
+import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
 import {ProofType} from "../interfaces/InferenceTypes.sol";
 import {Logits} from "../libraries/Logits.sol";
-import {InferenceRouter} from "../router/InferenceRouter.sol";
 
 /// @title DigitBounty
 /// @notice Example consumer that acts on a digit classification: it pays `reward` for each
@@ -38,7 +38,7 @@ contract DigitBounty is InferenceConsumer {
     /// @param targetDigit_ The digit that wins.
     /// @param reward_ Wei paid per winning image.
     constructor(
-        InferenceRouter router_,
+        IInferenceRouter router_,
         bytes32 modelId_,
         ProofType proofType_,
         uint256 targetDigit_,

@@ -2,9 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {InferenceConsumer} from "../consumers/InferenceConsumer.sol";
+import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
 import {ProofType} from "../interfaces/InferenceTypes.sol";
 import {Logits} from "../libraries/Logits.sol";
-import {InferenceRouter} from "../router/InferenceRouter.sol";
 
 /// @title ScoreGate
 /// @notice Example consumer that gates an action on a model's score: an applicant is admitted
@@ -33,7 +33,7 @@ contract ScoreGate is InferenceConsumer {
     /// @param requiredClass_ The class that must win.
     /// @param minMargin_ How far ahead of the runner-up it must be.
     constructor(
-        InferenceRouter router_,
+        IInferenceRouter router_,
         bytes32 modelId_,
         ProofType proofType_,
         uint256 requiredClass_,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {Claim} from "../interfaces/InferenceTypes.sol";
+import {Fulfilment} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "./FieldElements.sol";
 
 /// @title RequestBinding
@@ -11,15 +11,12 @@ library RequestBinding {
     bytes32 internal constant BINDING_DOMAIN = keccak256("vinfer.binding.v1");
 
     /// @notice keccak256(abi.encode(domain, chainid, router, requestId, modelId, fulfiller)).
-    function bindingHash(Claim calldata claim, address router) internal view returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(BINDING_DOMAIN, block.chainid, router, claim.requestId, claim.modelId, claim.fulfiller)
-            );
+    function bindingHash(Fulfilment calldata f, address router) internal view returns (bytes32) {
+        return keccak256(abi.encode(BINDING_DOMAIN, block.chainid, router, f.requestId, f.modelId, f.fulfiller));
     }
 
     /// @notice The binding as a BN254 field element (a circuit's public input).
-    function fieldBinding(Claim calldata claim, address router) internal view returns (uint256) {
-        return FieldElements.fromHash(bindingHash(claim, router));
+    function fieldBinding(Fulfilment calldata f, address router) internal view returns (uint256) {
+        return FieldElements.fromHash(bindingHash(f, router));
     }
 }

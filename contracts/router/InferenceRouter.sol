@@ -5,75 +5,53 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {Claim, ProofType, Request} from "../interfaces/InferenceTypes.sol";
+import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
+import {ClaimStatus, Fulfilment, ProofType, Request} from "../interfaces/InferenceTypes.sol";
 import {ExactGasCall} from "../libraries/ExactGasCall.sol";
 import {ModelCommitments} from "../libraries/ModelCommitments.sol";
-import {ModelRegistry} from "../registry/ModelRegistry.sol";
 
 /// @title InferenceRouter
-/// @notice The one place a contract asks for a proven AI result. A requester pays a fee and
-///         names the model, the input and the proof type; anyone who can prove the result
-///         fulfils it, earns the fee, and the router calls the requester back.
+/// @notice The one place a contract asks for a proven AI result (see IInferenceRouter).
 /// @dev Checks-effects-interactions throughout; there is no reentrancy lock because every check
-///      reads the one state word, which is final before any external call.
-///      Storage per request is one word: the hash of the request while it is open, the hash
-///      of the result once fulfilled (with or without a delivered callback), or CANCELLED.
-///      The full request and result are in the events, and come back as calldata.
-contract InferenceRouter is Ownable {
+///      reads the one state word, which is final before any external call but the adapter's
+///      (adapters are registered by the owner, once, and trusted). Storage per request is one
+///      word: the hash of the request while it is open, of the claim while an asynchronous
+///      adapter decides it, of the result once fulfilled (with or without a delivered callback),
+///      or CANCELLED. The full request and result are in the events, and come back as calldata.
+contract InferenceRouter is IInferenceRouter, Ownable {
     /// @notice Request states are told apart by what their hash commits to.
     bytes32 private constant REQUEST_TAG = keccak256("vinfer.request.v1");
+    bytes32 private constant CLAIMED_TAG = keccak256("vinfer.claim.v1");
     bytes32 private constant DELIVERED_TAG = keccak256("vinfer.result.delivered.v1");
     bytes32 private constant UNDELIVERED_TAG = keccak256("vinfer.result.undelivered.v1");
     bytes32 private constant CANCELLED = bytes32(uint256(1));
 
-    /// @notice Where requests read model sizes and verifier configurations.
-    ModelRegistry public immutable registry;
-    /// @notice Seconds a request stays open for fulfilment; after that only a refund is possible.
+    /// @inheritdoc IInferenceRouter
+    IModelRegistry public immutable registry;
+    /// @inheritdoc IInferenceRouter
     uint64 public immutable requestTimeout;
-    /// @notice Upper bound of a request's callback gas, so a fulfiller can always supply it.
+    /// @inheritdoc IInferenceRouter
     uint32 public immutable maxCallbackGasLimit;
 
-    /// @notice The adapter of each proof type. Append-only: once set it never changes, so
-    ///         adding OPML or TEE later cannot weaken the proof types already in use.
-    mapping(ProofType => IProofVerifier) public adapters;
-    /// @notice Request id -> state word (see the contract's @dev).
+    /// @inheritdoc IInferenceRouter
+    /// @dev Append-only: once set it never changes, so adding OPML or TEE later cannot weaken the
+    ///      proof types already in use.
+    mapping(ProofType proofType => IProofAdapter) public adapters;
+    /// @inheritdoc IInferenceRouter
     mapping(uint256 requestId => bytes32) public requestState;
-    /// @notice Fees earned and refunds owed, withdrawn by their owner (pull payments).
+    /// @inheritdoc IInferenceRouter
     mapping(address account => uint256) public balances;
-    /// @notice The id the next request gets.
+    /// @inheritdoc IInferenceRouter
     uint256 public nextRequestId;
-
-    event AdapterRegistered(ProofType indexed proofType, address adapter);
-    event InferenceRequested(uint256 indexed requestId, Request request, int256[] input);
-    event InferenceFulfilled(uint256 indexed requestId, address indexed fulfiller, int256[] output);
-    event CallbackDelivered(uint256 indexed requestId);
-    event CallbackFailed(uint256 indexed requestId);
-    event RequestCancelled(uint256 indexed requestId);
-    event Withdrawn(address indexed account, uint256 amount);
-
-    error AdapterAlreadyRegistered(ProofType proofType);
-    error NoAdapter(ProofType proofType);
-    error ProofTypeNotEnabled(bytes32 modelId, ProofType proofType);
-    error InputLengthMismatch(uint256 expected, uint256 actual);
-    error OutputLengthMismatch(uint256 expected, uint256 actual);
-    error CallbackGasLimitTooHigh(uint32 requested, uint32 maximum);
-    error FeeTooLarge(uint256 fee);
-    error RequestNotPending(uint256 requestId);
-    error RequestExpired(uint256 requestId, uint64 deadline);
-    error RequestNotExpired(uint256 requestId, uint64 deadline);
-    error InputMismatch(uint256 requestId);
-    error NotRequester(uint256 requestId, address caller);
-    error NoUndeliveredResult(uint256 requestId);
-    error CallbackFailedAgain(uint256 requestId);
-    error NothingToWithdraw(address account);
 
     /// @param registry_ The model registry.
     /// @param requestTimeout_ Seconds a request stays open.
     /// @param maxCallbackGasLimit_ Largest callback gas limit a request may ask for.
     /// @param owner_ May register adapters for proof types that have none yet.
     constructor(
-        ModelRegistry registry_,
+        IModelRegistry registry_,
         uint64 requestTimeout_,
         uint32 maxCallbackGasLimit_,
         address owner_
@@ -83,35 +61,31 @@ contract InferenceRouter is Ownable {
         maxCallbackGasLimit = maxCallbackGasLimit_;
     }
 
-    /// @notice Registers the adapter of a proof type that has none.
-    function registerAdapter(ProofType proofType, IProofVerifier adapter) external onlyOwner {
-        if (address(adapters[proofType]) != address(0)) revert AdapterAlreadyRegistered(proofType);
+    /// @inheritdoc IInferenceRouter
+    function registerAdapter(ProofType proofType, IProofAdapter adapter) external onlyOwner {
+        if (address(adapter) == address(0)) revert Router_ZeroAdapter();
+        if (address(adapters[proofType]) != address(0)) revert Router_AdapterAlreadyRegistered(proofType);
         adapters[proofType] = adapter;
         emit AdapterRegistered(proofType, address(adapter));
     }
 
-    /// @notice Asks for `modelId`'s output on `input`, proven with `proofType`; msg.value is the fee.
-    /// @param modelId A registered model with a verifier for `proofType`.
-    /// @param input The quantized input (the model's integer semantics, docs/integer-semantics.md).
-    /// @param proofType How the result must be proven.
-    /// @param callbackGasLimit Gas the router gives `onInferenceResult` on the caller.
-    /// @return requestId The request's id, passed back in the callback.
+    /// @inheritdoc IInferenceRouter
     function request(
         bytes32 modelId,
         int256[] calldata input,
         ProofType proofType,
         uint32 callbackGasLimit
     ) external payable returns (uint256 requestId) {
-        if (address(adapters[proofType]) == address(0)) revert NoAdapter(proofType);
+        if (address(adapters[proofType]) == address(0)) revert Router_NoAdapter(proofType);
         if (callbackGasLimit > maxCallbackGasLimit)
-            revert CallbackGasLimitTooHigh(callbackGasLimit, maxCallbackGasLimit);
-        if (msg.value > type(uint96).max) revert FeeTooLarge(msg.value);
-        (uint32 inputLength, uint32 outputLength, ModelRegistry.VerifierConfig memory config) = registry.requestConfig(
+            revert Router_CallbackGasLimitTooHigh(callbackGasLimit, maxCallbackGasLimit);
+        if (msg.value > type(uint96).max) revert Router_FeeTooLarge(msg.value);
+        (uint32 inputLength, uint32 outputLength, IModelRegistry.VerifierConfig memory config) = registry.requestConfig(
             modelId,
             proofType
         );
-        if (config.verifier == address(0)) revert ProofTypeNotEnabled(modelId, proofType);
-        if (input.length != inputLength) revert InputLengthMismatch(inputLength, input.length);
+        if (config.verifier == address(0)) revert Router_ProofTypeNotEnabled(modelId, proofType);
+        if (input.length != inputLength) revert Router_InputLengthMismatch(inputLength, input.length);
 
         Request memory r = Request({
             requester: msg.sender,
@@ -130,15 +104,7 @@ contract InferenceRouter is Ownable {
         emit InferenceRequested(requestId, r, input);
     }
 
-    /// @notice Delivers a proven result: checks the evidence with the request's proof type,
-    ///         records the result, credits the fee to the caller and calls the requester back.
-    /// @dev The result is recorded before the callback, and a callback that reverts or runs out
-    ///      of gas only marks it undelivered (see `retryCallback`); it never undoes the result.
-    /// @param requestId The request to fulfil.
-    /// @param r The request as emitted in `InferenceRequested`.
-    /// @param input The request's input as emitted.
-    /// @param output The result.
-    /// @param evidence The proof, encoded for the request's proof type (sdk/protocol/evidence.ts).
+    /// @inheritdoc IInferenceRouter
     function fulfill(
         uint256 requestId,
         Request calldata r,
@@ -146,75 +112,125 @@ contract InferenceRouter is Ownable {
         int256[] calldata output,
         bytes calldata evidence
     ) external {
-        if (requestState[requestId] != _pendingState(r)) revert RequestNotPending(requestId);
-        if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
-        if (ModelCommitments.inputHash(input) != r.inputHash) revert InputMismatch(requestId);
-        if (output.length != r.outputLength) revert OutputLengthMismatch(r.outputLength, output.length);
-        adapters[r.proofType].verify(
-            Claim(requestId, r.modelId, r.verifier, r.verifierParams, msg.sender),
+        bytes32 pending = _pendingState(r);
+        if (requestState[requestId] != pending) revert Router_RequestNotPending(requestId);
+        if (block.timestamp > r.deadline) revert Router_RequestExpired(requestId, r.deadline);
+        if (ModelCommitments.inputHash(input) != r.inputHash) revert Router_InputMismatch(requestId);
+        if (output.length != r.outputLength) revert Router_OutputLengthMismatch(r.outputLength, output.length);
+        ClaimStatus status = adapters[r.proofType].submit(
+            Fulfilment(requestId, r.modelId, r.verifier, r.verifierParams, msg.sender),
             input,
             output,
             evidence
         );
 
         bytes32 outputHash = ModelCommitments.outputHash(output);
-        // Effects before the callback: the request reads as delivered while the consumer runs, so
-        // nothing it calls (fulfill, retryCallback, cancel) finds the request open or retryable.
-        requestState[requestId] = _resultState(DELIVERED_TAG, r, outputHash);
-        balances[msg.sender] += r.fee;
-        emit InferenceFulfilled(requestId, msg.sender, output);
-        if (_deliver(requestId, r, output)) {
-            emit CallbackDelivered(requestId);
+        if (status == ClaimStatus.Accepted) {
+            _record(requestId, r, pending, output, outputHash, msg.sender);
+        } else if (status == ClaimStatus.Pending) {
+            requestState[requestId] = _claimState(pending, outputHash, msg.sender);
+            emit InferenceClaimed(requestId, msg.sender, output);
         } else {
-            requestState[requestId] = _resultState(UNDELIVERED_TAG, r, outputHash);
-            emit CallbackFailed(requestId);
+            revert Router_ClaimRejected(requestId);
         }
     }
 
-    /// @notice Calls the requester back again with a result whose callback failed.
-    /// @dev Only the requester may retry, with the request's own gas limit; the result itself
-    ///      was verified at fulfilment and is checked against its stored hash.
-    function retryCallback(uint256 requestId, Request calldata r, int256[] calldata output) external {
-        if (msg.sender != r.requester) revert NotRequester(requestId, msg.sender);
+    /// @inheritdoc IInferenceRouter
+    function settle(uint256 requestId, Request calldata r, int256[] calldata output, address fulfiller) external {
+        bytes32 pending = _pendingState(r);
         bytes32 outputHash = ModelCommitments.outputHash(output);
-        if (requestState[requestId] != _resultState(UNDELIVERED_TAG, r, outputHash))
-            revert NoUndeliveredResult(requestId);
-        requestState[requestId] = _resultState(DELIVERED_TAG, r, outputHash);
-        emit CallbackDelivered(requestId);
-        if (!_deliver(requestId, r, output)) revert CallbackFailedAgain(requestId);
+        if (requestState[requestId] != _claimState(pending, outputHash, fulfiller)) revert Router_NoClaim(requestId);
+        ClaimStatus status = adapters[r.proofType].claimStatus(
+            Fulfilment(requestId, r.modelId, r.verifier, r.verifierParams, fulfiller),
+            outputHash,
+            address(this)
+        );
+        if (status == ClaimStatus.Accepted) {
+            _record(requestId, r, pending, output, outputHash, fulfiller);
+        } else if (status == ClaimStatus.Rejected) {
+            requestState[requestId] = pending;
+            emit ClaimRejected(requestId, fulfiller);
+        } else {
+            revert Router_ClaimNotResolved(requestId);
+        }
     }
 
-    /// @notice Cancels an expired, unfulfilled request and credits its fee back to the requester.
+    /// @inheritdoc IInferenceRouter
+    function retryCallback(uint256 requestId, Request calldata r, int256[] calldata output) external {
+        if (msg.sender != r.requester) revert Router_NotRequester(requestId, msg.sender);
+        bytes32 pending = _pendingState(r);
+        bytes32 outputHash = ModelCommitments.outputHash(output);
+        if (requestState[requestId] != _resultState(UNDELIVERED_TAG, pending, outputHash))
+            revert Router_NoUndeliveredResult(requestId);
+        requestState[requestId] = _resultState(DELIVERED_TAG, pending, outputHash);
+        emit CallbackDelivered(requestId);
+        if (!_deliver(requestId, r, output)) revert Router_CallbackFailedAgain(requestId);
+    }
+
+    /// @inheritdoc IInferenceRouter
     function cancel(uint256 requestId, Request calldata r) external {
-        if (requestState[requestId] != _pendingState(r)) revert RequestNotPending(requestId);
-        if (msg.sender != r.requester) revert NotRequester(requestId, msg.sender);
-        if (block.timestamp <= r.deadline) revert RequestNotExpired(requestId, r.deadline);
+        if (requestState[requestId] != _pendingState(r)) revert Router_RequestNotPending(requestId);
+        if (msg.sender != r.requester) revert Router_NotRequester(requestId, msg.sender);
+        if (block.timestamp <= r.deadline) revert Router_RequestNotExpired(requestId, r.deadline);
         requestState[requestId] = CANCELLED;
         balances[r.requester] += r.fee;
         emit RequestCancelled(requestId);
     }
 
-    /// @notice Pays out the caller's earned fees and refunds.
+    /// @inheritdoc IInferenceRouter
     function withdraw() external {
         uint256 amount = balances[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        if (amount == 0) revert Router_NothingToWithdraw(msg.sender);
         balances[msg.sender] = 0;
         emit Withdrawn(msg.sender, amount);
         Address.sendValue(payable(msg.sender), amount);
     }
 
-    /// @notice Whether `r` is the open request `requestId`.
+    /// @inheritdoc IInferenceRouter
     function isPending(uint256 requestId, Request calldata r) external view returns (bool) {
         return requestState[requestId] == _pendingState(r);
     }
 
-    /// @notice Whether `output` is the recorded result of `requestId` (delivered or not).
+    /// @inheritdoc IInferenceRouter
+    function isClaimed(
+        uint256 requestId,
+        Request calldata r,
+        int256[] calldata output,
+        address fulfiller
+    ) external view returns (bool) {
+        return requestState[requestId] == _claimState(_pendingState(r), ModelCommitments.outputHash(output), fulfiller);
+    }
+
+    /// @inheritdoc IInferenceRouter
     function isResult(uint256 requestId, Request calldata r, int256[] calldata output) external view returns (bool) {
+        bytes32 pending = _pendingState(r);
         bytes32 outputHash = ModelCommitments.outputHash(output);
         bytes32 state = requestState[requestId];
         return
-            state == _resultState(DELIVERED_TAG, r, outputHash) ||
-            state == _resultState(UNDELIVERED_TAG, r, outputHash);
+            state == _resultState(DELIVERED_TAG, pending, outputHash) ||
+            state == _resultState(UNDELIVERED_TAG, pending, outputHash);
+    }
+
+    /// @dev Records an accepted result, credits the fee, then calls the requester back (exact gas).
+    ///      Effects before the callback: the request reads as delivered while the consumer runs, so
+    ///      nothing it calls (fulfill, settle, retryCallback, cancel) finds it open or retryable.
+    function _record(
+        uint256 requestId,
+        Request calldata r,
+        bytes32 pending,
+        int256[] calldata output,
+        bytes32 outputHash,
+        address fulfiller
+    ) private {
+        requestState[requestId] = _resultState(DELIVERED_TAG, pending, outputHash);
+        balances[fulfiller] += r.fee;
+        emit InferenceFulfilled(requestId, fulfiller, output);
+        if (_deliver(requestId, r, output)) {
+            emit CallbackDelivered(requestId);
+        } else {
+            requestState[requestId] = _resultState(UNDELIVERED_TAG, pending, outputHash);
+            emit CallbackFailed(requestId);
+        }
     }
 
     function _deliver(uint256 requestId, Request calldata r, int256[] calldata output) private returns (bool) {
@@ -226,7 +242,11 @@ contract InferenceRouter is Ownable {
         return keccak256(abi.encode(REQUEST_TAG, r));
     }
 
-    function _resultState(bytes32 tag, Request memory r, bytes32 outputHash) private pure returns (bytes32) {
-        return keccak256(abi.encode(tag, _pendingState(r), outputHash));
+    function _claimState(bytes32 pending, bytes32 outputHash, address fulfiller) private pure returns (bytes32) {
+        return keccak256(abi.encode(CLAIMED_TAG, pending, outputHash, fulfiller));
+    }
+
+    function _resultState(bytes32 tag, bytes32 pending, bytes32 outputHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(tag, pending, outputHash));
     }
 }

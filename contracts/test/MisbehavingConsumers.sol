@@ -3,12 +3,12 @@
 pragma solidity ^0.8.28;
 
 import {InferenceConsumer} from "../consumers/InferenceConsumer.sol";
+import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
 import {ProofType, Request} from "../interfaces/InferenceTypes.sol";
-import {InferenceRouter} from "../router/InferenceRouter.sol";
 
 /// @dev Test consumers whose callbacks misbehave, for the router's specification tests.
 abstract contract TestConsumerBase is InferenceConsumer {
-    constructor(InferenceRouter router_) InferenceConsumer(router_) {}
+    constructor(IInferenceRouter router_) InferenceConsumer(router_) {}
 
     function requestFor(
         bytes32 modelId,
@@ -42,7 +42,7 @@ contract RecordingConsumer is TestConsumerBase {
     uint256 public deliveries;
     int256[] public lastOutput;
 
-    constructor(InferenceRouter router_) TestConsumerBase(router_) {}
+    constructor(IInferenceRouter router_) TestConsumerBase(router_) {}
 
     function setFailing(bool failing_) external {
         failing = failing_;
@@ -57,7 +57,7 @@ contract RecordingConsumer is TestConsumerBase {
 
 /// @dev Burns every unit of gas it is given.
 contract GasBurningConsumer is TestConsumerBase {
-    constructor(InferenceRouter router_) TestConsumerBase(router_) {}
+    constructor(IInferenceRouter router_) TestConsumerBase(router_) {}
 
     function _onInferenceResult(uint256, bytes32, int256[] calldata) internal pure override {
         uint256 spins;
@@ -74,7 +74,7 @@ contract ReturnBombConsumer {
     }
 
     function requestFor(
-        InferenceRouter router,
+        IInferenceRouter router,
         bytes32 modelId,
         int256[] calldata input,
         ProofType proofType,
@@ -91,7 +91,7 @@ contract ReentrantConsumer is TestConsumerBase {
     bytes public reentryError;
     bool public called;
 
-    constructor(InferenceRouter router_) TestConsumerBase(router_) {}
+    constructor(IInferenceRouter router_) TestConsumerBase(router_) {}
 
     function setReentry(bytes calldata data) external {
         reentryCall = data;

@@ -16,8 +16,8 @@ export default buildModule("VinferProtocol", (m) => {
 
   const registry = m.contract("ModelRegistry");
   const router = m.contract("InferenceRouter", [registry, requestTimeout, maxCallbackGasLimit, owner]);
-  const groth16Adapter = m.contract("Groth16ProofVerifier");
-  const ezklAdapter = m.contract("EzklProofVerifier");
+  const groth16Adapter = m.contract("Groth16Adapter");
+  const ezklAdapter = m.contract("EzklAdapter");
   m.call(router, "registerAdapter", [GROTH16, groth16Adapter], { id: "registerGroth16Adapter" });
   m.call(router, "registerAdapter", [EZKL, ezklAdapter], { id: "registerEzklAdapter" });
 

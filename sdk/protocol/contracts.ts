@@ -7,8 +7,8 @@ import { type ContractRunner, Interface } from "ethers";
 
 import { ProtocolError } from "../errors.js";
 import {
-  EzklProofVerifier__factory,
-  Groth16ProofVerifier__factory,
+  EzklAdapter__factory,
+  Groth16Adapter__factory,
   type InferenceRouter,
   InferenceRouter__factory,
   type ModelRegistry,
@@ -39,21 +39,24 @@ export function connectProtocol(addresses: Pick<ProtocolAddresses, "registry" | 
 
 /** What to do about each custom error a user can trigger. */
 const ADVICE: Record<string, string> = {
-  UnknownModel: "the model id is not registered; register it first (vinfer deploy --model ...)",
-  ProofTypeNotEnabled: "the model has no verifier for this proof type; deploy one (vinfer deploy --model ... --proof ...)",
-  NoAdapter: "the router has no adapter for this proof type (OPML and TEE are not deployed yet)",
-  InputLengthMismatch: "the input has the wrong number of values for this model",
-  OutputLengthMismatch: "the output has the wrong number of values for this model",
-  CallbackGasLimitTooHigh: "lower the callback gas limit to the router's maxCallbackGasLimit",
-  RequestNotPending: "the request is unknown, already fulfilled or cancelled",
-  RequestExpired: "the request's deadline has passed; the requester can cancel it for a refund",
-  RequestNotExpired: "a request can be cancelled only after its deadline",
-  InputMismatch: "the input does not hash to the request's inputHash",
-  InvalidProof: "the verifier rejected the proof (wrong model, input, output, request or fulfiller)",
-  MalformedEvidence: "the evidence bytes are not a proof of this type",
-  InputOutOfRange: "an input value does not fit the circuit's input width",
-  NotRequester: "only the requester may do this",
-  NothingToWithdraw: "there is no balance to withdraw",
+  Registry_UnknownModel: "the model id is not registered; register it first (vinfer deploy --model ...)",
+  Router_ProofTypeNotEnabled: "the model has no verifier for this proof type; deploy one (vinfer deploy --model ... --proof ...)",
+  Router_NoAdapter: "the router has no adapter for this proof type (OPML and TEE are not deployed yet)",
+  Router_InputLengthMismatch: "the input has the wrong number of values for this model",
+  Router_OutputLengthMismatch: "the output has the wrong number of values for this model",
+  Router_CallbackGasLimitTooHigh: "lower the callback gas limit to the router's maxCallbackGasLimit",
+  Router_RequestNotPending: "the request is unknown, claimed, already fulfilled or cancelled",
+  Router_RequestExpired: "the request's deadline has passed; the requester can cancel it for a refund",
+  Router_RequestNotExpired: "a request can be cancelled only after its deadline",
+  Router_InputMismatch: "the input does not hash to the request's inputHash",
+  Router_NoClaim: "the request has no unsettled claim by this fulfiller for this output",
+  Router_ClaimNotResolved: "the claim is not final yet (challenge window or dispute still open); settle it later",
+  Router_ClaimRejected: "the adapter rejected the claim",
+  Adapter_InvalidProof: "the verifier rejected the proof (wrong model, input, output, request or fulfiller)",
+  Adapter_MalformedEvidence: "the evidence bytes are not a proof of this type",
+  Adapter_InputOutOfRange: "an input value does not fit the circuit's input width",
+  Router_NotRequester: "only the requester may do this",
+  Router_NothingToWithdraw: "there is no balance to withdraw",
   InsufficientGasForCall: "send the transaction with more gas: the callback needs its full gas limit",
 };
 
@@ -65,12 +68,9 @@ interface DecodableError {
 }
 
 // Adapter errors bubble up through the router, whose own ABI cannot name them.
-const PROTOCOL_INTERFACES = [
-  InferenceRouter__factory,
-  ModelRegistry__factory,
-  Groth16ProofVerifier__factory,
-  EzklProofVerifier__factory,
-].map((f) => new Interface(f.abi));
+const PROTOCOL_INTERFACES = [InferenceRouter__factory, ModelRegistry__factory, Groth16Adapter__factory, EzklAdapter__factory].map(
+  (f) => new Interface(f.abi),
+);
 
 function decodeRevert(e: DecodableError): { name: string; args: unknown[] } | undefined {
   if (e.revert) return e.revert;

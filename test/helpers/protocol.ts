@@ -3,6 +3,7 @@
  * for Groth16, and the helpers the router's specification tests share.
  */
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 
 import { Model } from "../../sdk/model.js";
 import { Groth16Prover } from "../../sdk/operator/provers.js";
@@ -18,8 +19,13 @@ import { join } from "node:path";
 
 export const REQUEST_TIMEOUT_SECONDS = 3600;
 
-export async function protocolFixture() {
-  const connection = await network.create();
+/**
+ * Deploys on `connection` (a fresh in-process chain when none is given). Tests
+ * that want a clean chain each pass their connection's and wrap this in its
+ * `networkHelpers.loadFixture`.
+ */
+export async function protocolFixture(connection?: NetworkConnection) {
+  connection ??= await network.create();
   const { ethers } = connection;
   const [owner, operator, other, user] = await ethers.getSigners();
   const addresses = await deployProtocol(connection, { requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS });

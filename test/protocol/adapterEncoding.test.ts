@@ -10,12 +10,12 @@ import { network } from "hardhat";
 import { SNARK_SCALAR_FIELD, toField } from "../../sdk/commit/poseidon.js";
 import { fieldBinding } from "../../sdk/protocol/binding.js";
 import { packInputs } from "../../sdk/zk/groth16/packing.js";
-import { EzklProofVerifier__factory, Groth16ProofVerifier__factory } from "../../types/ethers-contracts/index.js";
+import { EzklAdapter__factory, Groth16Adapter__factory } from "../../types/ethers-contracts/index.js";
 
 const { ethers } = await network.create();
 const [signer] = await ethers.getSigners();
-const groth16 = await (await new Groth16ProofVerifier__factory(signer!).deploy()).waitForDeployment();
-const ezkl = await (await new EzklProofVerifier__factory(signer!).deploy()).waitForDeployment();
+const groth16 = await (await new Groth16Adapter__factory(signer!).deploy()).waitForDeployment();
+const ezkl = await (await new EzklAdapter__factory(signer!).deploy()).waitForDeployment();
 const chainId = (await ethers.provider.getNetwork()).chainId;
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => ethers.getAddress(ethers.hexlify(b)));
@@ -51,12 +51,15 @@ describe("proof adapters encode requests exactly as the SDK does", function () {
   it("Groth16: refuses an input outside the circuit's width, naming it", async function () {
     const c = { requestId: 1n, modelId: ethers.ZeroHash, verifier: signer!.address, verifierParams: 16n, fulfiller: signer!.address };
     await expect(groth16.publicSignals(c, [0n, 32768n], [1n], signer!.address))
-      .to.be.revertedWithCustomError(groth16, "InputOutOfRange")
+      .to.be.revertedWithCustomError(groth16, "Adapter_InputOutOfRange")
       .withArgs(1, 32768);
-    await expect(groth16.publicSignals(c, [-32769n], [1n], signer!.address)).to.be.revertedWithCustomError(groth16, "InputOutOfRange");
+    await expect(groth16.publicSignals(c, [-32769n], [1n], signer!.address)).to.be.revertedWithCustomError(
+      groth16,
+      "Adapter_InputOutOfRange",
+    );
     await expect(groth16.publicSignals({ ...c, verifierParams: 0n }, [1n], [1n], signer!.address)).to.be.revertedWithCustomError(
       groth16,
-      "InvalidInputBits",
+      "Adapter_InvalidInputBits",
     );
   });
 

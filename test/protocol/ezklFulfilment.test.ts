@@ -6,7 +6,7 @@
 import { expect } from "chai";
 
 import "../helpers/releaseWorkers.js";
-import { EzklProofVerifier__factory } from "../../types/ethers-contracts/index.js";
+import { EzklAdapter__factory } from "../../types/ethers-contracts/index.js";
 import { EzklProver } from "../../sdk/operator/provers.js";
 import { compileModelCircuits, verifiersOf } from "../../sdk/operator/modelCircuits.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
@@ -40,7 +40,7 @@ describe("InferenceRouter with EZKL evidence", function () {
     });
 
   it("fulfils a request with a proof of its input, and rejects a changed output, another input's proof and junk", async function () {
-    const adapter = EzklProofVerifier__factory.connect(f.addresses.ezklAdapter, f.owner);
+    const adapter = EzklAdapter__factory.connect(f.addresses.ezklAdapter, f.owner);
     const sent = await request(40);
     const proof = await proveFor(sent);
     const router = f.router.connect(f.operator);
@@ -48,20 +48,20 @@ describe("InferenceRouter with EZKL evidence", function () {
     const tampered = proof.output.map((v, i) => (i === 3 ? v + 1n : v));
     await expect(router.fulfill(sent.requestId, sent.request, sent.input, tampered, proof.evidence)).to.be.revertedWithCustomError(
       adapter,
-      "InvalidProof",
+      "Adapter_InvalidProof",
     );
     const other = await proveFor(sent, f.inputOf(41));
     await expect(router.fulfill(sent.requestId, sent.request, sent.input, other.output, other.evidence)).to.be.revertedWithCustomError(
       adapter,
-      "InvalidProof",
+      "Adapter_InvalidProof",
     );
     await expect(router.fulfill(sent.requestId, sent.request, f.inputOf(41), other.output, other.evidence)).to.be.revertedWithCustomError(
       f.router,
-      "InputMismatch",
+      "Router_InputMismatch",
     );
     await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, "0x1234")).to.be.revertedWithCustomError(
       adapter,
-      "InvalidProof",
+      "Adapter_InvalidProof",
     );
 
     const receipt = await (await router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).wait();
@@ -72,7 +72,7 @@ describe("InferenceRouter with EZKL evidence", function () {
     console.log(`      EZKL fulfil gas: ${receipt!.gasUsed}`);
     await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).to.be.revertedWithCustomError(
       f.router,
-      "RequestNotPending",
+      "Router_RequestNotPending",
     );
   });
 });

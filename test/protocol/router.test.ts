@@ -1,15 +1,22 @@
 /**
  * The InferenceRouter's specification, with real Groth16 proofs of digits-mlp:
- * what a requester, a fulfiller and an attacker can and cannot do.
+ * what a requester, a fulfiller and an attacker can and cannot do. Every test
+ * starts from the same deployed chain (loadFixture), so none depends on
+ * another's state; the pending-claim path (asynchronous proof types) runs
+ * through a scripted test adapter registered under its own proof type.
  */
 import { expect } from "chai";
+import type { ContractTransactionReceipt, Interface } from "ethers";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 
 import "../helpers/releaseWorkers.js";
 import {
   GasBurningConsumer__factory,
-  Groth16ProofVerifier__factory,
+  Groth16Adapter__factory,
   RecordingConsumer__factory,
   ReentrantConsumer__factory,
+  ScriptedAdapter__factory,
   type TestConsumerBase,
 } from "../../types/ethers-contracts/index.js";
 import { readRequest, waitForResult } from "../../sdk/protocol/client.js";
@@ -19,24 +26,57 @@ import { REQUEST_TIMEOUT_SECONDS, protocolFixture } from "../helpers/protocol.js
 
 const FEE = 10n ** 15n;
 const CALLBACK_GAS = 400_000;
+/** A proof type no central enum knows: the scripted adapter's. */
+const SCRIPTED = 200;
+/** ClaimStatus and ScriptedAdapter.SubmitMode of the contracts. */
+const Claim = { Pending: 0, Accepted: 1, Rejected: 2 } as const;
+const Submit = { Accept: 0, Pend: 1, Reject: 2, Revert: 3 } as const;
 
 describe("InferenceRouter", function () {
-  let f: Awaited<ReturnType<typeof protocolFixture>>;
-  let adapter: ReturnType<typeof Groth16ProofVerifier__factory.connect>;
+  let connection: NetworkConnection;
+  let f: Awaited<ReturnType<typeof deployed>>;
+
+  /** The protocol, plus a scripted adapter for proof type SCRIPTED enabled for the model. */
+  async function deployed() {
+    const p = await protocolFixture(connection);
+    const scripted = await (await new ScriptedAdapter__factory(p.owner).deploy()).waitForDeployment();
+    const scriptedAddress = await scripted.getAddress();
+    await (await p.router.registerAdapter(SCRIPTED, scriptedAddress)).wait();
+    await (await p.registry.setVerifier(p.model.modelId, SCRIPTED, scriptedAddress, 0)).wait();
+    const adapter = Groth16Adapter__factory.connect(p.addresses.groth16Adapter, p.owner);
+    return { ...p, adapter, scripted };
+  }
 
   before(async function () {
-    f = await protocolFixture();
-    adapter = Groth16ProofVerifier__factory.connect(f.addresses.groth16Adapter, f.owner);
+    connection = await network.create();
+  });
+
+  beforeEach(async function () {
+    f = await connection.networkHelpers.loadFixture(deployed);
   });
 
   const recording = async () => (await new RecordingConsumer__factory(f.owner).deploy(f.addresses.router)).waitForDeployment();
   const gasBurning = async () => (await new GasBurningConsumer__factory(f.owner).deploy(f.addresses.router)).waitForDeployment();
   const reentrant = async () => (await new ReentrantConsumer__factory(f.owner).deploy(f.addresses.router)).waitForDeployment();
 
+  /** The request a transaction made, read back from its InferenceRequested log. */
+  async function requestOf(receipt: ContractTransactionReceipt | null): Promise<RequestRecord> {
+    for (const log of receipt!.logs) {
+      const parsed = f.router.interface.parseLog(log);
+      if (parsed?.name === "InferenceRequested") return readRequest(f.router, parsed.args.requestId as bigint);
+    }
+    throw new Error("no InferenceRequested log");
+  }
+
   /** A request from test consumer `c` for dataset sample `sample`. */
-  async function requestFrom(c: Pick<TestConsumerBase, "requestFor">, sample = 0, gas = CALLBACK_GAS, fee = FEE): Promise<RequestRecord> {
-    await (await c.requestFor(f.model.modelId, f.inputOf(sample), ProofType.Groth16, gas, { value: fee })).wait();
-    return readRequest(f.router, (await f.router.nextRequestId()) - 1n);
+  async function requestFrom(
+    c: Pick<TestConsumerBase, "requestFor">,
+    sample = 0,
+    gas = CALLBACK_GAS,
+    fee = FEE,
+    proofType: number = ProofType.Groth16,
+  ): Promise<RequestRecord> {
+    return requestOf(await (await c.requestFor(f.model.modelId, f.inputOf(sample), proofType, gas, { value: fee })).wait());
   }
 
   function fulfil(rec: RequestRecord, by = f.operator, output?: readonly bigint[], evidence?: string, input?: readonly bigint[]) {
@@ -65,22 +105,33 @@ describe("InferenceRouter", function () {
       const input = f.inputOf(0);
       await expect(r.request(`0x${"11".repeat(32)}`, input, ProofType.Groth16, 0)).to.be.revertedWithCustomError(
         f.registry,
-        "UnknownModel",
+        "Registry_UnknownModel",
       );
-      await expect(r.request(f.model.modelId, input, ProofType.Ezkl, 0)).to.be.revertedWithCustomError(f.router, "ProofTypeNotEnabled");
-      await expect(r.request(f.model.modelId, input, ProofType.Opml, 0)).to.be.revertedWithCustomError(f.router, "NoAdapter");
+      await expect(r.request(f.model.modelId, input, ProofType.Ezkl, 0)).to.be.revertedWithCustomError(
+        f.router,
+        "Router_ProofTypeNotEnabled",
+      );
+      await expect(r.request(f.model.modelId, input, ProofType.Opml, 0)).to.be.revertedWithCustomError(f.router, "Router_NoAdapter");
       await expect(r.request(f.model.modelId, input.slice(1), ProofType.Groth16, 0))
-        .to.be.revertedWithCustomError(f.router, "InputLengthMismatch")
+        .to.be.revertedWithCustomError(f.router, "Router_InputLengthMismatch")
         .withArgs(64, 63);
       await expect(r.request(f.model.modelId, input, ProofType.Groth16, 2_000_001)).to.be.revertedWithCustomError(
         f.router,
-        "CallbackGasLimitTooHigh",
+        "Router_CallbackGasLimitTooHigh",
       );
     });
 
     it("explains a revert through the SDK with the contract error and what to do", async function () {
       const err = await f.userRequest(0, { proofType: ProofType.Ezkl }).catch((e: Error) => e);
-      expect(String(err)).to.match(/ProofTypeNotEnabled.*has no verifier for this proof type/);
+      expect(String(err)).to.match(/Router_ProofTypeNotEnabled.*has no verifier for this proof type/);
+    });
+
+    it("gives request ids in order, from 0 on a fresh deployment", async function () {
+      const c = await recording();
+      const first = await requestFrom(c, 0);
+      const second = await requestFrom(c, 1);
+      expect([first.requestId, second.requestId]).to.deep.equal([0n, 1n]);
+      expect(await f.router.nextRequestId()).to.equal(2n);
     });
   });
 
@@ -90,12 +141,11 @@ describe("InferenceRouter", function () {
       const rec = await requestFrom(c, 3);
       const proof = await f.prove(rec, f.operator.address);
       expect(proof.output).to.deep.equal(f.outputOf(rec.input));
-      const before = await f.router.balances(f.operator.address);
       await expect(fulfil(rec).with(proof)).to.emit(f.router, "CallbackDelivered").withArgs(rec.requestId);
       expect(await c.deliveries()).to.equal(1n);
       expect(await c.lastOutput(0)).to.equal(proof.output[0]);
       expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
-      expect(await f.router.balances(f.operator.address)).to.equal(before + FEE);
+      expect(await f.router.balances(f.operator.address)).to.equal(FEE);
       const result = await waitForResult(f.router, rec.requestId, { timeoutMs: 1000 });
       expect(result.output).to.deep.equal(proof.output);
       expect(result.fulfiller).to.equal(f.operator.address);
@@ -114,14 +164,12 @@ describe("InferenceRouter", function () {
         proof.evidence,
       ]);
       const fulfilExec = await executionGas(f.addresses.router, fulfilData, f.operator.address);
-      const claim = {
-        requestId: sent.requestId,
-        modelId: sent.request.modelId,
-        verifier: sent.request.verifier,
-        verifierParams: 16n,
-        fulfiller: f.operator.address,
-      };
-      const adapterData = adapter.interface.encodeFunctionData("verify", [claim, sent.input, proof.output, proof.evidence]);
+      const adapterData = f.adapter.interface.encodeFunctionData("submit", [
+        fulfilmentOf(sent, f.operator.address),
+        sent.input,
+        proof.output,
+        proof.evidence,
+      ]);
       const adapterExec = await executionGas(f.addresses.groth16Adapter, adapterData, f.addresses.router);
       const verifierExec = await verifierExecutionGas(sent, proof);
       const fulfilGas = (await (await fulfil(sent).with(proof)).wait())!.gasUsed;
@@ -141,6 +189,16 @@ describe("InferenceRouter", function () {
     });
   });
 
+  function fulfilmentOf(rec: RequestRecord, fulfiller: string) {
+    return {
+      requestId: rec.requestId,
+      modelId: rec.request.modelId,
+      verifier: rec.request.verifier,
+      verifierParams: rec.request.verifierParams,
+      fulfiller,
+    };
+  }
+
   function calldataGas(data: string): bigint {
     return f.ethers.getBytes(data).reduce((g, byte) => g + (byte === 0 ? 4n : 16n), 0n);
   }
@@ -152,14 +210,7 @@ describe("InferenceRouter", function () {
 
   /** Gas the model's verifier itself executes for this proof (its call, less base cost and calldata). */
   async function verifierExecutionGas(rec: RequestRecord, proof: { output: bigint[]; evidence: string }): Promise<bigint> {
-    const claim = {
-      requestId: rec.requestId,
-      modelId: rec.request.modelId,
-      verifier: rec.request.verifier,
-      verifierParams: 16n,
-      fulfiller: f.operator.address,
-    };
-    const signals = await adapter.publicSignals(claim, rec.input, proof.output, f.addresses.router);
+    const signals = await f.adapter.publicSignals(fulfilmentOf(rec, f.operator.address), rec.input, proof.output, f.addresses.router);
     const [a, b, c] = f.ethers.AbiCoder.defaultAbiCoder().decode(["uint256[2]", "uint256[2][2]", "uint256[2]"], proof.evidence);
     const abi = [`function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${signals.length}]) view returns (bool)`];
     const data = new f.ethers.Interface(abi).encodeFunctionData("verifyProof", [a, b, c, signals]);
@@ -167,79 +218,81 @@ describe("InferenceRouter", function () {
   }
 
   describe("replays and forged evidence", function () {
-    let rec: RequestRecord;
-    let proof: { output: bigint[]; evidence: string };
-
-    before(async function () {
-      rec = await requestFrom(await recording(), 5);
-      proof = await f.prove(rec, f.operator.address);
-    });
+    /** An open request for sample 5 and the operator's valid proof of it. */
+    async function openWithProof() {
+      const rec = await requestFrom(await recording(), 5);
+      return { rec, proof: await f.prove(rec, f.operator.address) };
+    }
 
     it("rejects a changed output", async function () {
+      const { rec, proof } = await openWithProof();
       const output = [...proof.output];
       output[2] = output[2]! + 1n;
-      await expect(fulfil(rec, f.operator, output).with(proof)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+      await expect(fulfil(rec, f.operator, output).with(proof)).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
     });
 
     it("rejects an input other than the request's, and a proof made for another input", async function () {
+      const { rec } = await openWithProof();
       const other = f.inputOf(6);
+      const proof = await f.prove(rec, f.operator.address);
       await expect(fulfil(rec, f.operator, undefined, undefined, other).with(proof)).to.be.revertedWithCustomError(
         f.router,
-        "InputMismatch",
+        "Router_InputMismatch",
       );
       const forged = await f.prove(rec, f.operator.address, { input: other });
       await expect(fulfil(rec).with({ output: forged.output, evidence: forged.evidence })).to.be.revertedWithCustomError(
-        adapter,
-        "InvalidProof",
+        f.adapter,
+        "Adapter_InvalidProof",
       );
     });
 
     it("rejects a proof bound to another chain, router, request, model or fulfiller", async function () {
+      const { rec, proof } = await openWithProof();
       const forgeries = [
         await f.prove(rec, f.operator.address, { chainId: f.chainId + 1n }),
         await f.prove(rec, f.operator.address, { router: f.addresses.registry }),
         await f.prove(rec, f.operator.address, { requestId: rec.requestId + 1n }),
         await f.prove(rec, f.operator.address, { modelId: `0x${"22".repeat(32)}` }),
       ];
-      for (const forged of forgeries) await expect(fulfil(rec).with(forged)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+      for (const forged of forgeries)
+        await expect(fulfil(rec).with(forged)).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
       // Front-running: the operator's proof copied by someone else.
-      await expect(fulfil(rec, f.other).with(proof)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+      await expect(fulfil(rec, f.other).with(proof)).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
     });
 
     it("rejects malformed evidence with a clear error", async function () {
+      const { rec, proof } = await openWithProof();
       await expect(fulfil(rec, f.operator, undefined, "0x1234").with(proof))
-        .to.be.revertedWithCustomError(adapter, "MalformedEvidence")
+        .to.be.revertedWithCustomError(f.adapter, "Adapter_MalformedEvidence")
         .withArgs(256, 2);
       const junk = f.ethers.hexlify(f.ethers.randomBytes(256));
-      await expect(fulfil(rec, f.operator, undefined, junk).with(proof)).to.be.revertedWithCustomError(adapter, "InvalidProof");
+      await expect(fulfil(rec, f.operator, undefined, junk).with(proof)).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
     });
 
     it("rejects a replay of a fulfilment, for the same request or another one with the same input", async function () {
+      const { rec, proof } = await openWithProof();
       await (await fulfil(rec).with(proof)).wait();
-      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "RequestNotPending").withArgs(rec.requestId);
+      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending").withArgs(rec.requestId);
       const twin = await requestFrom(await recording(), 5);
       expect(twin.input).to.deep.equal(rec.input);
       await expect(
         f.router.connect(f.operator).fulfill(twin.requestId, twin.request, twin.input, proof.output, proof.evidence),
-      ).to.be.revertedWithCustomError(adapter, "InvalidProof");
+      ).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
     });
 
     it("rejects fulfilment of an unknown request, by anyone", async function () {
+      const { rec, proof } = await openWithProof();
       const unknown = rec.requestId + 1000n;
       await expect(
         f.router.connect(f.other).fulfill(unknown, rec.request, rec.input, proof.output, proof.evidence),
-      ).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+      ).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending");
     });
 
     it("judges an open request by the verifier it snapshotted, even after the model owner changes it", async function () {
       const open = await requestFrom(await recording(), 7);
       await (await f.registry.setVerifier(f.model.modelId, ProofType.Groth16, f.addresses.registry, 16)).wait();
-      try {
-        const p = await f.prove(open, f.operator.address);
-        await expect(fulfil(open).with(p)).to.emit(f.router, "InferenceFulfilled");
-      } finally {
-        await (await f.registry.setVerifier(f.model.modelId, ProofType.Groth16, f.registered.verifiers[0]!.address, 16)).wait();
-      }
+      const p = await f.prove(open, f.operator.address);
+      await expect(fulfil(open).with(p)).to.emit(f.router, "InferenceFulfilled");
     });
   });
 
@@ -247,17 +300,20 @@ describe("InferenceRouter", function () {
     it("lets only the requester cancel, only after the deadline, and refunds the fee exactly once", async function () {
       const c = await recording();
       const rec = await requestFrom(c, 8);
-      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "RequestNotExpired");
+      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "Router_RequestNotExpired");
       await f.connection.networkHelpers.time.increase(REQUEST_TIMEOUT_SECONDS + 1);
-      await expect(f.router.connect(f.other).cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "NotRequester");
+      await expect(f.router.connect(f.other).cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(
+        f.router,
+        "Router_NotRequester",
+      );
       const proof = await f.prove(rec, f.operator.address);
-      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "RequestExpired");
+      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "Router_RequestExpired");
       await expect(c.cancel(rec.requestId, rec.request)).to.emit(f.router, "RequestCancelled").withArgs(rec.requestId);
-      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "RequestNotPending");
-      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "RequestNotPending");
+      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending");
+      await expect(fulfil(rec).with(proof)).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending");
       expect(await f.router.balances(await c.getAddress())).to.equal(FEE);
       await expect(c.withdrawFromRouter()).to.changeEtherBalances(f.ethers, [c, f.router], [FEE, -FEE]);
-      await expect(c.withdrawFromRouter()).to.be.revertedWithCustomError(f.router, "NothingToWithdraw");
+      await expect(c.withdrawFromRouter()).to.be.revertedWithCustomError(f.router, "Router_NothingToWithdraw");
     });
 
     it("holds exactly the fees of open requests plus the unpaid balances", async function () {
@@ -268,15 +324,9 @@ describe("InferenceRouter", function () {
       const accounts = [f.operator.address, f.other.address, f.user.address, await c.getAddress()];
       let owed = 0n;
       for (const a of accounts) owed += await f.router.balances(a);
-      const held = await f.ethers.provider.getBalance(f.addresses.router);
-      // Every fee paid in this file is either still open or credited to a balance.
-      expect(held).to.be.greaterThanOrEqual(owed + open.request.fee);
-      const operatorOwed = await f.router.balances(f.operator.address);
-      await expect(f.router.connect(f.operator).withdraw()).to.changeEtherBalances(
-        f.ethers,
-        [f.operator, f.router],
-        [operatorOwed, -operatorOwed],
-      );
+      expect(owed).to.equal(5n * FEE);
+      expect(await f.ethers.provider.getBalance(f.addresses.router)).to.equal(owed + open.request.fee);
+      await expect(f.router.connect(f.operator).withdraw()).to.changeEtherBalances(f.ethers, [f.operator, f.router], [5n * FEE, -5n * FEE]);
     });
   });
 
@@ -289,17 +339,17 @@ describe("InferenceRouter", function () {
       await expect(fulfil(rec).with(proof)).to.emit(f.router, "CallbackFailed").withArgs(rec.requestId);
       expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
       expect(await c.deliveries()).to.equal(0n);
-      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "CallbackFailedAgain");
+      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "Router_CallbackFailedAgain");
       await (await c.setFailing(false)).wait();
       await expect(f.router.connect(f.other).retryCallback(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(
         f.router,
-        "NotRequester",
+        "Router_NotRequester",
       );
       const wrong = proof.output.map((v, i) => (i === 0 ? v + 1n : v));
-      await expect(c.retry(rec.requestId, rec.request, wrong)).to.be.revertedWithCustomError(f.router, "NoUndeliveredResult");
+      await expect(c.retry(rec.requestId, rec.request, wrong)).to.be.revertedWithCustomError(f.router, "Router_NoUndeliveredResult");
       await expect(c.retry(rec.requestId, rec.request, proof.output)).to.emit(f.router, "CallbackDelivered");
       expect(await c.deliveries()).to.equal(1n);
-      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "NoUndeliveredResult");
+      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "Router_NoUndeliveredResult");
     });
 
     it("bounds a callback that burns all its gas to the requested limit", async function () {
@@ -326,70 +376,186 @@ describe("InferenceRouter", function () {
 
     it("is not hurt by a callback that returns a huge buffer", async function () {
       const bomb = await f.ethers.deployContract("ReturnBombConsumer");
-      await (await bomb.requestFor(f.addresses.router, f.model.modelId, f.inputOf(14), ProofType.Groth16, 200_000, { value: FEE })).wait();
-      const rec = await readRequest(f.router, (await f.router.nextRequestId()) - 1n);
+      const rec = await requestOf(
+        await (
+          await bomb.requestFor(f.addresses.router, f.model.modelId, f.inputOf(14), ProofType.Groth16, 200_000, { value: FEE })
+        ).wait(),
+      );
       const proof = await f.prove(rec, f.operator.address);
       const receipt = await (await fulfil(rec).with(proof)).wait();
       expect(receipt!.status).to.equal(1);
       expect(receipt!.gasUsed).to.be.lessThan(1_000_000n);
     });
 
-    it("gives a re-entering callback nothing: no second fulfilment, retry, cancel or withdrawal", async function () {
-      const c = await reentrant();
-      const rec = await requestFrom(c, 15, 500_000);
-      const proof = await f.prove(rec, f.operator.address);
-      const calls = [
-        f.router.interface.encodeFunctionData("fulfill", [rec.requestId, rec.request, rec.input, proof.output, proof.evidence]),
-        f.router.interface.encodeFunctionData("retryCallback", [rec.requestId, rec.request, proof.output]),
-        f.router.interface.encodeFunctionData("cancel", [rec.requestId, rec.request]),
-        f.router.interface.encodeFunctionData("withdraw"),
-      ];
-      const expected = ["RequestNotPending", "NoUndeliveredResult", "RequestNotPending", "NothingToWithdraw"];
-      // One request per re-entry attempt (a request is fulfilled once).
-      for (let k = 0; k < calls.length; k++) {
-        const r = k === 0 ? rec : await requestFrom(c, 15, 500_000);
-        const p = k === 0 ? proof : await f.prove(r, f.operator.address);
-        const data =
-          k === 0
-            ? calls[0]!
-            : k === 1
-              ? f.router.interface.encodeFunctionData("retryCallback", [r.requestId, r.request, p.output])
-              : k === 2
-                ? f.router.interface.encodeFunctionData("cancel", [r.requestId, r.request])
-                : calls[3]!;
+    const reentries: [string, string][] = [
+      ["fulfill", "Router_RequestNotPending"],
+      ["retryCallback", "Router_NoUndeliveredResult"],
+      ["cancel", "Router_RequestNotPending"],
+      ["settle", "Router_NoClaim"],
+      ["withdraw", "Router_NothingToWithdraw"],
+    ];
+    for (const [fn, expected] of reentries) {
+      it(`gives a re-entering callback nothing: ${fn} fails with ${expected}`, async function () {
+        const c = await reentrant();
+        const r = await requestFrom(c, 15, 500_000);
+        const p = await f.prove(r, f.operator.address);
+        const args: Record<string, unknown[]> = {
+          fulfill: [r.requestId, r.request, r.input, p.output, p.evidence],
+          retryCallback: [r.requestId, r.request, p.output],
+          cancel: [r.requestId, r.request],
+          settle: [r.requestId, r.request, p.output, f.operator.address],
+          withdraw: [],
+        };
+        const data = (f.router.interface as Interface).encodeFunctionData(fn, args[fn]!);
         await (await c.setReentry(data)).wait();
         await expect(fulfil(r).with(p)).to.emit(f.router, "CallbackDelivered");
+        expect(await c.called()).to.equal(true);
         expect(await c.reentrySucceeded()).to.equal(false);
-        expect(f.router.interface.parseError(await c.reentryError())?.name).to.equal(expected[k]);
+        expect(f.router.interface.parseError(await c.reentryError())?.name).to.equal(expected);
         expect(await f.router.isResult(r.requestId, r.request, p.output)).to.equal(true);
-      }
-    });
+      });
+    }
 
     it("accepts callbacks from the router only", async function () {
       const c = await recording();
-      await expect(c.connect(f.other).onInferenceResult(0, f.model.modelId, [1n])).to.be.revertedWithCustomError(c, "OnlyRouter");
+      await expect(c.connect(f.other).onInferenceResult(0, f.model.modelId, [1n])).to.be.revertedWithCustomError(c, "Consumer_OnlyRouter");
+    });
+  });
+
+  describe("asynchronous proof types: claims settled later", function () {
+    const OUTPUT = Array.from({ length: 10 }, (_, i) => BigInt(i * 3 - 7));
+
+    /** A request of the scripted proof type, claimed (Pending) by the operator with OUTPUT. */
+    async function claimed() {
+      const c = await recording();
+      const rec = await requestFrom(c, 20, CALLBACK_GAS, FEE, SCRIPTED);
+      await (await f.scripted.setSubmitMode(Submit.Pend)).wait();
+      await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" }))
+        .to.emit(f.router, "InferenceClaimed")
+        .withArgs(rec.requestId, f.operator.address, OUTPUT);
+      const key = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.operator.address, outputHash(OUTPUT));
+      return { c, rec, key };
+    }
+
+    function outputHash(output: readonly bigint[]): string {
+      const coder = f.ethers.AbiCoder.defaultAbiCoder();
+      return f.ethers.keccak256(coder.encode(["bytes32", "int256[]"], [f.ethers.id("vinfer.output.v1"), output]));
+    }
+
+    const settle = (rec: RequestRecord, by = f.other, fulfiller = f.operator.address, output = OUTPUT) =>
+      f.router.connect(by).settle(rec.requestId, rec.request, output, fulfiller);
+
+    it("plugs a proof type into the router without a central enum (id 200), synchronous answers included", async function () {
+      expect(await f.router.adapters(SCRIPTED)).to.equal(await f.scripted.getAddress());
+      const c = await recording();
+      const rec = await requestFrom(c, 21, CALLBACK_GAS, FEE, SCRIPTED);
+      expect(rec.request.proofType).to.equal(SCRIPTED);
+      await (await f.scripted.setSubmitMode(Submit.Revert)).wait();
+      await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" })).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
+      await (await f.scripted.setSubmitMode(Submit.Reject)).wait();
+      await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" })).to.be.revertedWithCustomError(f.router, "Router_ClaimRejected");
+      await (await f.scripted.setSubmitMode(Submit.Accept)).wait();
+      await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" })).to.emit(f.router, "CallbackDelivered");
+      expect(await c.deliveries()).to.equal(1n);
+    });
+
+    it("records a pending claim without paying or calling back; nobody can fulfil or cancel it meanwhile", async function () {
+      const { c, rec } = await claimed();
+      expect(await f.router.isClaimed(rec.requestId, rec.request, OUTPUT, f.operator.address)).to.equal(true);
+      expect(await f.router.isPending(rec.requestId, rec.request)).to.equal(false);
+      expect(await f.router.balances(f.operator.address)).to.equal(0n);
+      expect(await c.deliveries()).to.equal(0n);
+      await (await f.scripted.setSubmitMode(Submit.Accept)).wait();
+      await expect(fulfil(rec, f.other).with({ output: OUTPUT, evidence: "0x" })).to.be.revertedWithCustomError(
+        f.router,
+        "Router_RequestNotPending",
+      );
+      await f.connection.networkHelpers.time.increase(REQUEST_TIMEOUT_SECONDS + 1);
+      await expect(c.cancel(rec.requestId, rec.request)).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending");
+    });
+
+    it("settle while the claim is still pending reverts, and only a claim that exists can be settled", async function () {
+      const { rec } = await claimed();
+      await expect(settle(rec)).to.be.revertedWithCustomError(f.router, "Router_ClaimNotResolved").withArgs(rec.requestId);
+      await expect(settle(rec, f.other, f.other.address)).to.be.revertedWithCustomError(f.router, "Router_NoClaim");
+      await expect(
+        settle(
+          rec,
+          f.other,
+          f.operator.address,
+          OUTPUT.map((v) => v + 1n),
+        ),
+      ).to.be.revertedWithCustomError(f.router, "Router_NoClaim");
+    });
+
+    it("settles an accepted claim: result recorded, fee to the claimant, callback delivered, by anyone's call", async function () {
+      const { c, rec, key } = await claimed();
+      await (await f.scripted.setOutcome(key, Claim.Accepted)).wait();
+      await expect(settle(rec))
+        .to.emit(f.router, "InferenceFulfilled")
+        .withArgs(rec.requestId, f.operator.address, OUTPUT)
+        .and.to.emit(f.router, "CallbackDelivered");
+      expect(await f.router.isResult(rec.requestId, rec.request, OUTPUT)).to.equal(true);
+      expect(await f.router.balances(f.operator.address)).to.equal(FEE);
+      expect(await f.router.balances(f.other.address)).to.equal(0n);
+      expect(await c.deliveries()).to.equal(1n);
+      await expect(settle(rec)).to.be.revertedWithCustomError(f.router, "Router_NoClaim");
+    });
+
+    it("settles a rejected claim by reopening the request for another fulfiller", async function () {
+      const { c, rec, key } = await claimed();
+      await (await f.scripted.setOutcome(key, Claim.Rejected)).wait();
+      await expect(settle(rec)).to.emit(f.router, "ClaimRejected").withArgs(rec.requestId, f.operator.address);
+      expect(await f.router.isPending(rec.requestId, rec.request)).to.equal(true);
+      expect(await f.router.balances(f.operator.address)).to.equal(0n);
+      // Another fulfiller claims a different output; its claim does not inherit the rejection.
+      const honest = OUTPUT.map((v) => v * 2n);
+      await expect(fulfil(rec, f.other).with({ output: honest, evidence: "0x" })).to.emit(f.router, "InferenceClaimed");
+      await expect(settle(rec, f.user, f.other.address, honest)).to.be.revertedWithCustomError(f.router, "Router_ClaimNotResolved");
+      const honestKey = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.other.address, outputHash(honest));
+      await (await f.scripted.setOutcome(honestKey, Claim.Accepted)).wait();
+      await expect(settle(rec, f.user, f.other.address, honest)).to.emit(f.router, "CallbackDelivered");
+      expect(await f.router.balances(f.other.address)).to.equal(FEE);
+      expect(await c.deliveries()).to.equal(1n);
+    });
+
+    it("lets the requester cancel a request reopened after its deadline", async function () {
+      const { c, rec, key } = await claimed();
+      await f.connection.networkHelpers.time.increase(REQUEST_TIMEOUT_SECONDS + 1);
+      await (await f.scripted.setOutcome(key, Claim.Rejected)).wait();
+      await (await settle(rec)).wait();
+      await expect(c.cancel(rec.requestId, rec.request)).to.emit(f.router, "RequestCancelled");
+      expect(await f.router.balances(await c.getAddress())).to.equal(FEE);
+    });
+
+    it("settles an accepted claim after the deadline (the challenge window may outlast it)", async function () {
+      const { rec, key } = await claimed();
+      await f.connection.networkHelpers.time.increase(REQUEST_TIMEOUT_SECONDS + 1);
+      await (await f.scripted.setOutcome(key, Claim.Accepted)).wait();
+      await expect(settle(rec)).to.emit(f.router, "InferenceFulfilled");
     });
   });
 
   describe("administration", function () {
-    it("registers each proof type's adapter once, by the owner only", async function () {
+    it("registers each proof type's adapter once, by the owner only, and never the zero address", async function () {
       await expect(f.router.registerAdapter(ProofType.Groth16, f.addresses.ezklAdapter)).to.be.revertedWithCustomError(
         f.router,
-        "AdapterAlreadyRegistered",
+        "Router_AdapterAlreadyRegistered",
       );
       await expect(f.router.connect(f.other).registerAdapter(ProofType.Opml, f.addresses.ezklAdapter)).to.be.revertedWithCustomError(
         f.router,
         "OwnableUnauthorizedAccount",
       );
+      await expect(f.router.registerAdapter(201, f.ethers.ZeroAddress)).to.be.revertedWithCustomError(f.router, "Router_ZeroAdapter");
     });
 
     it("lets only a model's owner configure it", async function () {
       await expect(
         f.registry.connect(f.other).setVerifier(f.model.modelId, ProofType.Ezkl, f.addresses.ezklAdapter, 0),
-      ).to.be.revertedWithCustomError(f.registry, "NotModelOwner");
+      ).to.be.revertedWithCustomError(f.registry, "Registry_NotModelOwner");
       await expect(f.registry.connect(f.other).registerModel(f.model.modelId, 64, 10, "")).to.be.revertedWithCustomError(
         f.registry,
-        "ModelAlreadyRegistered",
+        "Registry_ModelAlreadyRegistered",
       );
     });
   });

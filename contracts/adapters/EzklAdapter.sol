@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {Claim} from "../interfaces/InferenceTypes.sol";
+import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
+import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "../libraries/FieldElements.sol";
 import {VerifierCall} from "../libraries/VerifierCall.sol";
 
 /// @notice The function EZKL's generated Halo2Verifier exposes.
 interface IHalo2Verifier {
+    /// @notice Whether `proof` is valid for `instances` (reverts on some invalid proofs).
+    /// @param proof The proof bytes.
+    /// @param instances The public instances.
+    /// @return Whether the proof verifies.
     function verifyProof(bytes calldata proof, uint256[] calldata instances) external returns (bool);
 }
 
-/// @title EzklProofVerifier
+/// @title EzklAdapter
 /// @notice Adapter for EZKL (Halo2/KZG) proofs with public input and output visibility
 ///         (sdk/zk/ezkl). The instances are rebuilt from the request: [input..., output...] as
 ///         field elements, so a proof passes only for this input and this output.
@@ -19,18 +23,23 @@ interface IHalo2Verifier {
 ///      or the fulfiller: the same proof fulfils any request for the same model and input, which
 ///      is harmless for correctness (the output is the model's) but lets a copier take the fee.
 ///      Groth16 binds both (docs/request-binding.md).
-contract EzklProofVerifier is IProofVerifier {
-    error InvalidProof(uint256 requestId);
-
-    /// @inheritdoc IProofVerifier
-    function verify(
-        Claim calldata claim,
+contract EzklAdapter is IProofAdapter {
+    /// @inheritdoc IProofAdapter
+    function submit(
+        Fulfilment calldata f,
         int256[] calldata input,
         int256[] calldata output,
         bytes calldata evidence
-    ) external view {
+    ) external view returns (ClaimStatus) {
         bytes memory data = abi.encodeCall(IHalo2Verifier.verifyProof, (evidence, instances(input, output)));
-        if (!VerifierCall.accepts(claim.verifier, data)) revert InvalidProof(claim.requestId);
+        if (!VerifierCall.accepts(f.verifier, data)) revert Adapter_InvalidProof(f.requestId);
+        return ClaimStatus.Accepted;
+    }
+
+    /// @inheritdoc IProofAdapter
+    /// @dev Synchronous: a submitted claim is accepted or reverted at once, never Pending.
+    function claimStatus(Fulfilment calldata, bytes32, address) external pure returns (ClaimStatus) {
+        return ClaimStatus.Pending;
     }
 
     /// @notice The instances a valid proof must have: the input then the output, as field elements.

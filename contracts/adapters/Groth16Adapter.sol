@@ -3,57 +3,66 @@ pragma solidity ^0.8.28;
 
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
-import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {Claim} from "../interfaces/InferenceTypes.sol";
+import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
+import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "../libraries/FieldElements.sol";
 import {RequestBinding} from "../libraries/RequestBinding.sol";
 import {VerifierCall} from "../libraries/VerifierCall.sol";
 
-/// @title Groth16ProofVerifier
+/// @title Groth16Adapter
 /// @notice Adapter for Groth16 proofs of our circom circuits (sdk/zk/groth16). The model-specific
 ///         verifier is the snarkjs-rendered contract; this adapter rebuilds its public signals
 ///         from the request, so a proof passes only for this input, this output and this binding:
 ///         [y[0..m-1], xPacked[0..K-1], binding] (docs/groth16.md).
-/// @dev The claim's `verifierParams` is the circuit's input bit width A. Inputs are packed
+/// @dev The fulfilment's `verifierParams` is the circuit's input bit width A. Inputs are packed
 ///      floor(253 / A) per signal, little-endian, each offset by 2^(A-1) (sdk/zk/groth16/packing.ts).
-contract Groth16ProofVerifier is IProofVerifier {
+contract Groth16Adapter is IProofAdapter {
     /// @notice Field bits a packed signal may use (the BN254 scalar field has 254).
     uint256 private constant PACKING_BITS = 253;
     /// @notice abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
     uint256 private constant EVIDENCE_LENGTH = 8 * 32;
     uint256 private constant MAX_INPUT_BITS = 64;
 
-    error InvalidProof(uint256 requestId);
-    error MalformedEvidence(uint256 expectedLength, uint256 actualLength);
-    error InvalidInputBits(uint96 bits);
-    error InputOutOfRange(uint256 index, int256 value);
+    /// @notice The evidence is not abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
+    error Adapter_MalformedEvidence(uint256 expectedLength, uint256 actualLength);
+    /// @notice The model's verifierParams is not an input bit width from 2 to 64.
+    error Adapter_InvalidInputBits(uint96 bits);
+    /// @notice An input value does not fit the circuit's input bit width.
+    error Adapter_InputOutOfRange(uint256 index, int256 value);
 
-    /// @inheritdoc IProofVerifier
-    function verify(
-        Claim calldata claim,
+    /// @inheritdoc IProofAdapter
+    function submit(
+        Fulfilment calldata f,
         int256[] calldata input,
         int256[] calldata output,
         bytes calldata evidence
-    ) external view {
-        if (evidence.length != EVIDENCE_LENGTH) revert MalformedEvidence(EVIDENCE_LENGTH, evidence.length);
-        uint256[] memory signals = publicSignals(claim, input, output, msg.sender);
+    ) external view returns (ClaimStatus) {
+        if (evidence.length != EVIDENCE_LENGTH) revert Adapter_MalformedEvidence(EVIDENCE_LENGTH, evidence.length);
+        uint256[] memory signals = publicSignals(f, input, output, msg.sender);
         bytes memory data = abi.encodePacked(_selector(signals.length), evidence, signals);
-        if (!VerifierCall.accepts(claim.verifier, data)) revert InvalidProof(claim.requestId);
+        if (!VerifierCall.accepts(f.verifier, data)) revert Adapter_InvalidProof(f.requestId);
+        return ClaimStatus.Accepted;
     }
 
-    /// @notice The public signals a valid proof for this claim must have, for router `router`.
-    /// @param claim The claim (its verifierParams is the input bit width).
+    /// @inheritdoc IProofAdapter
+    /// @dev Synchronous: a submitted claim is accepted or reverted at once, never Pending.
+    function claimStatus(Fulfilment calldata, bytes32, address) external pure returns (ClaimStatus) {
+        return ClaimStatus.Pending;
+    }
+
+    /// @notice The public signals a valid proof for this fulfilment must have, for router `router`.
+    /// @param f The fulfilment (its verifierParams is the input bit width).
     /// @param input The quantized input.
     /// @param output The quantized output.
     /// @param router The router the proof is bound to.
     function publicSignals(
-        Claim calldata claim,
+        Fulfilment calldata f,
         int256[] calldata input,
         int256[] calldata output,
         address router
     ) public view returns (uint256[] memory signals) {
-        uint256 bits = claim.verifierParams;
-        if (bits < 2 || bits > MAX_INPUT_BITS) revert InvalidInputBits(claim.verifierParams);
+        uint256 bits = f.verifierParams;
+        if (bits < 2 || bits > MAX_INPUT_BITS) revert Adapter_InvalidInputBits(f.verifierParams);
         uint256 perSignal = PACKING_BITS / bits;
         uint256 n = input.length;
         uint256 m = output.length;
@@ -69,14 +78,14 @@ contract Groth16ProofVerifier is IProofVerifier {
             unchecked {
                 for (uint256 shift = 0; shift < perSignal * bits && i < n; shift += bits) {
                     int256 v = input[i];
-                    if (v < -half || v >= half) revert InputOutOfRange(i, v);
+                    if (v < -half || v >= half) revert Adapter_InputOutOfRange(i, v);
                     packed |= uint256(v + half) << shift;
                     ++i;
                 }
             }
             signals[slot++] = packed;
         }
-        signals[signals.length - 1] = RequestBinding.fieldBinding(claim, router);
+        signals[signals.length - 1] = RequestBinding.fieldBinding(f, router);
     }
 
     /// @dev snarkjs renders verifyProof(uint[2],uint[2][2],uint[2],uint[N]): the selector depends on N.

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
+import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
+import {ModelCommitments} from "../libraries/ModelCommitments.sol";
+
+/// @title ScriptedAdapter
+/// @notice Test-only adapter whose answers are set by the test: what `submit` answers (or that it
+///         reverts `Adapter_InvalidProof`), and what `claimStatus` answers for each claim, keyed
+///         as a real asynchronous adapter would key it (router, request, fulfiller, output hash).
+///         It ignores the evidence. Register it under a proof type of its own (e.g. 200).
+contract ScriptedAdapter is IProofAdapter {
+    /// @notice How `submit` behaves.
+    enum SubmitMode {
+        Accept,
+        Pend,
+        Reject,
+        Revert
+    }
+
+    /// @notice How `submit` behaves now.
+    SubmitMode public submitMode;
+    /// @notice The outcome of each claim, by `claimKey`.
+    mapping(bytes32 key => ClaimStatus) public outcome;
+
+    /// @notice `submit` took a claim (any mode but Revert).
+    event Submitted(bytes32 indexed key, uint256 requestId, address fulfiller);
+    /// @notice The test set a claim's outcome.
+    event OutcomeSet(bytes32 indexed key, ClaimStatus status);
+    /// @notice The test changed `submitMode`.
+    event SubmitModeSet(SubmitMode mode);
+
+    /// @notice Sets how `submit` behaves.
+    /// @param mode The new mode.
+    function setSubmitMode(SubmitMode mode) external {
+        submitMode = mode;
+        emit SubmitModeSet(mode);
+    }
+
+    /// @notice Sets the outcome `claimStatus` reports for a claim.
+    /// @param key The claim's `claimKey`.
+    /// @param status The outcome.
+    function setOutcome(bytes32 key, ClaimStatus status) external {
+        outcome[key] = status;
+        emit OutcomeSet(key, status);
+    }
+
+    /// @inheritdoc IProofAdapter
+    function submit(
+        Fulfilment calldata f,
+        int256[] calldata,
+        int256[] calldata output,
+        bytes calldata
+    ) external returns (ClaimStatus) {
+        SubmitMode mode = submitMode;
+        if (mode == SubmitMode.Revert) revert Adapter_InvalidProof(f.requestId);
+        emit Submitted(
+            claimKey(msg.sender, f.requestId, f.fulfiller, ModelCommitments.outputHash(output)),
+            f.requestId,
+            f.fulfiller
+        );
+        if (mode == SubmitMode.Accept) return ClaimStatus.Accepted;
+        if (mode == SubmitMode.Pend) return ClaimStatus.Pending;
+        return ClaimStatus.Rejected;
+    }
+
+    /// @inheritdoc IProofAdapter
+    function claimStatus(
+        Fulfilment calldata f,
+        bytes32 outputHash,
+        address router
+    ) external view returns (ClaimStatus) {
+        return outcome[claimKey(router, f.requestId, f.fulfiller, outputHash)];
+    }
+
+    /// @notice The key a claim is known by.
+    /// @param router The router it was submitted through.
+    /// @param requestId The request.
+    /// @param fulfiller The claimant.
+    /// @param outputHash ModelCommitments.outputHash of the claimed output.
+    /// @return The key.
+    function claimKey(
+        address router,
+        uint256 requestId,
+        address fulfiller,
+        bytes32 outputHash
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(router, requestId, fulfiller, outputHash));
+    }
+}
