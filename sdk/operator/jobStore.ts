@@ -1,5 +1,5 @@
 /**
- * The operator's durable job table, in an embedded SQLite database
+ * The operator's durable job queue (./jobQueue.ts), in an embedded SQLite database
  * (node:sqlite, built into Node 22: no native add-on to compile, and its
  * synchronous API makes each state change one atomic, fsynced write).
  *
@@ -14,29 +14,10 @@ import { dirname } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 
 import { VinferError } from "../errors.js";
-import { type InferenceRequest, type RequestRecord, requestFromJson, requestToJson } from "../protocol/request.js";
+import { requestFromJson, requestToJson } from "../protocol/request.js";
+import { JOB_TRANSITIONS, type Job, type JobQueue, type JobState, JobTransitionError, type ScannedRequest } from "./jobQueue.js";
 
-/**
- * pending: seen, not proven - proved: output and evidence stored -
- * signed: fulfil transaction signed and stored, maybe broadcast -
- * done: fulfilled by us (receipt status 1) - skipped: not ours to do
- * (unserved model, expired, fulfilled by someone else) - failed: gave up.
- */
-export type JobState = "pending" | "proved" | "signed" | "done" | "skipped" | "failed";
-
-export interface Job {
-  readonly requestId: bigint;
-  readonly request: InferenceRequest;
-  readonly input: bigint[];
-  readonly state: JobState;
-  readonly output?: bigint[];
-  readonly evidence?: string;
-  readonly txHash?: string;
-  readonly rawTx?: string;
-  readonly attempts: number;
-  readonly nextAttemptAt: number;
-  readonly lastError?: string;
-}
+export type { Job, JobState } from "./jobQueue.js";
 
 interface JobRow {
   request_id: string;
@@ -50,6 +31,8 @@ interface JobRow {
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
 }
 
 /**
@@ -89,6 +72,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, next_attempt_at);
 `;
 
+/** Columns added after the first release; a database from before gets them on open. */
+const ADDED_COLUMNS: Record<string, string> = { lease_owner: "TEXT", lease_until: "INTEGER" };
+
 const bigints = (json: string) => (JSON.parse(json) as string[]).map((v) => BigInt(v));
 const strings = (values: readonly bigint[]) => JSON.stringify(values.map(String));
 
@@ -105,10 +91,11 @@ function toJob(r: JobRow): Job {
     ...(r.tx_hash !== null ? { txHash: r.tx_hash } : {}),
     ...(r.raw_tx !== null ? { rawTx: r.raw_tx } : {}),
     ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+    ...(r.lease_owner !== null ? { leaseOwner: r.lease_owner, leaseUntil: r.lease_until ?? 0 } : {}),
   };
 }
 
-export class JobStore {
+export class JobStore implements JobQueue {
   private readonly db: DatabaseSync;
 
   /** Opens (creating if needed) the database at `path`; ":memory:" for a throwaway store. */
@@ -118,6 +105,9 @@ export class JobStore {
     // WAL + FULL: a committed state change survives a crash of the process or the machine.
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
+    const have = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of Object.entries(ADDED_COLUMNS))
+      if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
   }
 
   close(): void {
@@ -154,7 +144,7 @@ export class JobStore {
   }
 
   /** Records newly seen requests and the block they were scanned up to, in one transaction. */
-  addScanned(records: readonly { record: RequestRecord; state: "pending" | "skipped"; reason?: string }[], toBlock: number): number {
+  addScanned(records: readonly ScannedRequest[], toBlock: number): number {
     const insert = this.db.prepare(
       "INSERT OR IGNORE INTO jobs (request_id, request_json, input_json, state, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -181,13 +171,55 @@ export class JobStore {
     return row ? toJob(row) : undefined;
   }
 
-  /** Jobs in `states` that are due now, oldest request first. */
-  due(states: readonly JobState[], now: number, limit: number): Job[] {
+  lease(owner: string, states: readonly JobState[], now: number, leaseMs: number, limit: number): Job[] {
     const marks = states.map(() => "?").join(", ");
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE state IN (${marks}) AND next_attempt_at <= ? ORDER BY CAST(request_id AS INTEGER) LIMIT ?`)
-      .all(...states, now, limit) as unknown as JobRow[];
-    return rows.map(toJob);
+    let jobs: Job[] = [];
+    this.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM jobs WHERE state IN (${marks}) AND next_attempt_at <= ?
+             AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?)
+           ORDER BY CAST(request_id AS INTEGER) LIMIT ?`,
+        )
+        .all(...states, now, owner, now, limit) as unknown as JobRow[];
+      const take = this.db.prepare("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE request_id = ?");
+      for (const r of rows) take.run(owner, now + leaseMs, r.request_id);
+      jobs = rows.map((r) => toJob({ ...r, lease_owner: owner, lease_until: now + leaseMs }));
+    });
+    return jobs;
+  }
+
+  renewLeases(owner: string, until: number): void {
+    this.db.prepare("UPDATE jobs SET lease_until = ? WHERE lease_owner = ?").run(until, owner);
+  }
+
+  release(requestId: bigint, owner: string): void {
+    this.db
+      .prepare("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE request_id = ? AND lease_owner = ?")
+      .run(requestId.toString(), owner);
+  }
+
+  releaseAll(owner: string): void {
+    this.db.prepare("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?").run(owner);
+    this.db.prepare("DELETE FROM meta WHERE key LIKE 'role:%' AND value LIKE ?").run(`${owner}@%`);
+  }
+
+  leaseOwners(): string[] {
+    const jobs = this.db.prepare("SELECT DISTINCT lease_owner AS o FROM jobs WHERE lease_owner IS NOT NULL").all() as { o: string }[];
+    const roles = this.db.prepare("SELECT value FROM meta WHERE key LIKE 'role:%'").all() as { value: string }[];
+    return [...new Set([...jobs.map((r) => r.o), ...roles.map((r) => r.value.slice(0, r.value.lastIndexOf("@")))])];
+  }
+
+  leaseRole(role: string, owner: string, now: number, leaseMs: number): boolean {
+    let held = false;
+    this.transaction(() => {
+      const current = this.meta(`role:${role}`);
+      const at = current?.lastIndexOf("@") ?? -1;
+      const [holder, until] = current && at > 0 ? [current.slice(0, at), Number(current.slice(at + 1))] : [undefined, 0];
+      held = holder === undefined || holder === owner || until <= now;
+      if (held) this.setMeta(`role:${role}`, `${owner}@${now + leaseMs}`);
+    });
+    return held;
   }
 
   all(): Job[] {
@@ -202,42 +234,54 @@ export class JobStore {
   }
 
   markProved(requestId: bigint, output: readonly bigint[], evidence: string): void {
-    this.update(requestId, "state = 'proved', output_json = ?, evidence = ?, last_error = NULL", strings(output), evidence);
+    this.move(requestId, "proved", "output_json = ?, evidence = ?, last_error = NULL", strings(output), evidence);
   }
 
-  /** Stores the signed transaction before it is broadcast (the exactly-once pivot). */
   markSigned(requestId: bigint, txHash: string, rawTx: string): void {
-    this.update(requestId, "state = 'signed', tx_hash = ?, raw_tx = ?", txHash, rawTx);
+    this.move(requestId, "signed", "tx_hash = ?, raw_tx = ?", txHash, rawTx);
   }
 
-  /** Back to `proved` (the stored transaction was dropped): the next submission signs anew. */
   markUnsigned(requestId: bigint, reason: string): void {
-    this.update(requestId, "state = 'proved', tx_hash = NULL, raw_tx = NULL, last_error = ?", reason);
+    this.move(requestId, "proved", "tx_hash = NULL, raw_tx = NULL, last_error = ?", reason);
   }
 
   markDone(requestId: bigint): void {
-    this.update(requestId, "state = 'done', last_error = NULL");
+    this.move(requestId, "done", "last_error = NULL, lease_owner = NULL, lease_until = NULL");
   }
 
   markSkipped(requestId: bigint, reason: string): void {
-    this.update(requestId, "state = 'skipped', last_error = ?", reason);
+    this.move(requestId, "skipped", "last_error = ?, lease_owner = NULL, lease_until = NULL", reason);
   }
 
   markFailed(requestId: bigint, reason: string): void {
-    this.update(requestId, "state = 'failed', last_error = ?", reason);
+    this.move(requestId, "failed", "last_error = ?, lease_owner = NULL, lease_until = NULL", reason);
   }
 
   /** Records a failed attempt; the job stays in its state and is due again at `nextAttemptAt`. */
   recordAttempt(requestId: bigint, error: string, nextAttemptAt: number): number {
-    this.update(requestId, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?", error, nextAttemptAt);
+    const r = this.db
+      .prepare(
+        `UPDATE jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
+         WHERE request_id = ? AND state NOT IN ('done', 'skipped', 'failed')`,
+      )
+      .run(error, nextAttemptAt, Date.now(), requestId.toString());
+    if (Number(r.changes) !== 1) {
+      const state = this.get(requestId)?.state;
+      throw new VinferError(
+        "OPERATOR_JOB_STATE",
+        state ? `job ${requestId} is ${state}: a final job takes no more attempts` : `no job for request ${requestId}`,
+      );
+    }
     return this.get(requestId)!.attempts;
   }
 
-  private update(requestId: bigint, set: string, ...values: (string | number | null)[]): void {
+  /** Moves the job to `to` if JOB_TRANSITIONS allows it from its current state; one guarded UPDATE. */
+  private move(requestId: bigint, to: JobState, set: string, ...values: (string | number | null)[]): void {
+    const from = (Object.keys(JOB_TRANSITIONS) as JobState[]).filter((s) => JOB_TRANSITIONS[s].includes(to));
     const r = this.db
-      .prepare(`UPDATE jobs SET ${set}, updated_at = ? WHERE request_id = ?`)
-      .run(...values, Date.now(), requestId.toString());
-    if (Number(r.changes) !== 1) throw new VinferError("OPERATOR_DB", `no job for request ${requestId}`);
+      .prepare(`UPDATE jobs SET state = ?, ${set}, updated_at = ? WHERE request_id = ? AND state IN (${from.map(() => "?").join(", ")})`)
+      .run(to, ...values, Date.now(), requestId.toString(), ...from);
+    if (Number(r.changes) !== 1) throw new JobTransitionError(requestId, this.get(requestId)?.state, to);
   }
 
   private transaction(fn: () => void): void {

@@ -1,24 +1,36 @@
 /**
- * The operator node: watches a router for requests, proves the ones it can
- * serve, submits the results, and persists every step in a JobStore so that a
+ * The operator node: its roles wired together around one job queue.
+ *   watcher    (./watcher.ts)   adds the router's requests to the queue
+ *   provers    (sdk/proofs/)    one per served model and proof type, run here up to `concurrency` at once
+ *   submitter  (./submitter.ts) the only holder of the key and nonce; signs, stores, sends, follows
+ * Every step is written to the queue before the next side effect starts, so a
  * kill -9 at any moment loses nothing and never sends a second fulfilment.
+ * Jobs being worked on are leased to this node; several nodes may share one
+ * queue, proving different jobs, with one of them (the holder of the
+ * "submitter" role) signing for the shared account.
  *
  * Life of a job: pending -> (prove) -> proved -> (sign, store, broadcast) ->
- * signed -> (receipt) -> done. Proving runs up to `concurrency` jobs at once;
- * signing and broadcasting are serialized so nonces never collide.
+ * signed -> (receipt) -> done; or skipped / failed (sdk/operator/jobQueue.ts).
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 
-import { type Provider, Transaction, type Wallet } from "ethers";
+import type { Provider, Wallet } from "ethers";
 
-import { serialQueue, sleep } from "../async.js";
-import { type InferenceRouter, connectProtocol, explainRevert } from "../protocol/contracts.js";
-import { requestsBetween } from "../protocol/client.js";
-import { proofTypeName } from "../protocol/proofType.js";
+import { sleep } from "../async.js";
+import type { ModelProver } from "../proofs/proofSystem.js";
+import { proofTypeName } from "../proofs/registry.js";
+import { type InferenceRouter, connectProtocol } from "../protocol/contracts.js";
+import type { InferenceRequest } from "../protocol/request.js";
 import { type ProtocolError, VinferError } from "../errors.js";
-import type { Job, JobStore } from "./jobStore.js";
+import { FINAL_STATES, type Job, type JobQueue, type JobState } from "./jobQueue.js";
 import { type Logger, silentLogger } from "./log.js";
-import type { Prover } from "./provers.js";
+import { Submitter, message } from "./submitter.js";
+import { Watcher, closedReason } from "./watcher.js";
+
+/** What the node needs of a prover: its proof type and a way to prove a request. */
+export type Prover = Pick<ModelProver, "proofType" | "prove">;
 
 export interface OperatorOptions {
   readonly provider: Provider;
@@ -26,7 +38,7 @@ export interface OperatorOptions {
   readonly wallet: Wallet;
   readonly router: string;
   readonly registry: string;
-  readonly store: JobStore;
+  readonly store: JobQueue;
   /** Model id (lower-case hex) -> the provers this node runs for it. */
   readonly provers: ReadonlyMap<string, readonly Prover[]>;
   /** Scratch folder for proof files. */
@@ -39,6 +51,8 @@ export interface OperatorOptions {
   /** First retry delay; doubles per attempt up to maxBackoffMs (defaults 1 s, 60 s). */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** How long a job stays leased to this node without a heartbeat (default 60 s). */
+  readonly leaseMs?: number;
   /** First block to scan when the database is new (default: 0). */
   readonly fromBlock?: number;
   /** Requests paying less are skipped (default 0). */
@@ -46,15 +60,8 @@ export interface OperatorOptions {
   readonly logger?: Logger;
 }
 
-/** Blocks per eth_getLogs query. */
-const SCAN_CHUNK = 5_000;
-/** Extra gas over eth_estimateGas for the fulfil transaction. */
-const GAS_MARGIN_PERCENT = 20n;
-/** How long a job waits for its receipt before leaving it to the monitor. */
-const RECEIPT_WAIT_MS = 30_000;
-
 /** Contract errors that mean the request is not ours to fulfil any more. */
-const GONE = new Set(["RequestNotPending", "RequestExpired"]);
+const GONE = new Set(["Router_RequestNotPending", "Router_RequestExpired"]);
 
 /** The options with a default, resolved once. */
 interface Tuning {
@@ -63,24 +70,29 @@ interface Tuning {
   readonly maxAttempts: number;
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
+  readonly leaseMs: number;
   readonly fromBlock: number;
   readonly minFee: bigint;
 }
 
 export class OperatorNode {
+  /** This node's name in the queue's leases: host, process and a random part. */
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly router: InferenceRouter;
+  private readonly queue: JobQueue;
   private readonly log: Logger;
   private readonly t: Tuning;
   private readonly inFlight = new Set<bigint>();
-  /** Signing, sending and following transactions: one account, one nonce sequence. */
-  private readonly serialized = serialQueue();
+  private readonly watcher: Watcher;
+  private submitter?: Submitter;
+  private isSubmitter = false;
   private running = false;
   private loop?: Promise<void>;
   private chainId = 0n;
-  private lastNonce = -1;
 
   constructor(private readonly o: OperatorOptions) {
     this.router = connectProtocol({ router: o.router, registry: o.registry }, o.wallet).router;
+    this.queue = o.store;
     this.log = o.logger ?? silentLogger;
     this.t = {
       concurrency: o.concurrency ?? 2,
@@ -88,22 +100,44 @@ export class OperatorNode {
       maxAttempts: o.maxAttempts ?? 5,
       backoffMs: o.backoffMs ?? 1_000,
       maxBackoffMs: o.maxBackoffMs ?? 60_000,
+      leaseMs: o.leaseMs ?? 60_000,
       fromBlock: o.fromBlock ?? 0,
       minFee: o.minFee ?? 0n,
     };
+    this.watcher = new Watcher({
+      provider: o.provider,
+      router: this.router,
+      queue: this.queue,
+      refusal: (r) => this.refusal(r),
+      fromBlock: this.t.fromBlock,
+      log: this.log,
+    });
   }
 
   /** Checks the database belongs to this deployment, then runs until stop(). */
   async start(): Promise<void> {
     const network = await this.o.provider.getNetwork();
     this.chainId = network.chainId;
-    this.o.store.bind({ chainId: this.chainId, router: this.o.router, operator: this.o.wallet.address });
+    this.queue.bind({ chainId: this.chainId, router: this.o.router, operator: this.o.wallet.address });
+    this.releaseDeadWorkers();
+    this.submitter = new Submitter({
+      provider: this.o.provider,
+      wallet: this.o.wallet,
+      router: this.router,
+      routerAddress: this.o.router,
+      chainId: this.chainId,
+      queue: this.queue,
+      log: this.log,
+      skip: (id, reason) => this.skip(id, reason),
+      retry: (id, err) => this.retryLater(id, err),
+    });
     this.log.log("info", "operator.start", {
       chainId: this.chainId,
       router: this.o.router,
       operator: this.o.wallet.address,
+      worker: this.workerId,
       models: [...this.o.provers.keys()].join(","),
-      ...this.o.store.counts(),
+      ...this.queue.counts(),
     });
     this.running = true;
     this.loop = this.run();
@@ -114,16 +148,17 @@ export class OperatorNode {
     this.running = false;
     await this.loop;
     while (this.inFlight.size > 0) await sleep(50);
-    await this.serialized(async () => undefined);
-    this.log.log("info", "operator.stop", { ...this.o.store.counts() });
+    await this.submitter?.idle();
+    this.queue.releaseAll(this.workerId);
+    this.log.log("info", "operator.stop", { ...this.queue.counts() });
   }
 
   /** Resolves once every given request's job has reached a final state. */
   async waitFor(requestIds: readonly bigint[], timeoutMs = 600_000): Promise<Job[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const jobs = requestIds.map((id) => this.o.store.get(id));
-      if (jobs.every((j) => j && ["done", "skipped", "failed"].includes(j.state))) return jobs as Job[];
+      const jobs = requestIds.map((id) => this.queue.get(id));
+      if (jobs.every((j) => j && FINAL_STATES.includes(j.state))) return jobs as Job[];
       if (Date.now() > deadline)
         throw new VinferError(
           "OPERATOR_TIMEOUT",
@@ -146,48 +181,37 @@ export class OperatorNode {
 
   /** One round: find new requests, follow sent transactions, start due jobs. */
   async tick(): Promise<void> {
-    await this.scan();
-    // Sent transactions first: after a restart this re-sends a stored transaction before any
-    // new one takes the next nonce.
-    await this.serialized(() => this.followSigned());
+    await this.watcher.scan();
+    const now = Date.now();
+    this.queue.renewLeases(this.workerId, now + this.t.leaseMs);
+    const wasSubmitter = this.isSubmitter;
+    this.isSubmitter = this.queue.leaseRole("submitter", this.workerId, now, this.t.leaseMs);
+    if (this.isSubmitter !== wasSubmitter) this.log.log("info", "operator.role", { submitter: this.isSubmitter });
+    if (this.isSubmitter) {
+      // Sent transactions first: after a restart this re-sends a stored transaction before any
+      // new one takes the next nonce.
+      await this.submitter!.follow(this.queue.lease(this.workerId, ["signed"], now, this.t.leaseMs, 1_000));
+    }
     if (this.inFlight.size >= this.t.concurrency) return;
-    // Jobs in flight are still due in the store: ask for enough to fill every free slot past them.
-    for (const job of this.o.store.due(["pending", "proved"], Date.now(), this.t.concurrency)) {
+    // Proved jobs wait for the node that holds the submitter role.
+    const states: JobState[] = this.isSubmitter ? ["pending", "proved"] : ["pending"];
+    // Jobs in flight are leased to us already: ask for enough to fill every free slot past them.
+    for (const job of this.queue.lease(this.workerId, states, now, this.t.leaseMs, this.t.concurrency)) {
       if (this.inFlight.size >= this.t.concurrency) break;
       if (this.inFlight.has(job.requestId)) continue;
       this.inFlight.add(job.requestId);
-      void this.process(job).finally(() => this.inFlight.delete(job.requestId));
+      void this.process(job).finally(() => {
+        this.inFlight.delete(job.requestId);
+        this.queue.release(job.requestId, this.workerId);
+      });
     }
   }
 
-  private async scan(): Promise<void> {
-    const latest = await this.o.provider.getBlockNumber();
-    let from = Math.max(this.o.store.scannedBlock() + 1, this.t.fromBlock);
-    while (from <= latest) {
-      const to = Math.min(from + SCAN_CHUNK - 1, latest);
-      const records = await requestsBetween(this.router, from, to);
-      const classified = records.map((record) => {
-        const r = record.request;
-        const served = this.proverFor(r.modelId, r.proofType) !== undefined;
-        const cheap = r.fee < this.t.minFee;
-        const reason = !served
-          ? `not serving model ${r.modelId} with ${proofTypeName(r.proofType)}`
-          : cheap
-            ? `fee ${r.fee} below minimum`
-            : undefined;
-        return { record, state: reason ? ("skipped" as const) : ("pending" as const), ...(reason ? { reason } : {}) };
-      });
-      const added = this.o.store.addScanned(classified, to);
-      for (const c of classified)
-        this.log.log(c.state === "pending" ? "info" : "debug", c.state === "pending" ? "job.new" : "job.skipped", {
-          requestId: c.record.requestId,
-          modelId: c.record.request.modelId,
-          proofType: proofTypeName(c.record.request.proofType),
-          reason: c.reason,
-        });
-      if (added > 0 || records.length > 0) this.log.log("debug", "scan", { from, to, requests: records.length, added });
-      from = to + 1;
-    }
+  /** Why this node does not serve a request, or undefined if it does. */
+  private refusal(r: InferenceRequest): string | undefined {
+    if (!this.proverFor(r.modelId, r.proofType)) return `not serving model ${r.modelId} with ${proofTypeName(r.proofType)}`;
+    if (r.fee < this.t.minFee) return `fee ${r.fee} below minimum`;
+    return undefined;
   }
 
   private proverFor(modelId: string, proofType: number): Prover | undefined {
@@ -198,7 +222,8 @@ export class OperatorNode {
     const id = job.requestId;
     try {
       if (job.state === "pending") {
-        if (!(await this.stillOpen(job))) return;
+        const closed = await closedReason(this.router, this.o.provider, job);
+        if (closed) return this.skip(id, closed);
         const prover = this.proverFor(job.request.modelId, job.request.proofType)!;
         const started = Date.now();
         this.log.log("info", "job.proving", { requestId: id, proofType: proofTypeName(prover.proofType) });
@@ -211,126 +236,29 @@ export class OperatorNode {
           input: job.input,
           workDir: join(this.o.workDir, `request-${id}`),
         });
-        this.o.store.markProved(id, result.output, result.evidence);
+        this.queue.markProved(id, result.output, result.evidence);
         this.log.log("info", "job.proved", { requestId: id, ms: Date.now() - started, output: result.output.join(" ") });
       }
-      await this.serialized(() => this.submit(id));
-      await this.awaitReceipt(id);
+      if (this.isSubmitter) await this.submitter!.submit(id);
     } catch (err) {
       this.retryLater(id, err);
     }
   }
 
-  /** False (and the job skipped) when the request is fulfilled, cancelled or expired. */
-  private async stillOpen(job: Job): Promise<boolean> {
-    const [pending, block] = await Promise.all([this.router.isPending(job.requestId, job.request), this.o.provider.getBlock("latest")]);
-    const reason = !pending
-      ? "no longer pending (fulfilled or cancelled)"
-      : block && BigInt(block.timestamp) > job.request.deadline
-        ? "expired"
-        : undefined;
-    if (!reason) return true;
-    this.skip(job.requestId, reason);
-    return false;
-  }
-
-  /** Signs the fulfilment, stores it, then broadcasts it. Runs serialized. */
-  private async submit(id: bigint): Promise<void> {
-    const job = this.o.store.get(id)!;
-    if (job.state !== "proved") return;
-    if (!(await this.stillOpen(job))) return;
-    const data = this.router.interface.encodeFunctionData("fulfill", [id, job.request, job.input, job.output!, job.evidence!]);
-    let gas: bigint;
-    try {
-      gas = await this.o.provider.estimateGas({ from: this.o.wallet.address, to: this.o.router, data });
-    } catch (err) {
-      throw explainRevert(`fulfill(${id})`, err);
-    }
-    // The node's own count guards against an RPC that answers the pending count from a stale cache.
-    const nonce = Math.max(await this.o.provider.getTransactionCount(this.o.wallet.address, "pending"), this.lastNonce + 1);
-    const tx = await this.o.wallet.populateTransaction({
-      to: this.o.router,
-      data,
-      nonce,
-      gasLimit: (gas * (100n + GAS_MARGIN_PERCENT)) / 100n,
-      chainId: this.chainId,
-    });
-    const raw = await this.o.wallet.signTransaction(tx);
-    const hash = Transaction.from(raw).hash!;
-    this.o.store.markSigned(id, hash, raw);
-    this.lastNonce = nonce;
-    this.log.log("info", "tx.signed", { requestId: id, tx: hash, nonce });
-    await this.o.provider.broadcastTransaction(raw);
-    this.log.log("info", "tx.broadcast", { requestId: id, tx: hash });
-  }
-
-  private async awaitReceipt(id: bigint): Promise<void> {
-    const job = this.o.store.get(id)!;
-    if (job.state !== "signed") return;
-    const receipt = await this.o.provider.waitForTransaction(job.txHash!, 1, RECEIPT_WAIT_MS).catch(() => null);
-    if (receipt) await this.serialized(() => this.settle(this.o.store.get(id)!));
-  }
-
-  /** Follows every stored transaction: settles mined ones, re-sends lost ones. */
-  private async followSigned(): Promise<void> {
-    for (const job of this.o.store.due(["signed"], Number.MAX_SAFE_INTEGER, 1_000)) {
-      try {
-        await this.settle(job);
-      } catch (err) {
-        this.log.log("warn", "tx.follow_failed", { requestId: job.requestId, error: message(err) });
-      }
-    }
-  }
-
-  private async settle(job: Job): Promise<void> {
-    if (job.state !== "signed") return;
-    const id = job.requestId;
-    const receipt = await this.o.provider.getTransactionReceipt(job.txHash!);
-    if (receipt?.status === 1) {
-      this.o.store.markDone(id);
-      this.log.log("info", "job.done", { requestId: id, tx: job.txHash, gasUsed: receipt.gasUsed, block: receipt.blockNumber });
-      return;
-    }
-    if (receipt) {
-      // Mined but reverted: someone else got there first, or our transaction was short of gas.
-      if (await this.router.isPending(id, job.request)) {
-        this.o.store.markUnsigned(id, `transaction ${job.txHash} reverted`);
-        this.retryLater(id, new Error(`fulfil transaction ${job.txHash} reverted`));
-      } else {
-        this.skip(id, "fulfilled by another transaction");
-      }
-      return;
-    }
-    if (await this.o.provider.getTransaction(job.txHash!)) return; // still waiting to be mined
-    const nonce = Transaction.from(job.rawTx!).nonce;
-    if ((await this.o.provider.getTransactionCount(this.o.wallet.address, "latest")) > nonce) {
-      // The nonce was used by a transaction other than ours: ours can never be mined.
-      this.o.store.markUnsigned(id, `transaction ${job.txHash} was replaced`);
-      this.log.log("warn", "tx.dropped", { requestId: id, tx: job.txHash });
-      return;
-    }
-    // Signed but never seen by the node (e.g. killed between store and broadcast): the same bytes again.
-    await this.o.provider.broadcastTransaction(job.rawTx!);
-    this.log.log("info", "tx.rebroadcast", { requestId: id, tx: job.txHash, nonce });
-  }
-
   private retryLater(id: bigint, err: unknown): void {
     const revert = (err as ProtocolError).revertName;
-    if (revert && GONE.has(revert)) {
-      this.skip(id, message(err));
-      return;
-    }
-    const job = this.o.store.get(id)!;
+    if (revert && GONE.has(revert)) return this.skip(id, message(err));
+    const job = this.queue.get(id)!;
     if (job.state === "signed") {
-      // The transaction is stored: following it (re-sending if needed) is the monitor's job, and
+      // The transaction is stored: following it (re-sending if needed) is the submitter's job, and
       // giving up now could abandon a fulfilment that still gets mined.
       this.log.log("warn", "tx.send_failed", { requestId: id, tx: job.txHash, error: message(err) });
       return;
     }
     const delay = Math.min(this.t.backoffMs * 2 ** job.attempts, this.t.maxBackoffMs);
-    const attempts = this.o.store.recordAttempt(id, message(err), Date.now() + delay);
+    const attempts = this.queue.recordAttempt(id, message(err), Date.now() + delay);
     if (attempts >= this.t.maxAttempts) {
-      this.o.store.markFailed(id, message(err));
+      this.queue.markFailed(id, message(err));
       this.log.log("error", "job.failed", { requestId: id, attempts, error: message(err) });
     } else {
       this.log.log("warn", "job.retry", { requestId: id, attempts, inMs: delay, error: message(err) });
@@ -339,11 +267,29 @@ export class OperatorNode {
 
   /** Not ours to do: fulfilled or cancelled by others, expired, unserved. */
   private skip(id: bigint, reason: string): void {
-    this.o.store.markSkipped(id, reason);
+    this.queue.markSkipped(id, reason);
     this.log.log("info", "job.skipped", { requestId: id, reason });
+  }
+
+  /** Leases of workers on this host whose process is gone (killed) are released at once, not at expiry. */
+  private releaseDeadWorkers(): void {
+    const host = hostname();
+    for (const owner of this.queue.leaseOwners()) {
+      const [h, pid] = owner.split(":");
+      const previousSelf = Number(pid) === process.pid && owner !== this.workerId; // a reused pid after a restart
+      if (h === host && pid && (previousSelf || !processAlive(Number(pid)))) {
+        this.queue.releaseAll(owner);
+        this.log.log("info", "operator.released_dead_worker", { worker: owner });
+      }
+    }
   }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

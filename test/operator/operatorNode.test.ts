@@ -11,8 +11,9 @@ import { expect } from "chai";
 import "../helpers/releaseWorkers.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
 import { jsonLogger } from "../../sdk/operator/log.js";
-import { OperatorNode } from "../../sdk/operator/operatorNode.js";
-import { Groth16Prover, type ProveContext, type Prover } from "../../sdk/operator/provers.js";
+import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
+import type { ProveContext } from "../../sdk/proofs/proofSystem.js";
+import { Groth16Prover } from "../../sdk/zk/groth16/proofSystem.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { Transaction } from "ethers";
 import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
@@ -53,7 +54,7 @@ describe("OperatorNode", function () {
 
   it("proves requests concurrently, fulfils each with its own result, and earns the fees", async function () {
     const store = new JobStore(join(dir, "serve.db"));
-    const n = node(store, [new Groth16Prover(f.circuit)], { concurrency: 2 });
+    const n = node(store, [new Groth16Prover(f.model, f.circuit)], { concurrency: 2 });
     await n.start();
     const served = [await request(20), await request(21), await request(22), await request(23)];
     const jobs = await n.waitFor(
@@ -72,7 +73,7 @@ describe("OperatorNode", function () {
   it("skips requests below its minimum fee, and for models or proof types it does not serve", async function () {
     const cheap = await request(24);
     const store = new JobStore(join(dir, "skip.db"));
-    const n = node(store, [new Groth16Prover(f.circuit)], { minFee: 10n ** 18n, fromBlock: cheap.blockNumber });
+    const n = node(store, [new Groth16Prover(f.model, f.circuit)], { minFee: 10n ** 18n, fromBlock: cheap.blockNumber });
     await n.start();
     const [job] = await n.waitFor([cheap.requestId]);
     await n.stop();
@@ -105,7 +106,7 @@ describe("OperatorNode", function () {
     const hash = Transaction.from(raw).hash!;
     store.markSigned(sent.requestId, hash, raw);
 
-    const n = node(store, [new Groth16Prover(f.circuit)], { fromBlock: sent.blockNumber + 1 });
+    const n = node(store, [new Groth16Prover(f.model, f.circuit)], { fromBlock: sent.blockNumber + 1 });
     await n.start();
     const [job] = await n.waitFor([sent.requestId]);
     await n.stop();
@@ -117,7 +118,7 @@ describe("OperatorNode", function () {
 
   it("retries a failing job with backoff, then gives up after maxAttempts", async function () {
     let calls = 0;
-    const real = new Groth16Prover(f.circuit);
+    const real = new Groth16Prover(f.model, f.circuit);
     const flaky: Prover = {
       proofType: ProofType.Groth16,
       prove: async (ctx: ProveContext) => {
@@ -147,6 +148,36 @@ describe("OperatorNode", function () {
     expect(failed!.lastError).to.equal("prover is broken");
     expect(await f.router.isPending(doomed.requestId, doomed.request)).to.equal(true);
     store2.close();
+  });
+
+  it("shares one job database between two nodes: each job is proven once, and one node signs for the account", async function () {
+    const path = join(dir, "shared.db");
+    const proved: bigint[] = [];
+    const real = new Groth16Prover(f.model, f.circuit);
+    const counting: Prover = {
+      proofType: ProofType.Groth16,
+      prove: async (ctx: ProveContext) => {
+        proved.push(ctx.requestId);
+        return real.prove(ctx);
+      },
+    };
+    const sent = [await request(28), await request(29), await request(30), await request(31)];
+    const [storeA, storeB] = [new JobStore(path), new JobStore(path)];
+    const a = node(storeA, [counting], { fromBlock: sent[0]!.blockNumber, concurrency: 1 });
+    const b = node(storeB, [counting], { fromBlock: sent[0]!.blockNumber, concurrency: 1 });
+    await Promise.all([a.start(), b.start()]);
+    const ids = sent.map((s) => s.requestId);
+    const jobs = await a.waitFor(ids, 120_000);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(jobs.map((j) => j.state)).to.deep.equal(ids.map(() => "done"));
+    expect([...proved].sort(), "every job proven exactly once").to.deep.equal([...ids].sort());
+    for (const id of ids)
+      expect(
+        [...chain.fulfilments].filter(([, r]) => r === id),
+        `request ${id}: fulfil transactions`,
+      ).to.have.length(1);
+    storeA.close();
+    storeB.close();
   });
 
   it("refuses a job database that belongs to another router", async function () {

@@ -1,0 +1,101 @@
+/**
+ * The operator's job queue: what the watcher adds, provers take and the
+ * submitter finishes. A job moves only along the edges of JOB_TRANSITIONS,
+ * and a job being worked on is leased to one worker, so a second process on
+ * the same queue never proves the same job. The SQLite JobStore implements
+ * it; a networked queue (Redis/BullMQ, Postgres) can take its place.
+ */
+import { VinferError } from "../errors.js";
+import type { InferenceRequest, RequestRecord } from "../protocol/request.js";
+
+/**
+ * pending: seen, not proven - proved: output and evidence stored -
+ * signed: fulfil transaction signed and stored, maybe broadcast -
+ * done: fulfilled by us (receipt status 1) - skipped: not ours to do
+ * (unserved model, expired, fulfilled by someone else) - failed: gave up.
+ */
+export type JobState = "pending" | "proved" | "signed" | "done" | "skipped" | "failed";
+
+/** The allowed moves. done, skipped and failed are final. */
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  pending: ["proved", "skipped", "failed"],
+  proved: ["signed", "skipped", "failed"],
+  // Back to proved when the stored transaction reverted or was replaced: it is signed anew.
+  signed: ["done", "proved", "skipped"],
+  done: [],
+  skipped: [],
+  failed: [],
+};
+
+export const FINAL_STATES: readonly JobState[] = ["done", "skipped", "failed"];
+
+export interface Job {
+  readonly requestId: bigint;
+  readonly request: InferenceRequest;
+  readonly input: bigint[];
+  readonly state: JobState;
+  readonly output?: bigint[];
+  readonly evidence?: string;
+  readonly txHash?: string;
+  readonly rawTx?: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError?: string;
+  /** The worker holding the job, and until when (ms since the epoch). */
+  readonly leaseOwner?: string;
+  readonly leaseUntil?: number;
+}
+
+export interface ScannedRequest {
+  readonly record: RequestRecord;
+  readonly state: "pending" | "skipped";
+  readonly reason?: string;
+}
+
+/** A move the queue refused: the job was not in a state the move starts from. */
+export class JobTransitionError extends VinferError {
+  constructor(requestId: bigint, from: JobState | undefined, to: JobState) {
+    super(
+      "OPERATOR_JOB_STATE",
+      from === undefined
+        ? `no job for request ${requestId}`
+        : `job ${requestId} is ${from}; it cannot become ${to} (allowed from ${from}: ${JOB_TRANSITIONS[from].join(", ") || "none, it is final"})`,
+    );
+  }
+}
+
+export interface JobQueue {
+  /** Ties the queue to one router on one chain and one operator account. */
+  bind(identity: { chainId: bigint; router: string; operator: string }): void;
+  /** The last block whose requests are all in the queue (-1 before the first scan). */
+  scannedBlock(): number;
+  /** Records newly seen requests and the block they were scanned up to, atomically; returns how many were new. */
+  addScanned(requests: readonly ScannedRequest[], toBlock: number): number;
+  get(requestId: bigint): Job | undefined;
+  all(): Job[];
+  counts(): Record<JobState, number>;
+  /**
+   * Leases up to `limit` jobs in `states` that are due at `now` and not leased
+   * by another worker, oldest request first, until `now + leaseMs`.
+   */
+  lease(owner: string, states: readonly JobState[], now: number, leaseMs: number, limit: number): Job[];
+  /** Extends the worker's leases (a heartbeat while it proves). */
+  renewLeases(owner: string, until: number): void;
+  release(requestId: bigint, owner: string): void;
+  /** Releases every lease and role held by `owner` (a worker known to be gone). */
+  releaseAll(owner: string): void;
+  /** Owners of the leases and roles held now. */
+  leaseOwners(): string[];
+  /** Takes or renews a queue-wide role (e.g. "submitter": one signer per account) unless another owner holds it. */
+  leaseRole(role: string, owner: string, now: number, leaseMs: number): boolean;
+  markProved(requestId: bigint, output: readonly bigint[], evidence: string): void;
+  /** Stores the signed transaction before it is broadcast (the exactly-once pivot). */
+  markSigned(requestId: bigint, txHash: string, rawTx: string): void;
+  /** Back to `proved` (the stored transaction was dropped or reverted): the next submission signs anew. */
+  markUnsigned(requestId: bigint, reason: string): void;
+  markDone(requestId: bigint): void;
+  markSkipped(requestId: bigint, reason: string): void;
+  markFailed(requestId: bigint, reason: string): void;
+  /** Records a failed attempt; the job stays in its state and is due again at `nextAttemptAt`. Returns the attempt count. */
+  recordAttempt(requestId: bigint, error: string, nextAttemptAt: number): number;
+}

@@ -1,0 +1,140 @@
+/**
+ * The operator's job queue (SQLite JobStore): a job moves only along the
+ * allowed edges, and a job leased to one worker cannot be taken by another
+ * until the lease is released or expires.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+import fc from "fast-check";
+
+import { JOB_TRANSITIONS, type JobState, JobTransitionError } from "../../sdk/operator/jobQueue.js";
+import { JobStore } from "../../sdk/operator/jobStore.js";
+import type { RequestRecord } from "../../sdk/protocol/request.js";
+
+const ZERO32 = `0x${"00".repeat(32)}`;
+
+function record(requestId: bigint): RequestRecord {
+  return {
+    requestId,
+    input: [1n, -2n],
+    blockNumber: 1,
+    request: {
+      requester: `0x${"11".repeat(20)}`,
+      fee: 0n,
+      modelId: ZERO32,
+      inputHash: ZERO32,
+      verifier: `0x${"22".repeat(20)}`,
+      verifierParams: 16n,
+      deadline: 100n,
+      callbackGasLimit: 0n,
+      outputLength: 1n,
+      proofType: 0,
+    },
+  } as RequestRecord;
+}
+
+/** Each state's mover on a store: what the operator calls to reach it. */
+const MOVE: Record<Exclude<JobState, "pending">, (s: JobStore, id: bigint) => void> = {
+  proved: (s, id) => (s.get(id)!.state === "signed" ? s.markUnsigned(id, "replaced") : s.markProved(id, [1n], "0x01")),
+  signed: (s, id) => s.markSigned(id, `0x${"ab".repeat(32)}`, "0x02"),
+  done: (s, id) => s.markDone(id),
+  skipped: (s, id) => s.markSkipped(id, "not ours"),
+  failed: (s, id) => s.markFailed(id, "gave up"),
+};
+
+describe("JobStore (the operator's job queue)", function () {
+  const dir = mkdtempSync(join(tmpdir(), "vinfer-queue-"));
+  let n = 0;
+  const fresh = () => {
+    const store = new JobStore(join(dir, `q${n++}.db`));
+    store.addScanned(
+      [1n, 2n, 3n].map((id) => ({ record: record(id), state: "pending" as const })),
+      10,
+    );
+    return store;
+  };
+
+  it("moves a job only along JOB_TRANSITIONS, from any reachable state, whatever the order of attempts", function () {
+    const targets = Object.keys(MOVE) as (keyof typeof MOVE)[];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...targets), { maxLength: 8 }), (moves) => {
+        const store = fresh();
+        try {
+          for (const to of moves) {
+            const from = store.get(1n)!.state;
+            const allowed = JOB_TRANSITIONS[from].includes(to);
+            if (allowed) {
+              MOVE[to](store, 1n);
+              expect(store.get(1n)!.state).to.equal(to);
+            } else {
+              expect(() => MOVE[to](store, 1n)).to.throw(JobTransitionError);
+              expect(store.get(1n)!.state, "a refused move changes nothing").to.equal(from);
+            }
+          }
+        } finally {
+          store.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses to mark a pending job done, and names the allowed moves", function () {
+    const store = fresh();
+    expect(() => store.markDone(1n)).to.throw(/job 1 is pending; it cannot become done \(allowed from pending: proved, skipped, failed\)/);
+    store.markFailed(2n, "x");
+    expect(() => store.recordAttempt(2n, "again", 0)).to.throw(/final job takes no more attempts/);
+    store.close();
+  });
+
+  it("leases a job to one worker until it is released or its lease expires", function () {
+    const store = fresh();
+    const a = store.lease("host:1:a", ["pending"], 1_000, 500, 2).map((j) => j.requestId);
+    expect(a).to.deep.equal([1n, 2n]);
+    expect(
+      store.lease("host:2:b", ["pending"], 1_100, 500, 10).map((j) => j.requestId),
+      "b gets only the free job",
+    ).to.deep.equal([3n]);
+    expect(
+      store.lease("host:2:b", ["pending"], 1_200, 500, 10).map((j) => j.requestId),
+      "its own lease is renewable",
+    ).to.deep.equal([3n]);
+    store.release(1n, "host:1:a");
+    expect(store.lease("host:2:b", ["pending"], 1_300, 500, 10).map((j) => j.requestId)).to.deep.equal([1n, 3n]);
+    expect(
+      store.lease("host:2:b", ["pending"], 1_600, 500, 10).map((j) => j.requestId),
+      "a's lease on 2 expired at 1500",
+    ).to.deep.equal([1n, 2n, 3n]);
+    store.releaseAll("host:2:b");
+    expect(store.leaseOwners()).to.deep.equal([]);
+    store.close();
+  });
+
+  it("gives the submitter role to one worker at a time", function () {
+    const store = fresh();
+    expect(store.leaseRole("submitter", "w1", 0, 100)).to.equal(true);
+    expect(store.leaseRole("submitter", "w2", 50, 100)).to.equal(false);
+    expect(store.leaseRole("submitter", "w1", 90, 100)).to.equal(true);
+    expect(store.leaseRole("submitter", "w2", 200, 100), "after w1's lease lapsed").to.equal(true);
+    expect(store.leaseOwners()).to.deep.equal(["w2"]);
+    store.close();
+  });
+
+  it("opens a database written before leases existed", function () {
+    const path = join(dir, "old.db");
+    const old = new JobStore(path);
+    old.close();
+    // What the first release created: the jobs table without lease columns.
+    const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
+    const db = new DatabaseSync(path);
+    db.exec("ALTER TABLE jobs DROP COLUMN lease_owner; ALTER TABLE jobs DROP COLUMN lease_until;");
+    db.close();
+    const store = new JobStore(path);
+    store.addScanned([{ record: record(7n), state: "pending" }], 1);
+    expect(store.lease("w", ["pending"], 0, 10, 1).map((j) => j.requestId)).to.deep.equal([7n]);
+    store.close();
+  });
+});
