@@ -11,7 +11,8 @@ import { DEV_CHAIN_IDS, devAccountKey } from "../sdk/chain/devAccounts.js";
 import { rpcProvider } from "../sdk/chain/rpcProvider.js";
 import { InputError, VinferError } from "../sdk/errors.js";
 import type { ProtocolAddresses } from "../sdk/protocol/contracts.js";
-import { IMPLEMENTED_PROOF_TYPES, type ProofType, parseProofType } from "../sdk/protocol/proofType.js";
+import { parseProofType, proofSystems } from "../sdk/proofs/registry.js";
+import type { ProofTypeId } from "../sdk/protocol/proofType.js";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_DEPLOYMENT_FILE = "vinfer-deployment.json";
@@ -42,7 +43,7 @@ export function addDeploymentOption(cmd: Command): Command {
   return cmd.option("--deployment <file>", "addresses written by `vinfer deploy`", DEFAULT_DEPLOYMENT_FILE);
 }
 
-export function proofTypesOption(value: string): ProofType[] {
+export function proofTypesOption(value: string): ProofTypeId[] {
   try {
     return value.split(",").map((s) => parseProofType(s.trim()));
   } catch (err) {
@@ -50,7 +51,8 @@ export function proofTypesOption(value: string): ProofType[] {
   }
 }
 
-export const DEFAULT_PROOF_TYPES = IMPLEMENTED_PROOF_TYPES;
+/** Every proof type the SDK can prove. */
+export const DEFAULT_PROOF_TYPES: readonly ProofTypeId[] = proofSystems().map((s) => s.proofType);
 
 export interface Connection {
   readonly provider: JsonRpcProvider;

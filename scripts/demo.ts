@@ -16,18 +16,19 @@ import { network } from "hardhat";
 
 import { table } from "../cli/format.js";
 import { devAccountKey } from "../sdk/chain/devAccounts.js";
-import { serveJsonRpc } from "../sdk/chain/jsonRpcServer.js";
+import { serveJsonRpc } from "./devchain/jsonRpcServer.js";
 import { rpcProvider } from "../sdk/chain/rpcProvider.js";
 import { compareWithOnnxRuntime } from "../sdk/eval/accuracy.js";
 import { Model } from "../sdk/model.js";
 import { JobStore } from "../sdk/operator/jobStore.js";
 import type { Logger } from "../sdk/operator/log.js";
-import { type ModelCircuits, compileModelCircuits, proversOf, verifiersOf } from "../sdk/operator/modelCircuits.js";
 import { OperatorNode } from "../sdk/operator/operatorNode.js";
 import { readRequest, waitForResult } from "../sdk/protocol/client.js";
 import { connectProtocol } from "../sdk/protocol/contracts.js";
 import { deployProtocol } from "../sdk/protocol/deployProtocol.js";
-import { ProofType, proofTypeName } from "../sdk/protocol/proofType.js";
+import { type PreparedModel, prepareModel, verifiersOf } from "../sdk/proofs/prepareModel.js";
+import { proofTypeName } from "../sdk/proofs/registry.js";
+import { ProofType } from "../sdk/protocol/proofType.js";
 import { registerModel } from "../sdk/protocol/registerModel.js";
 import { argmaxFlat } from "../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
@@ -82,13 +83,13 @@ const plan: [Model, ProofType[]][] = [
   [models.mlp, [ProofType.Groth16, ProofType.Ezkl]],
   [models.cnn, [ProofType.Ezkl]],
 ];
-const circuits: ModelCircuits[] = [];
+const prepared: PreparedModel[] = [];
 const verifierRows = [["model", "proof", "verifier", "deploy gas"]];
 for (const [model, types] of plan) {
   const c = await step(`compile ${model.graph.name} (${types.map(proofTypeName).join(", ")})`, () =>
-    compileModelCircuits(model, types, consoleProgress(process.stdout)),
+    prepareModel(model, types, consoleProgress(process.stdout)),
   );
-  circuits.push(c);
+  prepared.push(c);
   const r = await step(`register ${model.graph.name}`, () =>
     registerModel(registry, deployer!, model, verifiersOf(c), `zoo:${model.graph.name}`),
   );
@@ -147,7 +148,7 @@ const node = new OperatorNode({
   router: addresses.router,
   registry: addresses.registry,
   store,
-  provers: new Map(circuits.map((c) => [c.model.modelId.toLowerCase(), proversOf(c)])),
+  provers: new Map(prepared.map((p) => [p.model.modelId.toLowerCase(), p.provers])),
   workDir: join(BUILD_DIR, "demo", "work"),
   concurrency: 2,
   pollIntervalMs: 200,

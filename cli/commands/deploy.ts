@@ -4,10 +4,10 @@ import { resolve } from "node:path";
 
 import type { Command } from "commander";
 
-import { compileModelCircuits, verifiersOf } from "../../sdk/operator/modelCircuits.js";
+import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
+import { proofTypeName } from "../../sdk/proofs/registry.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
-import { proofTypeName } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
 import { consoleProgress } from "../../sdk/zk/progress.js";
@@ -65,8 +65,8 @@ export function registerDeploy(program: Command): void {
       const rows: string[][] = [];
       for (const ref of opts.model) {
         console.error(`\n${ref}: compiling circuits (${opts.proof.map(proofTypeName).join(", ")}); cached after the first time`);
-        const circuits = await compileModelCircuits(ref, opts.proof, consoleProgress());
-        const r = await registerModel(registry, c.wallet, circuits.model, verifiersOf(circuits), ref);
+        const prepared = await prepareModel(ref, opts.proof, consoleProgress());
+        const r = await registerModel(registry, c.wallet, prepared.model, verifiersOf(prepared), ref);
         for (const v of r.verifiers) rows.push([ref, r.modelId, proofTypeName(v.proofType), v.address, v.deployGas.toString()]);
       }
       if (rows.length > 0) console.log(`\n${table([["model", "model id", "proof", "verifier", "deploy gas"], ...rows])}`);

@@ -5,7 +5,8 @@ import { InputError } from "../../sdk/errors.js";
 import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { requestInference, waitForResult } from "../../sdk/protocol/client.js";
-import { type ProofType, proofTypeName } from "../../sdk/protocol/proofType.js";
+import { proofTypeName } from "../../sdk/proofs/registry.js";
+import type { ProofTypeId } from "../../sdk/protocol/proofType.js";
 import { argmaxFlat } from "../../sdk/tensor.js";
 import { readInputFile } from "../../sdk/zoo/files.js";
 import {
@@ -22,7 +23,7 @@ import { nonNegativeInteger, weiAmount } from "../options.js";
 interface RequestOptions extends ChainOptions {
   input: string;
   sample: number;
-  proof: ProofType[];
+  proof: ProofTypeId[];
   fee: bigint;
   callbackGas: number;
   wait: boolean;

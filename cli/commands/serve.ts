@@ -5,10 +5,9 @@ import type { Command } from "commander";
 
 import { VinferError } from "../../sdk/errors.js";
 import { jsonLogger } from "../../sdk/operator/log.js";
-import { compileModelCircuits, proversOf } from "../../sdk/operator/modelCircuits.js";
-import { OperatorNode } from "../../sdk/operator/operatorNode.js";
-import type { Prover } from "../../sdk/operator/provers.js";
-import { proofTypeName } from "../../sdk/protocol/proofType.js";
+import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
+import { prepareModel } from "../../sdk/proofs/prepareModel.js";
+import { proofTypeName } from "../../sdk/proofs/registry.js";
 import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
 import { consoleProgress } from "../../sdk/zk/progress.js";
 import {
@@ -51,11 +50,11 @@ export function registerServe(program: Command): void {
   ).action(async (opts: ServeOptions) => {
     const c = await connect(opts, DevAccount.operator);
     const d = await loadDeployment(opts.deployment, c);
-    const provers = new Map<string, Prover[]>();
+    const provers = new Map<string, readonly Prover[]>();
     for (const ref of opts.model) {
       console.error(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
-      const circuits = await compileModelCircuits(ref, opts.proof, consoleProgress());
-      provers.set(circuits.model.modelId.toLowerCase(), proversOf(circuits));
+      const prepared = await prepareModel(ref, opts.proof, consoleProgress());
+      provers.set(prepared.model.modelId.toLowerCase(), prepared.provers);
     }
     // node:sqlite is Node 22+: loaded here so the other commands run on older Node too.
     const { JobStore } = await import("../../sdk/operator/jobStore.js").catch((err: unknown) => {

@@ -8,14 +8,14 @@ import type { InferenceRequestedEvent } from "../../types/ethers-contracts/route
 import { sleep } from "../async.js";
 import { ProtocolError } from "../errors.js";
 import { type InferenceRouter, explainRevert } from "./contracts.js";
-import type { ProofType } from "./proofType.js";
+import type { ProofTypeId } from "./proofType.js";
 import { type RequestRecord, requestFromStruct } from "./request.js";
 
 export interface RequestOptions {
   readonly modelId: string;
   /** The quantized input (Model.runInteger(...).inputs flattened, or quantizeInputs). */
   readonly input: readonly bigint[];
-  readonly proofType: ProofType;
+  readonly proofType: ProofTypeId;
   /** Gas for the requester's callback (0 for an EOA requester). */
   readonly callbackGasLimit?: number;
   /** Fee in wei, paid to whoever fulfils the request. */

@@ -7,13 +7,13 @@ import { type ContractRunner, Interface } from "ethers";
 
 import { ProtocolError } from "../errors.js";
 import {
-  EzklAdapter__factory,
-  Groth16Adapter__factory,
+  IProofAdapter__factory,
   type InferenceRouter,
   InferenceRouter__factory,
   type ModelRegistry,
   ModelRegistry__factory,
 } from "../../types/ethers-contracts/index.js";
+import { proofSystems } from "../proofs/registry.js";
 
 export type { InferenceRouter, ModelRegistry } from "../../types/ethers-contracts/index.js";
 
@@ -21,8 +21,8 @@ export type { InferenceRouter, ModelRegistry } from "../../types/ethers-contract
 export interface ProtocolAddresses {
   readonly registry: string;
   readonly router: string;
-  readonly groth16Adapter: string;
-  readonly ezklAdapter: string;
+  /** Proof system name -> its router adapter. */
+  readonly adapters: Readonly<Record<string, string>>;
 }
 
 export interface ProtocolClients {
@@ -37,7 +37,7 @@ export function connectProtocol(addresses: Pick<ProtocolAddresses, "registry" | 
   };
 }
 
-/** What to do about each custom error a user can trigger. */
+/** What to do about each custom error of the core contracts a user can trigger (proof systems add their adapters'). */
 const ADVICE: Record<string, string> = {
   Registry_UnknownModel: "the model id is not registered; register it first (vinfer deploy --model ...)",
   Router_ProofTypeNotEnabled: "the model has no verifier for this proof type; deploy one (vinfer deploy --model ... --proof ...)",
@@ -53,8 +53,6 @@ const ADVICE: Record<string, string> = {
   Router_ClaimNotResolved: "the claim is not final yet (challenge window or dispute still open); settle it later",
   Router_ClaimRejected: "the adapter rejected the claim",
   Adapter_InvalidProof: "the verifier rejected the proof (wrong model, input, output, request or fulfiller)",
-  Adapter_MalformedEvidence: "the evidence bytes are not a proof of this type",
-  Adapter_InputOutOfRange: "an input value does not fit the circuit's input width",
   Router_NotRequester: "only the requester may do this",
   Router_NothingToWithdraw: "there is no balance to withdraw",
   InsufficientGasForCall: "send the transaction with more gas: the callback needs its full gas limit",
@@ -67,15 +65,22 @@ interface DecodableError {
   message?: string;
 }
 
-// Adapter errors bubble up through the router, whose own ABI cannot name them.
-const PROTOCOL_INTERFACES = [InferenceRouter__factory, ModelRegistry__factory, Groth16Adapter__factory, EzklAdapter__factory].map(
-  (f) => new Interface(f.abi),
-);
+const CORE_INTERFACES = [InferenceRouter__factory, ModelRegistry__factory, IProofAdapter__factory].map((f) => new Interface(f.abi));
+
+// Adapter errors bubble up through the router, whose own ABI cannot name them: every registered
+// proof system's adapter ABI is asked too.
+function protocolInterfaces(): Interface[] {
+  return [...CORE_INTERFACES, ...proofSystems().map((s) => new Interface(s.adapter().abi as never))];
+}
+
+function adviceFor(name: string): string | undefined {
+  return ADVICE[name] ?? proofSystems().find((s) => s.revertAdvice?.[name])?.revertAdvice?.[name];
+}
 
 function decodeRevert(e: DecodableError): { name: string; args: unknown[] } | undefined {
   if (e.revert) return e.revert;
   if (typeof e.data !== "string" || e.data.length < 10) return undefined;
-  for (const iface of PROTOCOL_INTERFACES) {
+  for (const iface of protocolInterfaces()) {
     const parsed = iface.parseError(e.data);
     if (parsed) return { name: parsed.name, args: [...parsed.args] };
   }
@@ -89,7 +94,7 @@ export function explainRevert(action: string, err: unknown): ProtocolError {
   const name = revert?.name;
   if (name) {
     const args = (revert?.args ?? []).map(String).join(", ");
-    const advice = ADVICE[name];
+    const advice = adviceFor(name);
     return new ProtocolError(`${action} reverted with ${name}(${args})${advice ? `: ${advice}` : ""}`, name, { cause: err });
   }
   return new ProtocolError(`${action} failed: ${e.shortMessage ?? e.message ?? String(err)}`, undefined, { cause: err });

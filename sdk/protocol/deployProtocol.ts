@@ -1,11 +1,13 @@
 /**
  * Deploys the core contracts with the Ignition module (ignition/modules/
  * VinferProtocol.ts) on a Hardhat network connection: an in-process network
- * for the demo and tests, or any RPC URL through `vinfer deploy`.
+ * for the demo and tests, or any RPC URL through `vinfer deploy`. Every
+ * registered proof system's adapter is deployed and registered on the router.
  */
 import type { NetworkConnection } from "hardhat/types/network";
 
-import VinferProtocol from "../../ignition/modules/VinferProtocol.js";
+import { adapterFutureId, vinferProtocolModule } from "../../ignition/modules/VinferProtocol.js";
+import { proofSystems } from "../proofs/registry.js";
 import type { ProtocolAddresses } from "./contracts.js";
 
 export interface DeployProtocolOptions {
@@ -20,15 +22,13 @@ export async function deployProtocol(connection: NetworkConnection, o: DeployPro
   const parameters: Record<string, number> = {};
   if (o.requestTimeoutSeconds !== undefined) parameters.requestTimeoutSeconds = o.requestTimeoutSeconds;
   if (o.maxCallbackGasLimit !== undefined) parameters.maxCallbackGasLimit = o.maxCallbackGasLimit;
-  const d = await connection.ignition.deploy(VinferProtocol, {
+  const systems = proofSystems();
+  const d = (await connection.ignition.deploy(vinferProtocolModule(systems), {
     parameters: { VinferProtocol: parameters },
     ...(o.deploymentId ? { deploymentId: o.deploymentId } : {}),
     displayUi: o.displayUi ?? false,
-  });
-  return {
-    registry: await d.registry.getAddress(),
-    router: await d.router.getAddress(),
-    groth16Adapter: await d.groth16Adapter.getAddress(),
-    ezklAdapter: await d.ezklAdapter.getAddress(),
-  };
+  })) as Record<string, { getAddress(): Promise<string> }>;
+  const adapters: Record<string, string> = {};
+  for (const s of systems) adapters[s.name] = await d[adapterFutureId(s)]!.getAddress();
+  return { registry: await d.registry!.getAddress(), router: await d.router!.getAddress(), adapters };
 }

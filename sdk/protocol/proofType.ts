@@ -1,6 +1,11 @@
-/** The proof types of contracts/interfaces/InferenceTypes.sol, in the same order. */
-import { InputError } from "../errors.js";
+/**
+ * Proof types as the contracts number them (a uint8; contracts/interfaces/
+ * InferenceTypes.sol names the reserved ones). Which of them the SDK can
+ * produce evidence for is the proof-system registry's business
+ * (sdk/proofs/registry.ts), not this file's.
+ */
 
+/** The reserved proof-type ids. Other ids (a test's or a fork's own type) are valid too. */
 export enum ProofType {
   Groth16 = 0,
   Ezkl = 1,
@@ -8,17 +13,5 @@ export enum ProofType {
   Tee = 3,
 }
 
-const NAMES: Record<string, ProofType> = { groth16: ProofType.Groth16, ezkl: ProofType.Ezkl, opml: ProofType.Opml, tee: ProofType.Tee };
-
-/** Proof types the SDK can produce evidence for today. */
-export const IMPLEMENTED_PROOF_TYPES: readonly ProofType[] = [ProofType.Groth16, ProofType.Ezkl];
-
-export function parseProofType(name: string): ProofType {
-  const t = NAMES[name.toLowerCase()];
-  if (t === undefined) throw new InputError(`unknown proof type "${name}" (expected one of: ${Object.keys(NAMES).join(", ")})`);
-  return t;
-}
-
-export function proofTypeName(t: ProofType): string {
-  return ProofType[t]?.toLowerCase() ?? `proof type ${t}`;
-}
+/** Any on-chain proof-type id (0-255). */
+export type ProofTypeId = ProofType | number;

@@ -1,27 +1,25 @@
 /**
  * Puts a model on chain: registers its id in the ModelRegistry (if it is not
- * there yet) and deploys and sets the model-specific verifier of each proof
- * type given. Verifiers are generated per circuit, so they are deployed here
- * rather than by the Ignition module of the core contracts.
+ * there yet) and sets the model-specific verifier of each proof type given,
+ * deploying it first when it is a contract. Verifiers are generated per
+ * circuit, so they are deployed here rather than by the Ignition module of
+ * the core contracts. What each proof type needs comes from its ModelProver
+ * (sdk/proofs/).
  */
 import { ContractFactory, type Signer } from "ethers";
 
 import { ProtocolError } from "../errors.js";
-import type { Model } from "../model.js";
 import type { CompiledContract } from "../zk/solidity.js";
+import type { Model } from "../model.js";
+import type { VerifierToDeploy } from "../proofs/proofSystem.js";
+import { proofTypeName } from "../proofs/registry.js";
 import { type ModelRegistry, explainRevert } from "./contracts.js";
-import { ProofType, proofTypeName } from "./proofType.js";
-
-export interface VerifierToDeploy {
-  readonly proofType: ProofType;
-  readonly contract: CompiledContract;
-  /** The adapter's parameter for this model (Groth16: the input bit width). */
-  readonly params: bigint;
-}
+import type { ProofTypeId } from "./proofType.js";
 
 export interface RegisteredVerifier {
-  readonly proofType: ProofType;
+  readonly proofType: ProofTypeId;
   readonly address: string;
+  /** Gas of the verifier's deployment (0 when the verifier is an existing address). */
   readonly deployGas: bigint;
 }
 
@@ -29,15 +27,6 @@ export interface RegisterResult {
   readonly modelId: string;
   readonly newlyRegistered: boolean;
   readonly verifiers: RegisteredVerifier[];
-}
-
-/** The Groth16 verifier of a compiled circuit, with its input width as the adapter parameter. */
-export function groth16Verifier(model: Model, contract: CompiledContract): VerifierToDeploy {
-  return { proofType: ProofType.Groth16, contract, params: BigInt(model.quantized.config.activationBits) };
-}
-
-export function ezklVerifier(contract: CompiledContract): VerifierToDeploy {
-  return { proofType: ProofType.Ezkl, contract, params: 0n };
 }
 
 export async function registerModel(
@@ -64,16 +53,19 @@ export async function registerModel(
   }
   const deployed: RegisteredVerifier[] = [];
   for (const v of verifiers) {
-    const factory = new ContractFactory(v.contract.abi as never, v.contract.bytecode, signer);
-    const contract = await factory.deploy();
-    const receipt = await contract.deploymentTransaction()!.wait();
-    const address = await contract.getAddress();
+    const { address, deployGas } = v.contract ? await deploy(v.contract, signer) : { address: v.address, deployGas: 0n };
     try {
       await (await reg.setVerifier(modelId, v.proofType, address, v.params)).wait();
     } catch (err) {
       throw explainRevert(`setVerifier(${modelId}, ${proofTypeName(v.proofType)})`, err);
     }
-    deployed.push({ proofType: v.proofType, address, deployGas: receipt?.gasUsed ?? 0n });
+    deployed.push({ proofType: v.proofType, address, deployGas });
   }
   return { modelId, newlyRegistered, verifiers: deployed };
+}
+
+async function deploy(c: CompiledContract, signer: Signer): Promise<{ address: string; deployGas: bigint }> {
+  const contract = await new ContractFactory(c.abi as never, c.bytecode, signer).deploy();
+  const receipt = await contract.deploymentTransaction()!.wait();
+  return { address: await contract.getAddress(), deployGas: receipt?.gasUsed ?? 0n };
 }

@@ -4,7 +4,7 @@
  * the struct travels in the `InferenceRequested` event and comes back as
  * calldata when fulfilling or cancelling.
  */
-import type { ProofType } from "./proofType.js";
+import type { ProofTypeId } from "./proofType.js";
 
 export interface InferenceRequest {
   readonly requester: string;
@@ -16,7 +16,7 @@ export interface InferenceRequest {
   readonly deadline: bigint;
   readonly callbackGasLimit: bigint;
   readonly outputLength: bigint;
-  readonly proofType: ProofType;
+  readonly proofType: ProofTypeId;
 }
 
 /** A request with its id and input, as read from the chain. */
@@ -53,7 +53,7 @@ export function requestFromStruct(s: StructLike): InferenceRequest {
     deadline: s.deadline,
     callbackGasLimit: s.callbackGasLimit,
     outputLength: s.outputLength,
-    proofType: Number(s.proofType) as ProofType,
+    proofType: Number(s.proofType),
   };
 }
 
@@ -80,6 +80,6 @@ export function requestFromJson(j: Record<string, string | number>): InferenceRe
     deadline: BigInt(j.deadline!),
     callbackGasLimit: BigInt(j.callbackGasLimit!),
     outputLength: BigInt(j.outputLength!),
-    proofType: Number(j.proofType) as ProofType,
+    proofType: Number(j.proofType),
   };
 }

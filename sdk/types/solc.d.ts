@@ -1,5 +1,6 @@
 // The npm solc package (wasm compiler) ships no type declarations.
 declare module "solc" {
-  const solc: { compile(input: string): string; version(): string };
+  type ImportResult = { contents: string } | { error: string };
+  const solc: { compile(input: string, callbacks?: { import?: (path: string) => ImportResult }): string; version(): string };
   export default solc;
 }

@@ -2,9 +2,14 @@
  * Compiles generated verifier contracts with the npm solc (wasm, the version
  * Hardhat uses), so the SDK and CLI can deploy them to any chain without Hardhat.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
 import solc from "solc";
 
 import { VinferError } from "../errors.js";
+import { REPO_ROOT } from "./artifacts.js";
 
 export interface CompiledContract {
   readonly abi: unknown[];
@@ -12,6 +17,21 @@ export interface CompiledContract {
   readonly deployedBytecode: string;
 }
 
+/**
+ * Imports resolve against the repository root (e.g. "contracts/interfaces/…")
+ * and then node_modules ("@openzeppelin/contracts/…"), as Hardhat resolves them.
+ */
+function findImport(path: string): { contents: string } | { error: string } {
+  const inRepo = join(REPO_ROOT, path);
+  if (existsSync(inRepo)) return { contents: readFileSync(inRepo, "utf8") };
+  try {
+    return { contents: readFileSync(createRequire(join(REPO_ROOT, "package.json")).resolve(path), "utf8") };
+  } catch {
+    return { error: `import ${path} not found in the repository or node_modules` };
+  }
+}
+
+/** Compiles `source` (source unit name `fileName`, relative to the repository root) and returns `contractName`. */
 export function compileSolidity(source: string, fileName: string, contractName: string): CompiledContract {
   const input = {
     language: "Solidity",
@@ -22,7 +42,7 @@ export function compileSolidity(source: string, fileName: string, contractName: 
       outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
     },
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as {
     errors?: { severity: string; formattedMessage: string }[];
     contracts?: Record<
       string,

@@ -6,15 +6,15 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { Model } from "../../sdk/model.js";
-import { Groth16Prover } from "../../sdk/operator/provers.js";
 import { requestInference } from "../../sdk/protocol/client.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
-import { ProofType } from "../../sdk/protocol/proofType.js";
+import { ProofType, type ProofTypeId } from "../../sdk/protocol/proofType.js";
 import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
-import { groth16Verifier, registerModel } from "../../sdk/protocol/registerModel.js";
+import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
+import { Groth16Prover } from "../../sdk/zk/groth16/proofSystem.js";
 import { join } from "node:path";
 
 export const REQUEST_TIMEOUT_SECONDS = 3600;
@@ -32,7 +32,8 @@ export async function protocolFixture(connection?: NetworkConnection) {
   const { router, registry } = connectProtocol(addresses, owner!);
   const model = Model.load("digits-mlp");
   const circuit = await Groth16Circuit.compile(model);
-  const registered = await registerModel(registry, owner!, model, [groth16Verifier(model, circuit.verifierContract())]);
+  const prover = new Groth16Prover(model, circuit);
+  const registered = await registerModel(registry, owner!, model, [prover.verifier()]);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const samples = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json")).samples;
   /** The quantized input of dataset sample `i` (what a requester sends). */
@@ -40,14 +41,13 @@ export async function protocolFixture(connection?: NetworkConnection) {
   /** The model's integer output on `input` (what a proof must carry). */
   const outputOf = (input: readonly bigint[]) => Array.from(model.runQuantized(input)[0]!.data, (v) => BigInt(v));
   /** The user (an EOA) requests digits-mlp on dataset sample `i` through the SDK. */
-  const userRequest = (i: number, o: { proofType?: ProofType; fee?: bigint } = {}) =>
+  const userRequest = (i: number, o: { proofType?: ProofTypeId; fee?: bigint } = {}) =>
     requestInference(router.connect(user!), {
       modelId: model.modelId,
       input: inputOf(i),
       proofType: o.proofType ?? ProofType.Groth16,
       fee: o.fee ?? 0n,
     });
-  const prover = new Groth16Prover(circuit);
   /** A Groth16 proof for `rec`, bound to `fulfiller` (override any binding field to forge one). */
   const prove = (
     rec: RequestRecord,

@@ -7,8 +7,8 @@ import { expect } from "chai";
 
 import "../helpers/releaseWorkers.js";
 import { EzklAdapter__factory } from "../../types/ethers-contracts/index.js";
-import { EzklProver } from "../../sdk/operator/provers.js";
-import { compileModelCircuits, verifiersOf } from "../../sdk/operator/modelCircuits.js";
+import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
+import type { ModelProver } from "../../sdk/proofs/proofSystem.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
@@ -17,13 +17,13 @@ import { join } from "node:path";
 
 describe("InferenceRouter with EZKL evidence", function () {
   let f: Awaited<ReturnType<typeof protocolFixture>>;
-  let prover: EzklProver;
+  let prover: ModelProver;
 
   before(async function () {
     f = await protocolFixture();
-    const circuits = await compileModelCircuits(f.model, [ProofType.Ezkl]);
-    await registerModel(f.registry, f.owner, f.model, verifiersOf(circuits));
-    prover = new EzklProver(circuits.ezkl!);
+    const prepared = await prepareModel(f.model, [ProofType.Ezkl]);
+    await registerModel(f.registry, f.owner, f.model, verifiersOf(prepared));
+    prover = prepared.provers[0]!;
   });
 
   const request = (sample: number) => f.userRequest(sample, { proofType: ProofType.Ezkl, fee: 7n });
@@ -40,7 +40,7 @@ describe("InferenceRouter with EZKL evidence", function () {
     });
 
   it("fulfils a request with a proof of its input, and rejects a changed output, another input's proof and junk", async function () {
-    const adapter = EzklAdapter__factory.connect(f.addresses.ezklAdapter, f.owner);
+    const adapter = EzklAdapter__factory.connect(f.addresses.adapters.ezkl!, f.owner);
     const sent = await request(40);
     const proof = await proveFor(sent);
     const router = f.router.connect(f.operator);

@@ -43,7 +43,7 @@ describe("InferenceRouter", function () {
     const scriptedAddress = await scripted.getAddress();
     await (await p.router.registerAdapter(SCRIPTED, scriptedAddress)).wait();
     await (await p.registry.setVerifier(p.model.modelId, SCRIPTED, scriptedAddress, 0)).wait();
-    const adapter = Groth16Adapter__factory.connect(p.addresses.groth16Adapter, p.owner);
+    const adapter = Groth16Adapter__factory.connect(p.addresses.adapters.groth16!, p.owner);
     return { ...p, adapter, scripted };
   }
 
@@ -170,7 +170,7 @@ describe("InferenceRouter", function () {
         proof.output,
         proof.evidence,
       ]);
-      const adapterExec = await executionGas(f.addresses.groth16Adapter, adapterData, f.addresses.router);
+      const adapterExec = await executionGas(f.addresses.adapters.groth16!, adapterData, f.addresses.router);
       const verifierExec = await verifierExecutionGas(sent, proof);
       const fulfilGas = (await (await fulfil(sent).with(proof)).wait())!.gasUsed;
       const requestExec = sent.receipt.gasUsed - 21_000n - calldataGas((await sent.receipt.getTransaction()).data);
@@ -538,11 +538,11 @@ describe("InferenceRouter", function () {
 
   describe("administration", function () {
     it("registers each proof type's adapter once, by the owner only, and never the zero address", async function () {
-      await expect(f.router.registerAdapter(ProofType.Groth16, f.addresses.ezklAdapter)).to.be.revertedWithCustomError(
+      await expect(f.router.registerAdapter(ProofType.Groth16, f.addresses.adapters.ezkl!)).to.be.revertedWithCustomError(
         f.router,
         "Router_AdapterAlreadyRegistered",
       );
-      await expect(f.router.connect(f.other).registerAdapter(ProofType.Opml, f.addresses.ezklAdapter)).to.be.revertedWithCustomError(
+      await expect(f.router.connect(f.other).registerAdapter(ProofType.Opml, f.addresses.adapters.ezkl!)).to.be.revertedWithCustomError(
         f.router,
         "OwnableUnauthorizedAccount",
       );
@@ -551,7 +551,7 @@ describe("InferenceRouter", function () {
 
     it("lets only a model's owner configure it", async function () {
       await expect(
-        f.registry.connect(f.other).setVerifier(f.model.modelId, ProofType.Ezkl, f.addresses.ezklAdapter, 0),
+        f.registry.connect(f.other).setVerifier(f.model.modelId, ProofType.Ezkl, f.addresses.adapters.ezkl!, 0),
       ).to.be.revertedWithCustomError(f.registry, "Registry_NotModelOwner");
       await expect(f.registry.connect(f.other).registerModel(f.model.modelId, 64, 10, "")).to.be.revertedWithCustomError(
         f.registry,

@@ -1,0 +1,80 @@
+/**
+ * The boundary every proof type implements. The operator, model registration,
+ * deployment and the CLI only talk to a ProofSystem found in the registry
+ * (./registry.ts), so adding a proof type means one folder that implements
+ * this file's interfaces plus one registration line.
+ *
+ * Life of a model under one proof system:
+ *   prepare(model)          compile circuits, keys (cached by content)      -> ModelProver
+ *   prover.verifier()       the per-model contract (or address) the registry points at
+ *   prover.prove(request)   output + evidence bytes for one request, bound to it
+ * and once per protocol deployment, adapter(): the router's adapter contract
+ * that decodes this type's evidence (contracts/adapters/).
+ */
+import type { Model } from "../model.js";
+import type { ProofTypeId } from "../protocol/proofType.js";
+import type { CompiledContract } from "../zk/solidity.js";
+import type { Progress } from "../zk/progress.js";
+import type { ZkBackend } from "../zk/zkBackend.js";
+
+/** A contract's deployable artefact (what typechain factories and solc give). */
+export interface ContractArtifact {
+  readonly contractName: string;
+  readonly abi: readonly unknown[];
+  readonly bytecode: string;
+}
+
+/** Everything a prover may bind its evidence to: the request and who submits it. */
+export interface ProveContext {
+  readonly chainId: bigint;
+  readonly router: string;
+  readonly requestId: bigint;
+  readonly modelId: string;
+  readonly fulfiller: string;
+  readonly input: readonly bigint[];
+  /** A scratch folder for this job's files. */
+  readonly workDir: string;
+}
+
+export interface ProvenResult {
+  readonly output: bigint[];
+  /** The `evidence` bytes of router.fulfill, as this proof type's adapter decodes them. */
+  readonly evidence: string;
+}
+
+/**
+ * The model-specific verifier of one proof type: a contract to deploy (a
+ * generated Groth16 or Halo2 verifier) or an existing address (a signer, a
+ * shared contract), plus the adapter's parameter for this model.
+ */
+export type VerifierToDeploy = { readonly proofType: ProofTypeId; readonly params: bigint } & (
+  { readonly contract: CompiledContract; readonly address?: undefined } | { readonly address: string; readonly contract?: undefined }
+);
+
+/** One model made ready for one proof type. */
+export interface ModelProver {
+  readonly proofType: ProofTypeId;
+  /** What the model registry must point at for this proof type. */
+  verifier(): VerifierToDeploy;
+  /** The model's output on the request's input, with evidence bound to the request. */
+  prove(ctx: ProveContext): Promise<ProvenResult>;
+}
+
+export interface PrepareOptions {
+  readonly progress?: Progress;
+}
+
+export interface ProofSystem {
+  /** The on-chain ProofType value (contracts/interfaces/InferenceTypes.sol). */
+  readonly proofType: ProofTypeId;
+  /** Lower-case name used on the command line, in logs and in deployment files. */
+  readonly name: string;
+  /** The router adapter of this proof type, deployed once per protocol deployment. */
+  adapter(): ContractArtifact;
+  /** What to tell a user about each custom error the adapter can revert with. */
+  readonly revertAdvice?: Readonly<Record<string, string>>;
+  /** Compiles or loads what the model needs off-chain (cached), and returns its prover. */
+  prepare(model: Model, options?: PrepareOptions): Promise<ModelProver>;
+  /** ZK proof types: what the `vinfer zk` commands drive (compile, prove and verify files). */
+  readonly zk?: ZkBackend;
+}

@@ -1,0 +1,51 @@
+/**
+ * EZKL (Halo2-KZG) as a proof type of the protocol. The circuit's public
+ * instances are the request's integer input and the proven output; the
+ * adapter (contracts/adapters/EzklAdapter.sol) rebuilds them from the request,
+ * and the evidence is the proof bytes exactly as the Halo2 verifier takes them.
+ */
+import { hexlify, isHexString } from "ethers";
+
+import { EzklAdapter__factory } from "../../../types/ethers-contracts/index.js";
+import { InputError } from "../../errors.js";
+import type { ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDeploy } from "../../proofs/proofSystem.js";
+import { ProofType } from "../../protocol/proofType.js";
+import { EzklCircuit } from "./backend.js";
+import { calibrationSamples } from "./calibration.js";
+import { ezklZkBackend } from "./zkBackend.js";
+
+/** Evidence: the proof bytes exactly as the Halo2 verifier's verifyProof takes them. */
+export function encodeEzklEvidence(proofBytes: string | Uint8Array): string {
+  if (typeof proofBytes === "string" && !isHexString(proofBytes)) throw new InputError("EZKL proof bytes must be 0x-prefixed hex");
+  return hexlify(proofBytes);
+}
+
+export class EzklProver implements ModelProver {
+  readonly proofType = ProofType.Ezkl;
+
+  constructor(readonly circuit: EzklCircuit) {}
+
+  /** The EZKL-generated Halo2Verifier; the adapter takes no parameter. */
+  verifier(): VerifierToDeploy {
+    return { proofType: this.proofType, contract: this.circuit.verifierContract(), params: 0n };
+  }
+
+  async prove(ctx: ProveContext): Promise<ProvenResult> {
+    const proof = await this.circuit.proveQuantized(ctx.input, ctx.workDir);
+    return { output: proof.outputs, evidence: encodeEzklEvidence(proof.proofBytes) };
+  }
+}
+
+export const ezklProofSystem: ProofSystem = {
+  proofType: ProofType.Ezkl,
+  name: "ezkl",
+  adapter: () => ({ contractName: "EzklAdapter", abi: EzklAdapter__factory.abi, bytecode: EzklAdapter__factory.bytecode }),
+  async prepare(model, options = {}) {
+    const circuit = await EzklCircuit.compile(model, {
+      calibration: calibrationSamples(model),
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
+    return new EzklProver(circuit);
+  },
+  zk: ezklZkBackend,
+};
