@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import "../helpers/releaseWorkers.js";
-import { serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
+import { serveJsonRpc } from "../../scripts/devchain/jsonRpcServer.js";
 import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";

@@ -11,7 +11,7 @@ import { Interface, type JsonRpcProvider, Transaction, Wallet } from "ethers";
 
 import { devAccountKey } from "../../sdk/chain/devAccounts.js";
 import { rpcProvider } from "../../sdk/chain/rpcProvider.js";
-import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../sdk/chain/jsonRpcServer.js";
+import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../scripts/devchain/jsonRpcServer.js";
 import { protocolFixture } from "./protocol.js";
 
 export interface ChainEndpoint {

@@ -12,7 +12,7 @@ import { SNARK_SCALAR_FIELD, poseidonHashInts } from "../../sdk/commit/poseidon.
 import { InputError } from "../../sdk/errors.js";
 import { divRoundHalfUp, rescale, saturate } from "../../sdk/quant/scheme.js";
 import { packInputs, unpackInputs, valuesPerSignal } from "../../sdk/zk/groth16/packing.js";
-import { compileSnippet } from "../../sdk/zk/groth16/testCircuit.js";
+import { compileSnippet } from "../helpers/circomSnippet.js";
 import { fromField } from "../../sdk/zk/groth16/witness.js";
 
 const A = 16;

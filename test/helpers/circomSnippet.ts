@@ -1,0 +1,32 @@
+/**
+ * Compiles a small hand-written circom snippet against circuits/lib and loads
+ * its witness calculator: how the templates are tested on their own.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { keccakBytes } from "../../sdk/commit/keccak.js";
+import { BUILD_DIR, buildAtomically } from "../../sdk/zk/artifacts.js";
+import { compileCircom } from "../../sdk/zk/groth16/circom.js";
+import { CircuitWitness } from "../../sdk/zk/groth16/witness.js";
+
+export async function compileSnippet(main: string): Promise<{ dir: string; witness: CircuitWitness }> {
+  const source = [
+    `pragma circom 2.1.6;`,
+    `include "fixedpoint.circom";`,
+    `include "argmax.circom";`,
+    `include "packing.circom";`,
+    `include "poseidonChain.circom";`,
+    main,
+    ``,
+  ].join("\n");
+  const dir = join(BUILD_DIR, "circuit-snippets", keccakBytes(new TextEncoder().encode(source)).slice(2, 18));
+  mkdirSync(join(BUILD_DIR, "circuit-snippets"), { recursive: true });
+  if (!existsSync(dir)) {
+    await buildAtomically(dir, async (tmp) => {
+      writeFileSync(join(tmp, "circuit.circom"), source);
+      compileCircom(tmp);
+    });
+  }
+  return { dir, witness: await CircuitWitness.load(dir) };
+}
