@@ -124,7 +124,7 @@ describe("sdk/field.ts against contracts/libraries/FieldElements.sol", () => {
 
   async function deploy() {
     const { ethers } = await network.create();
-    return ethers.deployContract("contracts/test/FieldElementsHarness.sol:FieldElementsHarness");
+    return ethers.deployContract("FieldElementsHarness");
   }
 
   before(async () => {

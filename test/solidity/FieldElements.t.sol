@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {FieldElements} from "../../contracts/libraries/FieldElements.sol";
-import {FieldElementsExposed} from "./utils/Exposed.sol";
+import {FieldElementsHarness} from "../../contracts/test/FieldElementsHarness.sol";
 import {TestBase} from "./utils/Vm.sol";
 
 /// @notice FieldElements: the signed encoding's bound and round trip, and hash reduction.
@@ -10,10 +10,10 @@ contract FieldElementsTest is TestBase {
     uint256 private constant P = FieldElements.P;
     uint256 private constant HALF = FieldElements.P / 2;
 
-    FieldElementsExposed private harness;
+    FieldElementsHarness private harness;
 
     function setUp() external {
-        harness = new FieldElementsExposed();
+        harness = new FieldElementsHarness();
     }
 
     /// @dev The decoding the ZK backends apply: x <= p/2 is x, above is x - p.

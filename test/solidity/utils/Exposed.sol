@@ -3,23 +3,11 @@
 pragma solidity ^0.8.28;
 
 import {ExactGasCall} from "../../../contracts/libraries/ExactGasCall.sol";
-import {FieldElements} from "../../../contracts/libraries/FieldElements.sol";
 import {Logits} from "../../../contracts/libraries/Logits.sol";
 import {VerifierCall} from "../../../contracts/libraries/VerifierCall.sol";
 
 // The libraries' functions are internal: these contracts expose them as external calls, so that a
 // test can observe a revert (with its data) and pass calldata arrays.
-
-/// @notice FieldElements behind an external call.
-contract FieldElementsExposed {
-    function fromSigned(int256 v) external pure returns (uint256) {
-        return FieldElements.fromSigned(v);
-    }
-
-    function fromHash(bytes32 h) external pure returns (uint256) {
-        return FieldElements.fromHash(h);
-    }
-}
 
 /// @notice Logits behind an external call (top() reads calldata).
 contract LogitsExposed {
