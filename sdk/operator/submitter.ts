@@ -45,15 +45,15 @@ export class Submitter {
     const job = this.o.queue.get(requestId)!;
     if (job.state !== "signed") return;
     const receipt = await this.o.provider.waitForTransaction(job.txHash!, 1, RECEIPT_WAIT_MS).catch(() => null);
-    if (receipt) await this.serialized(() => this.settle(this.o.queue.get(requestId)!));
+    if (receipt) await this.serialized(() => this.followTransaction(this.o.queue.get(requestId)!));
   }
 
-  /** Follows stored transactions: settles mined ones, re-sends lost ones. */
+  /** Follows stored transactions: records mined ones, re-sends lost ones. */
   async follow(jobs: readonly Job[]): Promise<void> {
     await this.serialized(async () => {
       for (const job of jobs) {
         try {
-          await this.settle(job);
+          await this.followTransaction(job);
         } catch (err) {
           this.o.log.log("warn", "tx.follow_failed", { requestId: job.requestId, error: message(err) });
         }
@@ -97,7 +97,8 @@ export class Submitter {
     log.log("info", "tx.broadcast", { requestId: id, tx: hash });
   }
 
-  private async settle(job: Job): Promise<void> {
+  /** Moves a signed job on from what the chain says of its transaction (the router's settle is another thing). */
+  private async followTransaction(job: Job): Promise<void> {
     if (job.state !== "signed") return;
     const { queue, provider, wallet, router, log } = this.o;
     const id = job.requestId;
