@@ -105,7 +105,7 @@ interface IInferenceRouter {
     /// @param r The request as emitted in `InferenceRequested`.
     /// @param input The request's input as emitted.
     /// @param output The result.
-    /// @param evidence The proof, encoded for the request's proof type (sdk/protocol/evidence.ts).
+    /// @param evidence The proof, encoded for the request's proof type (sdk/zk/<type>/proofSystem.ts).
     function fulfill(
         uint256 requestId,
         Request calldata r,
@@ -118,7 +118,8 @@ interface IInferenceRouter {
     ///         result is recorded, the fee credited to `fulfiller` and the requester called back,
     ///         as in `fulfill`. Rejected: the request is open again (another fulfiller may fulfil
     ///         it; after the deadline its requester may cancel it). Pending: reverts
-    ///         `Router_ClaimNotResolved`.
+    ///         `Router_ClaimNotResolved`, until the implementation's claim timeout after the
+    ///         request's deadline, from when a still-pending claim is settled as Rejected.
     /// @param requestId The claimed request.
     /// @param r The request as emitted in `InferenceRequested`.
     /// @param output The claimed output as emitted in `InferenceClaimed`.

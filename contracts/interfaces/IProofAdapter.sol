@@ -28,7 +28,7 @@ interface IProofAdapter {
     /// @param f The fulfilment: request id, model, snapshotted verifier and params, fulfiller.
     /// @param input The quantized input, already checked by the router against the request's hash.
     /// @param output The quantized output being claimed.
-    /// @param evidence Proof-type-specific encoding of the proof (sdk/protocol/evidence.ts).
+    /// @param evidence Proof-type-specific encoding of the proof (the proof system's encoder, e.g. sdk/zk/groth16/proofSystem.ts).
     /// @return status Accepted when the result is final and correct; Pending when it becomes final
     ///         later (ask `claimStatus`). A synchronous adapter reverts `Adapter_InvalidProof`
     ///         instead of answering Rejected; the router treats Rejected from `submit` as a revert.

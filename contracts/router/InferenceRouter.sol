@@ -16,7 +16,7 @@ import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 /// @notice The one place a contract asks for a proven AI result (see IInferenceRouter).
 /// @dev Checks-effects-interactions throughout; there is no reentrancy lock because every check
 ///      reads the one state word, which is final before any external call but the adapter's
-///      (adapters are registered by the owner, once, and trusted). Storage per request is one
+///      `submit`, after which `fulfill` reads it again. Storage per request is one
 ///      word: the hash of the request while it is open, of the claim while an asynchronous
 ///      adapter decides it, of the result once fulfilled (with or without a delivered callback),
 ///      or CANCELLED. The full request and result are in the events, and come back as calldata.
@@ -27,6 +27,12 @@ contract InferenceRouter is IInferenceRouter, Ownable {
     bytes32 private constant DELIVERED_TAG = keccak256("vinfer.result.delivered.v1");
     bytes32 private constant UNDELIVERED_TAG = keccak256("vinfer.result.undelivered.v1");
     bytes32 private constant CANCELLED = bytes32(uint256(1));
+
+    /// @notice Seconds after a request's deadline when a claim still Pending with its adapter is
+    ///         settled as Rejected (the request reopens and its requester may cancel it). Long
+    ///         enough for any challenge window and dispute; it only bounds an adapter that never
+    ///         answers.
+    uint256 public constant CLAIM_TIMEOUT = 30 days;
 
     /// @inheritdoc IInferenceRouter
     IModelRegistry public immutable registry;
@@ -123,6 +129,10 @@ contract InferenceRouter is IInferenceRouter, Ownable {
             output,
             evidence
         );
+        // `submit` may call out (an asynchronous adapter starts a game on the model's verifier), so
+        // the request is checked again: a re-entered fulfil or settle must not leave this one to
+        // record and pay a second time.
+        if (requestState[requestId] != pending) revert Router_RequestNotPending(requestId);
 
         bytes32 outputHash = ModelCommitments.outputHash(output);
         if (status == ClaimStatus.Accepted) {
@@ -145,6 +155,9 @@ contract InferenceRouter is IInferenceRouter, Ownable {
             outputHash,
             address(this)
         );
+        // A claim its adapter never resolves must not hold the request and its fee for ever.
+        if (status == ClaimStatus.Pending && block.timestamp > uint256(r.deadline) + CLAIM_TIMEOUT)
+            status = ClaimStatus.Rejected;
         if (status == ClaimStatus.Accepted) {
             _record(requestId, r, pending, output, outputHash, fulfiller);
         } else if (status == ClaimStatus.Rejected) {

@@ -16,13 +16,16 @@ contract ScriptedAdapter is IProofAdapter {
         Accept,
         Pend,
         Reject,
-        Revert
+        Revert,
+        Reenter
     }
 
     /// @notice How `submit` behaves now.
     SubmitMode public submitMode;
     /// @notice The outcome of each claim, by `claimKey`.
     mapping(bytes32 key => ClaimStatus) public outcome;
+    /// @notice What the Reenter mode calls on the router from inside `submit`, once.
+    bytes public reentry;
 
     /// @notice `submit` took a claim (any mode but Revert).
     event Submitted(bytes32 indexed key, uint256 requestId, address fulfiller);
@@ -30,12 +33,24 @@ contract ScriptedAdapter is IProofAdapter {
     event OutcomeSet(bytes32 indexed key, ClaimStatus status);
     /// @notice The test changed `submitMode`.
     event SubmitModeSet(SubmitMode mode);
+    /// @notice The test set the re-entering call.
+    event ReentrySet(bytes data);
+
+    /// @notice The re-entering call failed (the attack it stands for did not get through).
+    error ReentryFailed(bytes returnData);
 
     /// @notice Sets how `submit` behaves.
     /// @param mode The new mode.
     function setSubmitMode(SubmitMode mode) external {
         submitMode = mode;
         emit SubmitModeSet(mode);
+    }
+
+    /// @notice Sets the call the Reenter mode makes on the router from inside `submit`.
+    /// @param data The calldata (e.g. a second `fulfill` of the same request).
+    function setReentry(bytes calldata data) external {
+        reentry = data;
+        emit ReentrySet(data);
     }
 
     /// @notice Sets the outcome `claimStatus` reports for a claim.
@@ -55,6 +70,14 @@ contract ScriptedAdapter is IProofAdapter {
     ) external returns (ClaimStatus) {
         SubmitMode mode = submitMode;
         if (mode == SubmitMode.Revert) revert Adapter_InvalidProof(f.requestId);
+        if (mode == SubmitMode.Reenter) {
+            // An adapter that calls out (to a model owner's verifier, say) lets that code re-enter.
+            submitMode = SubmitMode.Accept;
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok, bytes memory ret) = msg.sender.call(reentry);
+            if (!ok) revert ReentryFailed(ret);
+            return ClaimStatus.Accepted;
+        }
         emit Submitted(
             claimKey(msg.sender, f.requestId, f.fulfiller, ModelCommitments.outputHash(output)),
             f.requestId,

@@ -30,7 +30,7 @@ const CALLBACK_GAS = 400_000;
 const SCRIPTED = 200;
 /** ClaimStatus and ScriptedAdapter.SubmitMode of the contracts. */
 const Claim = { Pending: 0, Accepted: 1, Rejected: 2 } as const;
-const Submit = { Accept: 0, Pend: 1, Reject: 2, Revert: 3 } as const;
+const Submit = { Accept: 0, Pend: 1, Reject: 2, Revert: 3, Reenter: 4 } as const;
 
 describe("InferenceRouter", function () {
   let connection: NetworkConnection;
@@ -517,6 +517,32 @@ describe("InferenceRouter", function () {
       await expect(settle(rec, f.user, f.other.address, honest)).to.emit(f.router, "CallbackDelivered");
       expect(await f.router.balances(f.other.address)).to.equal(FEE);
       expect(await c.deliveries()).to.equal(1n);
+    });
+
+    it("refuses a fulfilment whose adapter re-entered the router and fulfilled the request meanwhile", async function () {
+      const c = await recording();
+      const rec = await requestFrom(c, 22, CALLBACK_GAS, FEE, SCRIPTED);
+      const inner = f.router.interface.encodeFunctionData("fulfill", [rec.requestId, rec.request, rec.input, OUTPUT, "0x"]);
+      await (await f.scripted.setReentry(inner)).wait();
+      await (await f.scripted.setSubmitMode(Submit.Reenter)).wait();
+      await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" }))
+        .to.be.revertedWithCustomError(f.router, "Router_RequestNotPending")
+        .withArgs(rec.requestId);
+      expect(await f.router.isPending(rec.requestId, rec.request)).to.equal(true);
+      expect(await f.router.balances(f.operator.address)).to.equal(0n);
+      expect(await f.router.balances(await f.scripted.getAddress())).to.equal(0n);
+      expect(await c.deliveries()).to.equal(0n);
+    });
+
+    it("settles a claim its adapter never resolves as rejected, CLAIM_TIMEOUT after the deadline", async function () {
+      const { c, rec } = await claimed();
+      const timeout = await f.router.CLAIM_TIMEOUT();
+      await f.connection.networkHelpers.time.increase(BigInt(REQUEST_TIMEOUT_SECONDS) + timeout - 30n);
+      await expect(settle(rec)).to.be.revertedWithCustomError(f.router, "Router_ClaimNotResolved");
+      await f.connection.networkHelpers.time.increase(60);
+      await expect(settle(rec)).to.emit(f.router, "ClaimRejected").withArgs(rec.requestId, f.operator.address);
+      await expect(c.cancel(rec.requestId, rec.request)).to.emit(f.router, "RequestCancelled");
+      expect(await f.router.balances(await c.getAddress())).to.equal(FEE);
     });
 
     it("lets the requester cancel a request reopened after its deadline", async function () {
