@@ -134,7 +134,7 @@ export function registerZk(program: Command): void {
         workDir: mkdtempSync(join(tmpdir(), `vinfer-${opts.backend}-`)),
         progress: consoleProgress(),
       });
-      writeFileSync(opts.out, JSON.stringify(proof.json, null, 1));
+      writeFileSync(opts.out, proof.content);
       console.log(`${proof.summary}\nproof written to ${opts.out}`);
       printTimings([...circuit.timings, ...proof.timings]);
     });

@@ -16,7 +16,7 @@ import type { InferenceRequest, RequestRecord } from "../protocol/request.js";
  */
 export type JobState = "pending" | "proved" | "signed" | "done" | "skipped" | "failed";
 
-/** The allowed moves. done, skipped and failed are final. */
+/** The allowed moves (each of JobQueue's mark* methods takes one or more of them). done, skipped and failed are final. */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   pending: ["proved", "skipped", "failed"],
   proved: ["signed", "skipped", "failed"],
@@ -54,12 +54,12 @@ export interface ScannedRequest {
 
 /** A move the queue refused: the job was not in a state the move starts from. */
 export class JobTransitionError extends VinferError {
-  constructor(requestId: bigint, from: JobState | undefined, to: JobState) {
+  constructor(requestId: bigint, state: JobState | undefined, to: JobState, from: readonly JobState[]) {
     super(
       "OPERATOR_JOB_STATE",
-      from === undefined
+      state === undefined
         ? `no job for request ${requestId}`
-        : `job ${requestId} is ${from}; it cannot become ${to} (allowed from ${from}: ${JOB_TRANSITIONS[from].join(", ") || "none, it is final"})`,
+        : `job ${requestId} is ${state}; it cannot become ${to} (only a job that is ${from.join(" or ")} can)`,
     );
   }
 }
@@ -75,12 +75,13 @@ export interface JobQueue {
   all(): Job[];
   counts(): Record<JobState, number>;
   /**
-   * Leases up to `limit` jobs in `states` that are due at `now` and not leased
-   * by another worker, oldest request first, until `now + leaseMs`.
+   * Leases up to `limit` jobs in `states` that are due at `now`, not leased
+   * by another worker and that `accept` takes (default: all), oldest request
+   * first, until `now + leaseMs`.
    */
-  lease(owner: string, states: readonly JobState[], now: number, leaseMs: number, limit: number): Job[];
-  /** Extends the worker's leases (a heartbeat while it proves). */
-  renewLeases(owner: string, until: number): void;
+  lease(owner: string, states: readonly JobState[], now: number, leaseMs: number, limit: number, accept?: (job: Job) => boolean): Job[];
+  /** Extends the worker's leases on the given jobs (a heartbeat while it works on them). */
+  renewLeases(owner: string, requestIds: readonly bigint[], until: number): void;
   release(requestId: bigint, owner: string): void;
   /** Releases every lease and role held by `owner` (a worker known to be gone). */
   releaseAll(owner: string): void;

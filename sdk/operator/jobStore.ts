@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, next_attempt_at);
 `;
 
+/** A job in a final state is nobody's. */
+const RELEASE = "lease_owner = NULL, lease_until = NULL";
+
 /** Columns added after the first release; a database from before gets them on open. */
 const ADDED_COLUMNS: Record<string, string> = { lease_owner: "TEXT", lease_until: "INTEGER" };
 
@@ -171,26 +174,39 @@ export class JobStore implements JobQueue {
     return row ? toJob(row) : undefined;
   }
 
-  lease(owner: string, states: readonly JobState[], now: number, leaseMs: number, limit: number): Job[] {
+  lease(
+    owner: string,
+    states: readonly JobState[],
+    now: number,
+    leaseMs: number,
+    limit: number,
+    accept: (job: Job) => boolean = () => true,
+  ): Job[] {
     const marks = states.map(() => "?").join(", ");
-    let jobs: Job[] = [];
+    const jobs: Job[] = [];
     this.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM jobs WHERE state IN (${marks}) AND next_attempt_at <= ?
-             AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?)
-           ORDER BY CAST(request_id AS INTEGER) LIMIT ?`,
-        )
-        .all(...states, now, owner, now, limit) as unknown as JobRow[];
+      const due = this.db.prepare(
+        `SELECT * FROM jobs WHERE state IN (${marks}) AND next_attempt_at <= ?
+           AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?)
+         ORDER BY CAST(request_id AS INTEGER)`,
+      );
       const take = this.db.prepare("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE request_id = ?");
-      for (const r of rows) take.run(owner, now + leaseMs, r.request_id);
-      jobs = rows.map((r) => toJob({ ...r, lease_owner: owner, lease_until: now + leaseMs }));
+      for (const row of due.iterate(...states, now, owner, now) as Iterable<JobRow>) {
+        if (jobs.length >= limit) break;
+        const job = toJob({ ...row, lease_owner: owner, lease_until: now + leaseMs });
+        if (!accept(job)) continue;
+        take.run(owner, now + leaseMs, row.request_id);
+        jobs.push(job);
+      }
     });
     return jobs;
   }
 
-  renewLeases(owner: string, until: number): void {
-    this.db.prepare("UPDATE jobs SET lease_until = ? WHERE lease_owner = ?").run(until, owner);
+  renewLeases(owner: string, requestIds: readonly bigint[], until: number): void {
+    const renew = this.db.prepare("UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND request_id = ?");
+    this.transaction(() => {
+      for (const id of requestIds) renew.run(until, owner, id.toString());
+    });
   }
 
   release(requestId: bigint, owner: string): void {
@@ -234,30 +250,29 @@ export class JobStore implements JobQueue {
   }
 
   markProved(requestId: bigint, output: readonly bigint[], evidence: string): void {
-    this.move(requestId, "proved", "output_json = ?, evidence = ?, last_error = NULL", strings(output), evidence);
+    this.move(requestId, ["pending"], "proved", "output_json = ?, evidence = ?, last_error = NULL", strings(output), evidence);
   }
 
   markSigned(requestId: bigint, txHash: string, rawTx: string): void {
-    this.move(requestId, "signed", "tx_hash = ?, raw_tx = ?", txHash, rawTx);
+    this.move(requestId, ["proved"], "signed", "tx_hash = ?, raw_tx = ?", txHash, rawTx);
   }
 
   markUnsigned(requestId: bigint, reason: string): void {
-    this.move(requestId, "proved", "tx_hash = NULL, raw_tx = NULL, last_error = ?", reason);
+    this.move(requestId, ["signed"], "proved", "tx_hash = NULL, raw_tx = NULL, last_error = ?", reason);
   }
 
   markDone(requestId: bigint): void {
-    this.move(requestId, "done", "last_error = NULL, lease_owner = NULL, lease_until = NULL");
+    this.move(requestId, ["signed"], "done", `last_error = NULL, ${RELEASE}`);
   }
 
   markSkipped(requestId: bigint, reason: string): void {
-    this.move(requestId, "skipped", "last_error = ?, lease_owner = NULL, lease_until = NULL", reason);
+    this.move(requestId, ["pending", "proved", "signed"], "skipped", `last_error = ?, ${RELEASE}`, reason);
   }
 
   markFailed(requestId: bigint, reason: string): void {
-    this.move(requestId, "failed", "last_error = ?, lease_owner = NULL, lease_until = NULL", reason);
+    this.move(requestId, ["pending", "proved"], "failed", `last_error = ?, ${RELEASE}`, reason);
   }
 
-  /** Records a failed attempt; the job stays in its state and is due again at `nextAttemptAt`. */
   recordAttempt(requestId: bigint, error: string, nextAttemptAt: number): number {
     const r = this.db
       .prepare(
@@ -275,13 +290,13 @@ export class JobStore implements JobQueue {
     return this.get(requestId)!.attempts;
   }
 
-  /** Moves the job to `to` if JOB_TRANSITIONS allows it from its current state; one guarded UPDATE. */
-  private move(requestId: bigint, to: JobState, set: string, ...values: (string | number | null)[]): void {
-    const from = (Object.keys(JOB_TRANSITIONS) as JobState[]).filter((s) => JOB_TRANSITIONS[s].includes(to));
+  /** Moves the job from one of `from` to `to` in one guarded UPDATE; each edge must be in JOB_TRANSITIONS. */
+  private move(requestId: bigint, from: readonly JobState[], to: JobState, set: string, ...values: (string | number | null)[]): void {
+    for (const f of from) if (!JOB_TRANSITIONS[f].includes(to)) throw new Error(`bug: ${f} -> ${to} is not a job transition`);
     const r = this.db
       .prepare(`UPDATE jobs SET state = ?, ${set}, updated_at = ? WHERE request_id = ? AND state IN (${from.map(() => "?").join(", ")})`)
       .run(to, ...values, Date.now(), requestId.toString(), ...from);
-    if (Number(r.changes) !== 1) throw new JobTransitionError(requestId, this.get(requestId)?.state, to);
+    if (Number(r.changes) !== 1) throw new JobTransitionError(requestId, this.get(requestId)?.state, to, from);
   }
 
   private transaction(fn: () => void): void {

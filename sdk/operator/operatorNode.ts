@@ -24,7 +24,7 @@ import { proofTypeName } from "../proofs/registry.js";
 import { type InferenceRouter, connectProtocol } from "../protocol/contracts.js";
 import type { InferenceRequest } from "../protocol/request.js";
 import { type ProtocolError, VinferError } from "../errors.js";
-import { FINAL_STATES, type Job, type JobQueue, type JobState } from "./jobQueue.js";
+import { FINAL_STATES, type Job, type JobQueue } from "./jobQueue.js";
 import { type Logger, silentLogger } from "./log.js";
 import { Submitter, message } from "./submitter.js";
 import { Watcher, closedReason } from "./watcher.js";
@@ -82,7 +82,9 @@ export class OperatorNode {
   private readonly queue: JobQueue;
   private readonly log: Logger;
   private readonly t: Tuning;
-  private readonly inFlight = new Set<bigint>();
+  /** Jobs this node is proving (at most `concurrency`), and proved jobs it is submitting. */
+  private readonly proving = new Set<bigint>();
+  private readonly submitting = new Set<bigint>();
   private readonly watcher: Watcher;
   private submitter?: Submitter;
   private isSubmitter = false;
@@ -130,6 +132,7 @@ export class OperatorNode {
       log: this.log,
       skip: (id, reason) => this.skip(id, reason),
       retry: (id, err) => this.retryLater(id, err),
+      holdsRole: () => this.queue.leaseRole("submitter", this.workerId, Date.now(), this.t.leaseMs),
     });
     this.log.log("info", "operator.start", {
       chainId: this.chainId,
@@ -147,7 +150,7 @@ export class OperatorNode {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    while (this.inFlight.size > 0) await sleep(50);
+    while (this.proving.size + this.submitting.size > 0) await sleep(50);
     await this.submitter?.idle();
     this.queue.releaseAll(this.workerId);
     this.log.log("info", "operator.stop", { ...this.queue.counts() });
@@ -179,32 +182,44 @@ export class OperatorNode {
     }
   }
 
-  /** One round: find new requests, follow sent transactions, start due jobs. */
+  /** One round: find new requests, follow sent transactions, submit proved jobs, start proving due ones. */
   async tick(): Promise<void> {
     await this.watcher.scan();
     const now = Date.now();
-    this.queue.renewLeases(this.workerId, now + this.t.leaseMs);
+    this.queue.renewLeases(this.workerId, [...this.proving, ...this.submitting], now + this.t.leaseMs);
     const wasSubmitter = this.isSubmitter;
     this.isSubmitter = this.queue.leaseRole("submitter", this.workerId, now, this.t.leaseMs);
     if (this.isSubmitter !== wasSubmitter) this.log.log("info", "operator.role", { submitter: this.isSubmitter });
     if (this.isSubmitter) {
       // Sent transactions first: after a restart this re-sends a stored transaction before any
       // new one takes the next nonce.
-      await this.submitter!.follow(this.queue.lease(this.workerId, ["signed"], now, this.t.leaseMs, 1_000));
+      const signed = this.queue.lease(this.workerId, ["signed"], now, this.t.leaseMs, 1_000, (j) => !this.busy(j.requestId));
+      await this.submitter!.follow(signed);
+      for (const job of signed) this.queue.release(job.requestId, this.workerId);
+      // Proofs finished here or by other nodes on the queue; signing is serialized, not limited by proving slots.
+      for (const job of this.queue.lease(this.workerId, ["proved"], now, this.t.leaseMs, 1_000, (j) => !this.busy(j.requestId)))
+        this.track(this.submitting, job.requestId, this.submitter!.submit(job.requestId));
     }
-    if (this.inFlight.size >= this.t.concurrency) return;
-    // Proved jobs wait for the node that holds the submitter role.
-    const states: JobState[] = this.isSubmitter ? ["pending", "proved"] : ["pending"];
-    // Jobs in flight are leased to us already: ask for enough to fill every free slot past them.
-    for (const job of this.queue.lease(this.workerId, states, now, this.t.leaseMs, this.t.concurrency)) {
-      if (this.inFlight.size >= this.t.concurrency) break;
-      if (this.inFlight.has(job.requestId)) continue;
-      this.inFlight.add(job.requestId);
-      void this.process(job).finally(() => {
-        this.inFlight.delete(job.requestId);
-        this.queue.release(job.requestId, this.workerId);
+    const free = this.t.concurrency - this.proving.size;
+    if (free <= 0) return;
+    const serveable = (j: Job) => !this.busy(j.requestId) && this.proverFor(j.request.modelId, j.request.proofType) !== undefined;
+    for (const job of this.queue.lease(this.workerId, ["pending"], now, this.t.leaseMs, free, serveable))
+      this.track(this.proving, job.requestId, this.prove(job));
+  }
+
+  private busy(id: bigint): boolean {
+    return this.proving.has(id) || this.submitting.has(id);
+  }
+
+  /** Runs a job's work in the background; the job's lease ends with it. */
+  private track(set: Set<bigint>, id: bigint, work: Promise<void>): void {
+    set.add(id);
+    void work
+      .catch((err: unknown) => this.retryLater(id, err))
+      .finally(() => {
+        set.delete(id);
+        this.queue.release(id, this.workerId);
       });
-    }
   }
 
   /** Why this node does not serve a request, or undefined if it does. */
@@ -218,31 +233,26 @@ export class OperatorNode {
     return this.o.provers.get(modelId.toLowerCase())?.find((p) => p.proofType === proofType);
   }
 
-  private async process(job: Job): Promise<void> {
+  /** Proves a pending job, then submits it if this node holds the submitter role. */
+  private async prove(job: Job): Promise<void> {
     const id = job.requestId;
-    try {
-      if (job.state === "pending") {
-        const closed = await closedReason(this.router, this.o.provider, job);
-        if (closed) return this.skip(id, closed);
-        const prover = this.proverFor(job.request.modelId, job.request.proofType)!;
-        const started = Date.now();
-        this.log.log("info", "job.proving", { requestId: id, proofType: proofTypeName(prover.proofType) });
-        const result = await prover.prove({
-          chainId: this.chainId,
-          router: this.o.router,
-          requestId: id,
-          modelId: job.request.modelId,
-          fulfiller: this.o.wallet.address,
-          input: job.input,
-          workDir: join(this.o.workDir, `request-${id}`),
-        });
-        this.queue.markProved(id, result.output, result.evidence);
-        this.log.log("info", "job.proved", { requestId: id, ms: Date.now() - started, output: result.output.join(" ") });
-      }
-      if (this.isSubmitter) await this.submitter!.submit(id);
-    } catch (err) {
-      this.retryLater(id, err);
-    }
+    const closed = await closedReason(this.router, this.o.provider, job);
+    if (closed) return this.skip(id, closed);
+    const prover = this.proverFor(job.request.modelId, job.request.proofType)!;
+    const started = Date.now();
+    this.log.log("info", "job.proving", { requestId: id, proofType: proofTypeName(prover.proofType) });
+    const result = await prover.prove({
+      chainId: this.chainId,
+      router: this.o.router,
+      requestId: id,
+      modelId: job.request.modelId,
+      fulfiller: this.o.wallet.address,
+      input: job.input,
+      workDir: join(this.o.workDir, `request-${id}`),
+    });
+    this.queue.markProved(id, result.output, result.evidence);
+    this.log.log("info", "job.proved", { requestId: id, ms: Date.now() - started, output: result.output.join(" ") });
+    if (this.isSubmitter) await this.submitter!.submit(id);
   }
 
   private retryLater(id: bigint, err: unknown): void {

@@ -30,6 +30,11 @@ export interface SubmitterOptions {
   readonly skip: (requestId: bigint, reason: string) => void;
   /** The job's transaction failed in a way worth another attempt later. */
   readonly retry: (requestId: bigint, err: unknown) => void;
+  /**
+   * Takes or renews the queue-wide submitter role; false when another node holds it. Asked right
+   * before each signature, so two nodes sharing a queue never sign with the same nonce.
+   */
+  readonly holdsRole: () => boolean;
 }
 
 export class Submitter {
@@ -90,6 +95,10 @@ export class Submitter {
     });
     const raw = await wallet.signTransaction(tx);
     const hash = Transaction.from(raw).hash!;
+    if (!this.o.holdsRole()) {
+      log.log("warn", "tx.not_submitter", { requestId: id, reason: "another node holds the submitter role; left to it" });
+      return;
+    }
     queue.markSigned(id, hash, raw);
     this.lastNonce = nonce;
     log.log("info", "tx.signed", { requestId: id, tx: hash, nonce });

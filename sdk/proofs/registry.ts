@@ -25,6 +25,9 @@ export function registerProofSystem(system: ProofSystem): void {
     throw new InputError(`proof system name "${system.name}" must be lower-case letters, digits and dashes`);
   if (systems.has(t)) throw new InputError(`proof type ${t} is already registered (${systems.get(t)!.name})`);
   if (findByName(system.name)) throw new InputError(`a proof system named "${system.name}" is already registered`);
+  const reserved = reservedId(system.name);
+  if (reserved !== undefined && reserved !== t)
+    throw new InputError(`"${system.name}" is the name of reserved proof type ${reserved}, not of ${t}`);
   systems.set(t, system);
 }
 
@@ -68,13 +71,19 @@ export function parseProofType(name: string): ProofTypeId {
   const n = name.toLowerCase();
   const s = findByName(n);
   if (s) return s.proofType;
-  const reserved = Object.entries(ProofType).find(([k, v]) => typeof v === "number" && k.toLowerCase() === n);
-  if (reserved) return reserved[1] as ProofType;
+  const reserved = reservedId(n);
+  if (reserved !== undefined) return reserved;
   throw new InputError(`unknown proof type "${name}" (expected one of: ${knownNames().join(", ")})`);
 }
 
 export function proofTypeName(t: ProofTypeId): string {
   return systems.get(t)?.name ?? ProofType[t]?.toLowerCase() ?? `proof type ${t}`;
+}
+
+/** The reserved id of a name (ProofType: groth16, ezkl, opml, tee). */
+function reservedId(name: string): ProofType | undefined {
+  const entry = Object.entries(ProofType).find(([k, v]) => typeof v === "number" && k.toLowerCase() === name.toLowerCase());
+  return entry?.[1] as ProofType | undefined;
 }
 
 function knownNames(): string[] {

@@ -30,8 +30,8 @@ export interface ZkProveOptions {
 }
 
 export interface ZkProofFile {
-  /** The proof file's content (JSON), as `vinfer zk verify` reads it back. */
-  readonly json: unknown;
+  /** The proof file's content (JSON text), as `vinfer zk verify` reads it back. */
+  readonly content: string;
   /** What the proof says, in one line (its outputs). */
   readonly summary: string;
   readonly timings: readonly StageTiming[];

@@ -36,13 +36,14 @@ function record(requestId: bigint): RequestRecord {
   } as RequestRecord;
 }
 
-/** Each state's mover on a store: what the operator calls to reach it. */
-const MOVE: Record<Exclude<JobState, "pending">, (s: JobStore, id: bigint) => void> = {
-  proved: (s, id) => (s.get(id)!.state === "signed" ? s.markUnsigned(id, "replaced") : s.markProved(id, [1n], "0x01")),
-  signed: (s, id) => s.markSigned(id, `0x${"ab".repeat(32)}`, "0x02"),
-  done: (s, id) => s.markDone(id),
-  skipped: (s, id) => s.markSkipped(id, "not ours"),
-  failed: (s, id) => s.markFailed(id, "gave up"),
+/** Each of the store's moves: the states it starts from and the state it reaches (the specification). */
+const MOVES: Record<string, { from: JobState[]; to: JobState; run: (s: JobStore, id: bigint) => void }> = {
+  markProved: { from: ["pending"], to: "proved", run: (s, id) => s.markProved(id, [1n], "0x01") },
+  markSigned: { from: ["proved"], to: "signed", run: (s, id) => s.markSigned(id, `0x${"ab".repeat(32)}`, "0x02") },
+  markUnsigned: { from: ["signed"], to: "proved", run: (s, id) => s.markUnsigned(id, "replaced") },
+  markDone: { from: ["signed"], to: "done", run: (s, id) => s.markDone(id) },
+  markSkipped: { from: ["pending", "proved", "signed"], to: "skipped", run: (s, id) => s.markSkipped(id, "not ours") },
+  markFailed: { from: ["pending", "proved"], to: "failed", run: (s, id) => s.markFailed(id, "gave up") },
 };
 
 describe("JobStore (the operator's job queue)", function () {
@@ -57,34 +58,38 @@ describe("JobStore (the operator's job queue)", function () {
     return store;
   };
 
-  it("moves a job only along JOB_TRANSITIONS, from any reachable state, whatever the order of attempts", function () {
-    const targets = Object.keys(MOVE) as (keyof typeof MOVE)[];
+  it("moves a job only from the states each move starts from, along JOB_TRANSITIONS, whatever the order of calls", function () {
+    for (const [name, m] of Object.entries(MOVES))
+      for (const from of m.from) expect(JOB_TRANSITIONS[from], `${name}: ${from} -> ${m.to}`).to.include(m.to);
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...targets), { maxLength: 8 }), (moves) => {
+      fc.property(fc.array(fc.constantFrom(...Object.keys(MOVES)), { maxLength: 8 }), (calls) => {
         const store = fresh();
         try {
-          for (const to of moves) {
-            const from = store.get(1n)!.state;
-            const allowed = JOB_TRANSITIONS[from].includes(to);
-            if (allowed) {
-              MOVE[to](store, 1n);
-              expect(store.get(1n)!.state).to.equal(to);
+          for (const name of calls) {
+            const m = MOVES[name]!;
+            const before = store.get(1n)!;
+            if (m.from.includes(before.state)) {
+              m.run(store, 1n);
+              expect(store.get(1n)!.state).to.equal(m.to);
             } else {
-              expect(() => MOVE[to](store, 1n)).to.throw(JobTransitionError);
-              expect(store.get(1n)!.state, "a refused move changes nothing").to.equal(from);
+              expect(() => m.run(store, 1n), `${name} from ${before.state}`).to.throw(JobTransitionError);
+              expect(store.get(1n), "a refused move changes nothing").to.deep.equal(before);
             }
           }
         } finally {
           store.close();
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
   it("refuses to mark a pending job done, and names the allowed moves", function () {
     const store = fresh();
-    expect(() => store.markDone(1n)).to.throw(/job 1 is pending; it cannot become done \(allowed from pending: proved, skipped, failed\)/);
+    expect(() => store.markDone(1n)).to.throw(/job 1 is pending; it cannot become done \(only a job that is signed can\)/);
+    store.markProved(3n, [1n], "0x01");
+    store.markSigned(3n, `0x${"cd".repeat(32)}`, "0x03");
+    expect(() => store.markProved(3n, [2n], "0x02"), "a late prover cannot overwrite a signed job").to.throw(JobTransitionError);
     store.markFailed(2n, "x");
     expect(() => store.recordAttempt(2n, "again", 0)).to.throw(/final job takes no more attempts/);
     store.close();
@@ -92,6 +97,11 @@ describe("JobStore (the operator's job queue)", function () {
 
   it("leases a job to one worker until it is released or its lease expires", function () {
     const store = fresh();
+    expect(
+      store.lease("host:1:a", ["pending"], 1_000, 500, 5, (j) => j.requestId !== 1n).map((j) => j.requestId),
+      "what it accepts",
+    ).to.deep.equal([2n, 3n]);
+    store.releaseAll("host:1:a");
     const a = store.lease("host:1:a", ["pending"], 1_000, 500, 2).map((j) => j.requestId);
     expect(a).to.deep.equal([1n, 2n]);
     expect(

@@ -1,4 +1,6 @@
 /** `vinfer zk --backend ezkl`: the EZKL circuit behind the common ZK command shape. */
+import { readFileSync } from "node:fs";
+
 import { InputError, VinferError } from "../../errors.js";
 import type { Model } from "../../model.js";
 import type { Tensor } from "../../tensor.js";
@@ -29,7 +31,7 @@ class EzklZkCircuit implements ZkCircuit {
   async prove(sample: Tensor, o: ZkProveOptions): Promise<ZkProofFile> {
     const proof = await this.circuit.prove(sample, o.workDir, o.progress);
     return {
-      json: proof.json,
+      content: readFileSync(proof.path, "utf8"), // EZKL's own file, byte for byte
       summary: `outputs ${proof.outputs.map((v) => v.toFixed(4)).join(" ")} (EZKL's fixed point, rescaled)`,
       timings: proof.timings,
     };

@@ -44,7 +44,11 @@ class Groth16ZkCircuit implements ZkCircuit {
     );
     const { timings, ...rest } = proof;
     return {
-      json: { backend: "groth16", model: this.model.path, modelId: this.model.modelId, circuit: this.circuit.dir, ...rest },
+      content: JSON.stringify(
+        { backend: "groth16", model: this.model.path, modelId: this.model.modelId, circuit: this.circuit.dir, ...rest },
+        null,
+        1,
+      ),
       summary: `outputs ${Array.from(outputs[0]!.data).join(" ")}`,
       timings,
     };
