@@ -590,6 +590,7 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
           `        TEE adapter submit execution (digest, ecrecover, registry check; no base cost, no calldata): ${adapterExec}`,
           `        TEE fulfil transaction:     ${teeFulfilGas}`,
           `        Groth16 fulfil transaction: ${grothFulfilGas}`,
+          `        key admission (2-of-3 quorum, once per enclave key): ${(await f.admitTx.wait())!.gasUsed}`,
         ].join("\n"),
       );
       expect(adapterExec).to.be.lessThan(50_000n);
