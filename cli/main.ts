@@ -8,6 +8,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerRequest } from "./commands/request.js";
 import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
+import { registerTee } from "./commands/tee.js";
 import { registerZk } from "./commands/zk.js";
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDeploy(program);
   registerRequest(program);
   registerServe(program);
+  registerTee(program);
   return program;
 }
 
