@@ -51,8 +51,10 @@ export function proofTypesOption(value: string): ProofTypeId[] {
   }
 }
 
-/** Every proof type the SDK can prove. */
-export const DEFAULT_PROOF_TYPES: readonly ProofTypeId[] = proofSystems().map((s) => s.proofType);
+/** The default of --proof: every ZK proof type (the others need settings of their own, e.g. an enclave). */
+export const DEFAULT_PROOF_TYPES: readonly ProofTypeId[] = proofSystems()
+  .filter((s) => s.zk)
+  .map((s) => s.proofType);
 
 export interface Connection {
   readonly provider: JsonRpcProvider;

@@ -3,7 +3,9 @@
  * chain, served over JSON-RPC so the operator node talks to it as to any node.
  *   1. ONNX -> integer IR for the digits models; accuracy vs onnxruntime; model ids.
  *   2. Core contracts deployed with Hardhat Ignition (registry, router, proof adapters).
- *   3. Circuits compiled (INSECURE dev set-ups) and verifiers registered per model.
+ *   3. A SIMULATED dev enclave attested and its key admitted by a 2-of-3 quorum of
+ *      attestation verifiers (TEE); circuits compiled (INSECURE dev set-ups);
+ *      verifiers registered per model.
  *   4. Example consumers: a digit bounty (acts on a classification) and a score gate.
  *   5. Requests with each implemented proof type, fulfilled by the operator node.
  *   6. The verified results as the contracts saw them, gas and time per step.
@@ -36,6 +38,10 @@ import { BUILD_DIR } from "../sdk/zk/artifacts.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
 import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
+import { attestAndSign } from "../sdk/tee/attester.js";
+import { acceptMeasurement, admitEnclaveKey, attestationHashOf, deployEnclaveRegistry } from "../sdk/tee/enclaveRegistry.js";
+import { DEV_ENCLAVE_MEASUREMENT, devBackend } from "../sdk/tee/worker/backends.js";
+import { EnclaveWorker } from "../sdk/tee/worker/enclaveWorker.js";
 import { DigitBounty__factory, ScoreGate__factory } from "../types/ethers-contracts/index.js";
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -76,18 +82,59 @@ console.log(table(Object.entries(addresses).map(([k, v]) => [k, v])));
 console.log(`chain served at ${rpc.url} (what \`vinfer serve --rpc\` would connect to)`);
 const { registry, router } = connectProtocol(addresses, deployer!);
 
-console.log("\n== 3. circuits and verifiers of the digits models (INSECURE dev set-ups; cached after the first run) ==");
+console.log("\n== 3a. TEE: a SIMULATED dev enclave (no hardware protection), attested and admitted by a 2-of-3 quorum ==");
+const chainId = (await connection.ethers.provider.getNetwork()).chainId;
+const attesters = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
+const enclave = await step("deploy enclave registry + quorum admitter", () =>
+  deployEnclaveRegistry(deployer!, { modelRegistry: addresses.registry, attesters: attesters.map((a) => a.address), threshold: 2 }),
+);
+const enclaveRegistry = await enclave.enclaveRegistry.getAddress();
+const worker = EnclaveWorker.start(devBackend);
+const attestation = await worker.attestation();
+const admissionGas = await step("attest (dev-mode verifiers) and admit the enclave key", async () => {
+  const signed = [];
+  for (const attester of attesters.slice(0, 2))
+    signed.push(
+      await attestAndSign(attester, attestation, {
+        at: new Date(),
+        allowDev: true, // the dev enclave's attestation passes only a verifier run in dev mode
+        chainId,
+        quorumAdmitter: await enclave.quorumAdmitter.getAddress(),
+        enclaveRegistry,
+        maxLifetimeSeconds: 24 * 3600,
+      }),
+    );
+  const admission = signed[0]!.admission;
+  const { gasUsed } = await admitEnclaveKey(
+    enclave.quorumAdmitter,
+    chainId,
+    admission,
+    "data:dev-attestation",
+    signed.map((x) => x.signature),
+  );
+  return gasUsed;
+});
+console.log(
+  table([
+    ["enclave key", worker.address],
+    ["measurement", DEV_ENCLAVE_MEASUREMENT],
+    ["attestation", `${attestation.length} bytes, ${attestationHashOf(attestation)} (dev format: refused by every real verifier)`],
+    ["admission", `signed by 2 of 3 attestation verifiers, gas ${admissionGas}`],
+  ]),
+);
+
+console.log("\n== 3b. circuits and verifiers of the digits models (INSECURE dev set-ups; cached after the first run) ==");
 // digits-cnn's Groth16 circuit needs a 2^15 powers of tau (about 10 minutes to generate on 2
 // cores), so the demo proves digits-cnn with EZKL only; `vinfer deploy --model digits-cnn --proof groth16` does the rest.
 const plan: [Model, ProofType[]][] = [
-  [models.mlp, [ProofType.Groth16, ProofType.Ezkl]],
+  [models.mlp, [ProofType.Groth16, ProofType.Ezkl, ProofType.Tee]],
   [models.cnn, [ProofType.Ezkl]],
 ];
 const prepared: PreparedModel[] = [];
 const verifierRows = [["model", "proof", "verifier", "deploy gas"]];
 for (const [model, types] of plan) {
   const c = await step(`compile ${model.graph.name} (${types.map(proofTypeName).join(", ")})`, () =>
-    prepareModel(model, types, consoleProgress(process.stdout)),
+    prepareModel(model, types, consoleProgress(process.stdout), { tee: { worker, enclaveRegistry } }),
   );
   prepared.push(c);
   const r = await step(`register ${model.graph.name}`, () =>
@@ -96,6 +143,9 @@ for (const [model, types] of plan) {
   for (const v of r.verifiers) verifierRows.push([model.graph.name, proofTypeName(v.proofType), v.address, v.deployGas.toString()]);
 }
 console.log(table(verifierRows));
+await step("digits-mlp accepts the dev enclave's measurement", () =>
+  acceptMeasurement(enclave.enclaveRegistry, models.mlp.modelId, DEV_ENCLAVE_MEASUREMENT),
+);
 
 console.log("\n== 4. example consumers ==");
 const REWARD = parseEther("0.01");
@@ -108,7 +158,7 @@ const bounties = await step("deploy consumers", async () => {
     });
     return b.waitForDeployment();
   };
-  return { groth16: await deploy(ProofType.Groth16), ezkl: await deploy(ProofType.Ezkl) };
+  return { groth16: await deploy(ProofType.Groth16), ezkl: await deploy(ProofType.Ezkl), tee: await deploy(ProofType.Tee) };
 });
 const gateSample = 1;
 const MIN_MARGIN = 256n; // 1.0 in the models' 2^8 output units
@@ -119,6 +169,7 @@ console.log(
   table([
     ["DigitBounty (digits-mlp, groth16)", await bounties.groth16.getAddress(), `pays 0.01 ETH per image read as a ${target}`],
     ["DigitBounty (digits-mlp, ezkl)", await bounties.ezkl.getAddress(), `pays 0.01 ETH per image read as a ${target}`],
+    ["DigitBounty (digits-mlp, tee)", await bounties.tee.getAddress(), `pays 0.01 ETH per image read as a ${target}`],
     ["ScoreGate (digits-cnn, ezkl)", await gate.getAddress(), `admits when class ${labels[gateSample]} leads by >= ${MIN_MARGIN}`],
   ]),
 );
@@ -158,12 +209,18 @@ await node.start();
 
 const inputOf = (model: Model, i: number) => model.quantizedInput([data.samples[i]!]);
 const FEE = parseEther("0.001");
-const asUser = { bountyG: bounties.groth16.connect(user!), bountyE: bounties.ezkl.connect(user!), gate: gate.connect(user!) };
+const asUser = {
+  bountyG: bounties.groth16.connect(user!),
+  bountyE: bounties.ezkl.connect(user!),
+  bountyT: bounties.tee.connect(user!),
+  gate: gate.connect(user!),
+};
 const requests = await step("send requests", async () => {
   const sent = [];
   for (const [label, tx] of [
     ["digits-mlp groth16 -> DigitBounty", asUser.bountyG.submit(inputOf(models.mlp, bountySample), { value: FEE })],
     ["digits-mlp ezkl -> DigitBounty", asUser.bountyE.submit(inputOf(models.mlp, bountySample), { value: FEE })],
+    ["digits-mlp tee -> DigitBounty", asUser.bountyT.submit(inputOf(models.mlp, bountySample), { value: FEE })],
     ["digits-cnn ezkl -> ScoreGate", asUser.gate.applyWith(inputOf(models.cnn, gateSample), { value: FEE })],
   ] as const) {
     const receipt = (await (await tx).wait())!;
@@ -180,7 +237,7 @@ store.close();
 console.log("\n== 6. verified results ==");
 const rows = [["request", "what", "label", "proven argmax", "verified on chain", "consumer saw", "request gas", "fulfil gas", "prove"]];
 let allVerified = true;
-for (const [i, r] of requests.entries()) {
+for (const r of requests) {
   const result = await waitForResult(router, r.requestId, { timeoutMs: 5_000 });
   const { request } = await readRequest(router, r.requestId);
   const verified = await router.isResult(r.requestId, request, result.output);
@@ -193,7 +250,7 @@ for (const [i, r] of requests.entries()) {
     const g = gate.interface.parseLog(l);
     if (g?.name === "Decided") consumerSaw = `admitted ${g.args.admitted}, margin ${g.args.margin}`;
   }
-  const label = i < 2 ? labels[bountySample]! : labels[gateSample]!;
+  const label = r.label.includes("ScoreGate") ? labels[gateSample]! : labels[bountySample]!;
   rows.push([
     String(r.requestId),
     r.label,
@@ -208,7 +265,7 @@ for (const [i, r] of requests.entries()) {
 }
 console.log(table(rows));
 console.log(
-  `operator earned ${await router.balances(operator!.address)} wei in fees; user owed ${await bounties.groth16.owed(user!.address)} + ${await bounties.ezkl.owed(user!.address)} wei of bounty`,
+  `operator earned ${await router.balances(operator!.address)} wei in fees; user owed ${await bounties.groth16.owed(user!.address)} + ${await bounties.ezkl.owed(user!.address)} + ${await bounties.tee.owed(user!.address)} wei of bounty`,
 );
 
 console.log("\n== time per step ==");

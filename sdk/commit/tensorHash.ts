@@ -13,8 +13,18 @@ export const OUTPUT_DOMAIN = id("vinfer.output.v1");
 
 const coder = AbiCoder.defaultAbiCoder();
 
-function hashInts(domain: string, values: ArrayLike<number>): string {
+function hashInts(domain: string, values: ArrayLike<number | bigint>): string {
   return keccak256(coder.encode(["bytes32", "int256[]"], [domain, Array.from(values, (v) => BigInt(v))]));
+}
+
+/** inputHash of the flat quantized input as a request carries it (int256[]). */
+export function inputHashOfValues(values: readonly bigint[]): string {
+  return hashInts(INPUT_DOMAIN, values);
+}
+
+/** outputHash of the flat quantized output as a fulfilment carries it (int256[]). */
+export function outputHashOfValues(values: readonly bigint[]): string {
+  return hashInts(OUTPUT_DOMAIN, values);
 }
 
 /** Hash of the concatenated integer inputs (graph input order). */

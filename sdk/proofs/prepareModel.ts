@@ -6,7 +6,7 @@
 import { Model } from "../model.js";
 import type { ProofTypeId } from "../protocol/proofType.js";
 import { type Progress, silentProgress } from "../zk/progress.js";
-import type { ModelProver, VerifierToDeploy } from "./proofSystem.js";
+import type { ModelProver, ProofSettings, VerifierToDeploy } from "./proofSystem.js";
 import { proofSystem } from "./registry.js";
 
 export interface PreparedModel {
@@ -19,11 +19,12 @@ export async function prepareModel(
   ref: string | Model,
   proofTypes: readonly ProofTypeId[],
   progress: Progress = silentProgress,
+  settings: ProofSettings = {},
 ): Promise<PreparedModel> {
   const model = typeof ref === "string" ? Model.load(ref) : ref;
   const systems = proofTypes.map(proofSystem); // every type checked before the first slow compile
   const provers: ModelProver[] = [];
-  for (const s of systems) provers.push(await s.prepare(model, { progress }));
+  for (const s of systems) provers.push(await s.prepare(model, { progress, settings }));
   return { model, provers };
 }
 

@@ -60,8 +60,18 @@ export interface ModelProver {
   prove(ctx: ProveContext): Promise<ProvenResult>;
 }
 
+/**
+ * Settings a proof type needs beyond the model (e.g. the TEE type's enclave
+ * worker and enclave registry). Each proof type adds its own entry to this
+ * interface from its folder (TypeScript declaration merging), so the
+ * boundary names none of them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ProofSettings {}
+
 export interface PrepareOptions {
   readonly progress?: Progress;
+  readonly settings?: ProofSettings;
 }
 
 export interface ProofSystem {

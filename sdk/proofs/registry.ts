@@ -6,13 +6,14 @@
  */
 import { InputError } from "../errors.js";
 import { ProofType, type ProofTypeId } from "../protocol/proofType.js";
+import { teeProofSystem } from "../tee/proofSystem.js";
 import { ezklProofSystem } from "../zk/ezkl/proofSystem.js";
 import { groth16ProofSystem } from "../zk/groth16/proofSystem.js";
 import type { ProofSystem } from "./proofSystem.js";
 import type { ZkBackend } from "../zk/zkBackend.js";
 
 const MAX_PROOF_TYPE = 255;
-const BUILT_IN: readonly ProofSystem[] = [groth16ProofSystem, ezklProofSystem];
+const BUILT_IN: readonly ProofSystem[] = [groth16ProofSystem, ezklProofSystem, teeProofSystem];
 
 const systems = new Map<ProofTypeId, ProofSystem>();
 for (const s of BUILT_IN) registerProofSystem(s);

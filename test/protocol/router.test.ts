@@ -19,6 +19,7 @@ import {
   ScriptedAdapter__factory,
   type TestConsumerBase,
 } from "../../types/ethers-contracts/index.js";
+import { outputHashOfValues } from "../../sdk/commit/tensorHash.js";
 import { readRequest, waitForResult } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
@@ -433,13 +434,8 @@ describe("InferenceRouter", function () {
       await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" }))
         .to.emit(f.router, "InferenceClaimed")
         .withArgs(rec.requestId, f.operator.address, OUTPUT);
-      const key = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.operator.address, outputHash(OUTPUT));
+      const key = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.operator.address, outputHashOfValues(OUTPUT));
       return { c, rec, key };
-    }
-
-    function outputHash(output: readonly bigint[]): string {
-      const coder = f.ethers.AbiCoder.defaultAbiCoder();
-      return f.ethers.keccak256(coder.encode(["bytes32", "int256[]"], [f.ethers.id("vinfer.output.v1"), output]));
     }
 
     const settle = (rec: RequestRecord, by = f.other, fulfiller = f.operator.address, output = OUTPUT) =>
@@ -512,7 +508,7 @@ describe("InferenceRouter", function () {
       const honest = OUTPUT.map((v) => v * 2n);
       await expect(fulfil(rec, f.other).with({ output: honest, evidence: "0x" })).to.emit(f.router, "InferenceClaimed");
       await expect(settle(rec, f.user, f.other.address, honest)).to.be.revertedWithCustomError(f.router, "Router_ClaimNotResolved");
-      const honestKey = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.other.address, outputHash(honest));
+      const honestKey = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.other.address, outputHashOfValues(honest));
       await (await f.scripted.setOutcome(honestKey, Claim.Accepted)).wait();
       await expect(settle(rec, f.user, f.other.address, honest)).to.emit(f.router, "CallbackDelivered");
       expect(await f.router.balances(f.other.address)).to.equal(FEE);

@@ -3,7 +3,8 @@
  * WebCrypto as its crypto provider. Import X.509 classes from here, never
  * from "@peculiar/x509" directly.
  */
-import "./reflectMetadata.js";
+// @peculiar/x509 registers its algorithms through tsyringe, which needs the Reflect metadata API (its README).
+import "reflect-metadata";
 
 import { webcrypto } from "node:crypto";
 
