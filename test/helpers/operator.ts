@@ -12,6 +12,9 @@ import { Interface, type JsonRpcProvider, Transaction, Wallet } from "ethers";
 import { devAccountKey } from "../../sdk/chain/devAccounts.js";
 import { rpcProvider } from "../../sdk/chain/rpcProvider.js";
 import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../scripts/devchain/jsonRpcServer.js";
+import { JobStore } from "../../sdk/operator/jobStore.js";
+import type { Job } from "../../sdk/operator/jobQueue.js";
+import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { protocolFixture } from "./protocol.js";
 
 export interface ChainEndpoint {
@@ -50,4 +53,34 @@ export async function operatorFixture(name: string) {
   const chain = await serveChain(f.connection.provider, f.router.interface);
   const dir = mkdtempSync(join(tmpdir(), `vinfer-${name}-`));
   return { f, chain, dir };
+}
+
+/** Runs an operator node (dev account 1) with `provers` for the fixture's model until `request` is finished; its job. */
+export async function serveOnce(
+  fixture: Awaited<ReturnType<typeof operatorFixture>>,
+  provers: readonly Prover[],
+  request: { requestId: bigint; blockNumber: number },
+  dbName: string,
+): Promise<Job> {
+  const { f, chain, dir } = fixture;
+  const store = new JobStore(join(dir, dbName));
+  const node = new OperatorNode({
+    provider: chain.provider,
+    wallet: chain.wallet(1),
+    router: f.addresses.router,
+    registry: f.addresses.registry,
+    store,
+    provers: new Map([[f.model.modelId.toLowerCase(), provers]]),
+    workDir: join(dir, "work"),
+    pollIntervalMs: 50,
+    fromBlock: request.blockNumber,
+  });
+  await node.start();
+  try {
+    const [job] = await node.waitFor([request.requestId], 60_000);
+    return job!;
+  } finally {
+    await node.stop();
+    store.close();
+  }
 }

@@ -4,15 +4,12 @@
  * the real path refuses a simulated enclave), admitted by their quorum, and
  * its signed results fulfil requests through the operator node and the router.
  */
-import { join } from "node:path";
 
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
 import "../helpers/releaseWorkers.js";
 import { EnclaveRegistry__factory, TeeAdapter__factory } from "../../types/ethers-contracts/index.js";
-import { JobStore } from "../../sdk/operator/jobStore.js";
-import { OperatorNode } from "../../sdk/operator/operatorNode.js";
 import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
@@ -22,7 +19,7 @@ import { acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../..
 import { teeResultDigest } from "../../sdk/tee/resultSigning.js";
 import { DEV_ENCLAVE_MEASUREMENT, devBackend } from "../../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
-import { operatorFixture } from "../helpers/operator.js";
+import { operatorFixture, serveOnce } from "../helpers/operator.js";
 
 describe("TEE proof type (SDK, dev enclave)", function () {
   let fixture: Awaited<ReturnType<typeof operatorFixture>>;
@@ -87,7 +84,7 @@ describe("TEE proof type (SDK, dev enclave)", function () {
   });
 
   it("admits the worker's key with 2 of 3 attesters, then the operator node fulfils a TEE request with its signature", async function () {
-    const { f, chain, dir } = fixture;
+    const { f } = fixture;
     const { worker, o, enclaveRegistry, quorumAdmitter } = await enclave();
     const attestation = await worker.attestation();
     const signed = [];
@@ -106,23 +103,8 @@ describe("TEE proof type (SDK, dev enclave)", function () {
     await acceptMeasurement(enclaveRegistry, f.model.modelId, DEV_ENCLAVE_MEASUREMENT);
 
     const sent = await f.userRequest(7, { proofType: ProofType.Tee, fee: 9n });
-    const store = new JobStore(join(dir, "tee.db"));
-    const node = new OperatorNode({
-      provider: chain.provider,
-      wallet: chain.wallet(1),
-      router: f.addresses.router,
-      registry: f.addresses.registry,
-      store,
-      provers: new Map([[f.model.modelId.toLowerCase(), prepared.provers]]),
-      workDir: join(dir, "work"),
-      pollIntervalMs: 50,
-      fromBlock: sent.blockNumber,
-    });
-    await node.start();
-    const [job] = await node.waitFor([sent.requestId], 60_000);
-    await node.stop();
-    store.close();
-    expect(job!.state, job!.lastError).to.equal("done");
+    const job = await serveOnce(fixture, prepared.provers, sent, "tee.db");
+    expect(job.state, job.lastError).to.equal("done");
     expect(await f.router.isResult(sent.requestId, sent.request, f.outputOf(sent.input))).to.equal(true);
   });
 

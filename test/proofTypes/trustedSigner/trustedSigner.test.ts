@@ -8,14 +8,11 @@ import { expect } from "chai";
 import { Contract, Wallet } from "ethers";
 
 import "../../helpers/releaseWorkers.js";
-import { JobStore } from "../../../sdk/operator/jobStore.js";
-import { OperatorNode } from "../../../sdk/operator/operatorNode.js";
 import { prepareModel, verifiersOf } from "../../../sdk/proofs/prepareModel.js";
 import { registerProofSystem, unregisterProofSystem } from "../../../sdk/proofs/registry.js";
 import { registerModel } from "../../../sdk/protocol/registerModel.js";
-import { type ChainEndpoint, operatorFixture } from "../../helpers/operator.js";
+import { type ChainEndpoint, operatorFixture, serveOnce } from "../../helpers/operator.js";
 import { TRUSTED_SIGNER, trustedSignerProofSystem } from "./trustedSigner.js";
-import { join } from "node:path";
 
 describe("a proof type added in its own folder (test-only trusted signer)", function () {
   const signer = Wallet.createRandom();
@@ -47,25 +44,10 @@ describe("a proof type added in its own folder (test-only trusted signer)", func
   });
 
   it("is proven by the operator node and fulfils the request through the router", async function () {
-    const { f, dir } = fixture;
+    const { f } = fixture;
     const sent = await f.userRequest(3, { proofType: TRUSTED_SIGNER, fee: 5n });
-    const store = new JobStore(join(dir, "trusted-signer.db"));
-    const node = new OperatorNode({
-      provider: chain.provider,
-      wallet: chain.wallet(1),
-      router: f.addresses.router,
-      registry: f.addresses.registry,
-      store,
-      provers: new Map([[f.model.modelId.toLowerCase(), prepared.provers]]),
-      workDir: join(dir, "work"),
-      pollIntervalMs: 50,
-      fromBlock: sent.blockNumber,
-    });
-    await node.start();
-    const [job] = await node.waitFor([sent.requestId], 60_000);
-    await node.stop();
-    store.close();
-    expect(job!.state).to.equal("done");
+    const job = await serveOnce(fixture, prepared.provers, sent, "trusted-signer.db");
+    expect(job.state).to.equal("done");
     expect(await f.router.isResult(sent.requestId, sent.request, f.outputOf(sent.input))).to.equal(true);
   });
 
