@@ -46,8 +46,19 @@ library ModelCommitments {
         int256[WEIGHT_CHUNK_SIZE] memory chunk,
         bytes32[] memory proof
     ) internal pure returns (bool) {
-        bytes32 node = weightLeaf(chunk);
-        uint256 index = chunkIndex;
+        return verifyLeaf(root, chunkIndex, weightLeaf(chunk), proof);
+    }
+
+    /// @notice Whether `leaf` is leaf number `index` of the positional tree with root `root`.
+    /// @dev The leaf must already be domain-separated from inner nodes (a prefix byte other than
+    ///      NODE_PREFIX), as weightLeaf and TraceCommitments.stepLeaf are.
+    function verifyLeaf(
+        bytes32 root,
+        uint256 index,
+        bytes32 leaf,
+        bytes32[] memory proof
+    ) internal pure returns (bool) {
+        bytes32 node = leaf;
         for (uint256 i = 0; i < proof.length; ++i) {
             node = index & 1 == 1 ? _hashPair(proof[i], node) : _hashPair(node, proof[i]);
             index >>= 1;
