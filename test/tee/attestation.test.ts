@@ -15,6 +15,7 @@ import { Wallet, concat, getBytes, keccak256 } from "ethers";
 
 import { InputError } from "../../sdk/errors.js";
 import {
+  DEV_ENCLAVE_MEASUREMENT,
   AWS_NITRO_ROOT_SHA256,
   type AttestationVerdict,
   type VerifyAttestationOptions,
@@ -432,7 +433,7 @@ describe("attestation verification", () => {
 
   describe("dev attestations", () => {
     const fields = {
-      measurement: "0x" + "5a".repeat(32),
+      measurement: DEV_ENCLAVE_MEASUREMENT,
       enclaveKey: Wallet.createRandom().address,
       issuedAt: 1_800_000_000,
       expiresAt: 1_800_086_400,
@@ -471,6 +472,12 @@ describe("attestation verification", () => {
       expect(v.validUntil?.getTime()).to.equal(fields.expiresAt * 1000);
       const late = await verifyAttestation(createDevAttestation(fields), { at: new Date((fields.expiresAt + 1) * 1000), allowDev: true });
       expect(late.errors).to.deep.equal(["dev attestation expired at 2027-01-16T08:00:00Z (verifying as of 2027-01-16T08:00:01Z)"]);
+    });
+
+    it("are refused even in dev mode when they name any measurement but the dev one (a real enclave's, say)", async () => {
+      const v = await verifyAttestation(createDevAttestation({ ...fields, measurement: NITRO[0]!.measurement }), { at, allowDev: true });
+      expect(v.ok).to.equal(false);
+      expect(v.errors[0]).to.match(/a dev enclave can only have the dev measurement/);
     });
   });
 

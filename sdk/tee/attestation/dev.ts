@@ -17,13 +17,22 @@
  * One definition for both sides: the dev worker writes with
  * `createDevAttestation`, verifiers read with `parseDevAttestation`.
  */
-import { getAddress, isAddress, isHexString, toUtf8Bytes, toUtf8String } from "ethers";
+import { getAddress, isAddress, isHexString, keccak256, toUtf8Bytes, toUtf8String } from "ethers";
 
 import { InputError } from "../../errors.js";
 import { type AttestationField, type AttestationVerdict, type Hex, iso } from "./types.js";
 
 export const DEV_ATTESTATION_FORMAT = "vinfer-dev-enclave-attestation/v1";
 export const DEV_ATTESTATION_WARNING = "SIMULATED ENCLAVE: NO HARDWARE PROTECTION";
+
+/**
+ * The only measurement a dev attestation may carry: it names the simulation
+ * and measures nothing. A dev document naming any other value (a production
+ * Nitro or TDX measurement, say) is refused even in dev mode, so a verifier
+ * run with allowDev can never sign an admission for a real enclave's
+ * measurement.
+ */
+export const DEV_ENCLAVE_MEASUREMENT = keccak256(toUtf8Bytes("vinfer SIMULATED dev enclave v1")) as Hex;
 
 export interface DevAttestationFields {
   /** bytes32 hex: what the on-chain registry stores as the enclave's measurement. */
@@ -122,6 +131,10 @@ export function verifyDevAttestation(bytes: Uint8Array, options: { at: Date; all
     );
   const issued = new Date(doc.issuedAt * 1000);
   const expires = new Date(doc.expiresAt * 1000);
+  if (doc.measurement !== DEV_ENCLAVE_MEASUREMENT)
+    errors.push(
+      `dev attestation names measurement ${doc.measurement}; a dev enclave can only have the dev measurement ${DEV_ENCLAVE_MEASUREMENT}`,
+    );
   if (at < issued) errors.push(`dev attestation is not valid before ${iso(issued)} (verifying as of ${iso(at)})`);
   if (at > expires) errors.push(`dev attestation expired at ${iso(expires)} (verifying as of ${iso(at)})`);
   const fields: AttestationField[] = [

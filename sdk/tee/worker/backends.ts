@@ -15,11 +15,13 @@
  *          (npm aws-nitro-enclaves-nsm-node is a 0.0.x prototype); see
  *          docs/tee.md for running the worker behind AWS's nsm-cli instead.
  */
-import { getBytes, keccak256, toUtf8Bytes } from "ethers";
+import { getBytes } from "ethers";
 
 import { VinferError } from "../../errors.js";
 import { dcapReportDataForKey } from "../attestation/dcap.js";
-import { createDevAttestation } from "../attestation/dev.js";
+import { DEV_ENCLAVE_MEASUREMENT, createDevAttestation } from "../attestation/dev.js";
+
+export { DEV_ENCLAVE_MEASUREMENT };
 
 export type EnclaveKind = "dev" | "tdx" | "nitro";
 
@@ -28,9 +30,6 @@ export interface EnclaveBackend {
   /** An attestation binding `enclaveKey` to this enclave's measurement, valid for about `lifetimeSeconds`. */
   attest(enclaveKey: string, lifetimeSeconds: number): Promise<Uint8Array>;
 }
-
-/** The dev enclave's fixed "measurement": it names the simulation, it measures nothing. */
-export const DEV_ENCLAVE_MEASUREMENT = keccak256(toUtf8Bytes("vinfer SIMULATED dev enclave v1"));
 
 export const devBackend: EnclaveBackend = {
   kind: "dev",
