@@ -60,8 +60,15 @@ contract EnclaveRegistry is IEnclaveRegistry, Ownable {
         if (k.revoked) revert Enclave_KeyRevoked(key);
         if (k.expiresAt != 0 && k.measurement != measurement)
             revert Enclave_MeasurementMismatch(key, k.measurement, measurement);
+        // An older, unused admission must not cut a live key's lifetime short (anyone can submit one).
+        if (expiresAt <= k.expiresAt) revert Enclave_ExpiryNotExtended(key, k.expiresAt, expiresAt);
         _keys[key] = EnclaveKey(measurement, expiresAt, false, msg.sender);
         emit KeyAdmitted(key, measurement, msg.sender, expiresAt, attestationHash, attestationURI);
+    }
+
+    /// @inheritdoc IEnclaveRegistry
+    function publishAttestation(bytes32 attestationHash, string calldata attestationURI) external {
+        emit AttestationPublished(attestationHash, msg.sender, attestationURI);
     }
 
     /// @inheritdoc IEnclaveRegistry

@@ -47,6 +47,11 @@ interface IEnclaveRegistry {
         bytes32 attestationHash,
         string attestationURI
     );
+    /// @notice Where the attestation hashing to `attestationHash` can be fetched, as `publisher` says.
+    /// @dev Anyone may publish: the URI in `KeyAdmitted` is not signed by the quorum, so a
+    ///      front-runner could admit a key with a junk URI; the real one is published here, and a
+    ///      reader checks the fetched bytes against the hash.
+    event AttestationPublished(bytes32 indexed attestationHash, address indexed publisher, string attestationURI);
     /// @notice `key` is revoked for good.
     event KeyRevoked(address indexed key);
     /// @notice Every key with `measurement` is revoked for good, and no key with it is admitted again.
@@ -74,6 +79,8 @@ interface IEnclaveRegistry {
     error Enclave_InvalidExpiry(uint64 expiresAt, uint256 latest);
     /// @notice `key` is admitted with `admitted`; a key is renewed only with the same measurement.
     error Enclave_MeasurementMismatch(address key, bytes32 admitted, bytes32 given);
+    /// @notice A renewal must extend a key's lifetime (an older admission cannot shorten it).
+    error Enclave_ExpiryNotExtended(address key, uint64 current, uint64 given);
     /// @notice The key, the measurement, an admitter or a constructor argument is zero.
     error Enclave_ZeroValue();
     /// @notice The admitter is already in the asked state, or the key or measurement is already revoked.
@@ -101,6 +108,11 @@ interface IEnclaveRegistry {
         bytes32 attestationHash,
         string calldata attestationURI
     ) external;
+
+    /// @notice Publishes where an attestation can be fetched (anyone may call).
+    /// @param attestationHash keccak256 of the attestation document.
+    /// @param attestationURI Where it is.
+    function publishAttestation(bytes32 attestationHash, string calldata attestationURI) external;
 
     /// @notice Revokes `key` for good; only the registry's owner. A key not admitted yet may be
     ///         revoked too, so it never is.

@@ -338,6 +338,31 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
       await expect(admitKey(key)).to.be.revertedWithCustomError(f.enclaveRegistry, "Enclave_MeasurementRevoked").withArgs(MEASUREMENT);
     });
 
+    it("never lets an older admission shorten a live key's lifetime", async function () {
+      const longer = {
+        key: f.enclave.address,
+        measurement: MEASUREMENT,
+        expiresAt: f.expiresAt + 3600n,
+        attestationHash: ATTESTATION_HASH,
+      };
+      await (
+        await f.quorum.admit(longer.key, MEASUREMENT, longer.expiresAt, ATTESTATION_HASH, ATTESTATION_URI, await quorumSignatures(longer))
+      ).wait();
+      const shorter = { ...longer, expiresAt: f.expiresAt + 60n };
+      await expect(
+        f.quorum.admit(shorter.key, MEASUREMENT, shorter.expiresAt, ATTESTATION_HASH, ATTESTATION_URI, await quorumSignatures(shorter)),
+      )
+        .to.be.revertedWithCustomError(f.enclaveRegistry, "Enclave_ExpiryNotExtended")
+        .withArgs(f.enclave.address, longer.expiresAt, shorter.expiresAt);
+      expect((await f.enclaveRegistry.enclaveKey(f.enclave.address)).expiresAt).to.equal(longer.expiresAt);
+    });
+
+    it("lets anyone publish where an attestation is (the admission's URI is not signed)", async function () {
+      await expect(f.enclaveRegistry.connect(f.outsider).publishAttestation(ATTESTATION_HASH, "ipfs://the-real-one"))
+        .to.emit(f.enclaveRegistry, "AttestationPublished")
+        .withArgs(ATTESTATION_HASH, f.outsider.address, "ipfs://the-real-one");
+    });
+
     it("renews a key only with its own measurement, and never a revoked key", async function () {
       await expect(admitKey(f.enclave.address, { measurement: OTHER_MEASUREMENT }))
         .to.be.revertedWithCustomError(f.enclaveRegistry, "Enclave_MeasurementMismatch")
