@@ -47,7 +47,12 @@ export function saturate(v: number, bits: number): number {
   return v > hi ? hi : v < lo ? lo : v;
 }
 
-/** v / 2^shift rounded half up: floor((v + 2^(shift-1)) / 2^shift); identity for shift 0. */
+/**
+ * v / 2^shift rounded half up: floor((v + 2^(shift-1)) / 2^shift); identity for shift 0.
+ * Exact while |v| + 2^(shift-1) < 2^53, which the quantizer's accumulator bound (2^52)
+ * guarantees for every honest value; beyond it float64 rounds (e.g. 2^53 - 1 with shift 54
+ * gives 1, not 0). The Solidity twin (contracts/opml/IntegerSemantics.sol) is exact everywhere.
+ */
 export function rescale(v: number, shift: number): number {
   if (shift === 0) return v;
   return Math.floor((v + 2 ** (shift - 1)) / 2 ** shift);
