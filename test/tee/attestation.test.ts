@@ -10,13 +10,14 @@ import { webcrypto } from "node:crypto";
 
 import { expect } from "chai";
 import { Encoder, Tag } from "cbor-x";
-import { Quote } from "@phala/dcap-qvl";
+import { Quote, constants as dcapConstants } from "@phala/dcap-qvl";
 import { Wallet, concat, getBytes, keccak256 } from "ethers";
 
 import { InputError } from "../../sdk/errors.js";
 import {
   DEV_ENCLAVE_MEASUREMENT,
   AWS_NITRO_ROOT_SHA256,
+  INTEL_SGX_ROOT_CA_SHA256,
   type AttestationVerdict,
   type VerifyAttestationOptions,
   coseSign1SigStructure,
@@ -27,6 +28,7 @@ import {
   nitroEnclaveKey,
   parseDevAttestation,
   parseNitroAttestation,
+  sha256Hex,
   verifyAttestation,
 } from "../../sdk/tee/attestation/index.js";
 import { x509 } from "../../sdk/tee/attestation/x509.js";
@@ -192,7 +194,15 @@ describe("attestation verification", () => {
       });
     }
 
-    it("refuses a document signed by a chain to another root, even one named like AWS's", async () => {
+    /** A document signed by a self-made chain (a root named like AWS's, then a leaf); everything else consistent. */
+    async function forgeNitro(
+      opts: {
+        pcrs?: Map<number, Uint8Array>;
+        rootExtensions?: x509.Extension[];
+        leafExtensions?: x509.Extension[];
+        publicKey?: Uint8Array;
+      } = {},
+    ) {
       const sample = NITRO[0]!;
       const original = parseNitroAttestation(fixture("nitro", sample.file));
       const subtle = webcrypto.subtle;
@@ -209,7 +219,7 @@ describe("attestation verification", () => {
         notAfter,
         keys: rootKeys,
         signingAlgorithm,
-        extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+        extensions: opts.rootExtensions ?? [new x509.BasicConstraintsExtension(true, undefined, true)],
       });
       const leaf = await x509.X509CertificateGenerator.create({
         serialNumber: "02",
@@ -220,38 +230,106 @@ describe("attestation verification", () => {
         signingKey: rootKeys.privateKey,
         publicKey: leafKeys.publicKey,
         signingAlgorithm,
+        ...(opts.leafExtensions ? { extensions: opts.leafExtensions } : {}),
       });
-      // a forged document that also binds a secp256k1 enclave key through public_key
-      const wallet = Wallet.createRandom();
       const encoder = new Encoder({ mapsAsObjects: false, useRecords: false, tagUint8Array: false });
       const payloadMap = new Map<string, unknown>([
         ["module_id", original.document.moduleId],
         ["digest", "SHA384"],
         ["timestamp", original.document.timestamp],
-        ["pcrs", original.document.pcrs],
+        ["pcrs", opts.pcrs ?? original.document.pcrs],
         ["certificate", new Uint8Array(leaf.rawData)],
         ["cabundle", [new Uint8Array(root.rawData)]],
-        ["public_key", getBytes(wallet.signingKey.publicKey)],
+        ["public_key", opts.publicKey ?? null],
         ["user_data", null],
         ["nonce", null],
       ]);
       const payload = encoder.encode(payloadMap);
       const toSign = coseSign1SigStructure(original.protectedHeader, payload);
       const signature = new Uint8Array(await subtle.sign(signingAlgorithm, leafKeys.privateKey, toSign));
-      const forged = encoder.encode(new Tag([original.protectedHeader, new Map(), payload, signature], 18));
-
-      const v = await verifyAttestation(forged, { at: sample.at });
-      const fingerprint = Buffer.from(await root.getThumbprint("SHA-256")).toString("hex");
-      expect(v.ok).to.equal(false);
-      expect(v.errors).to.deep.equal([
+      const bytes = encoder.encode(new Tag([original.protectedHeader, new Map(), payload, signature], 18));
+      const pinError =
         `certificate chain does not end at the pinned AWS Nitro root (fingerprint ${AWS_NITRO_ROOT_SHA256}): ` +
-          `the document's root has fingerprint ${fingerprint}`,
-      ]);
+        `the document's root has fingerprint ${Buffer.from(await root.getThumbprint("SHA-256")).toString("hex")}`;
+      return { bytes, at: sample.at, pinError };
+    }
+
+    it("refuses a document signed by a chain to another root, even one named like AWS's", async () => {
+      // a forged document that also binds a secp256k1 enclave key through public_key
+      const wallet = Wallet.createRandom();
+      const forged = await forgeNitro({ publicKey: getBytes(wallet.signingKey.publicKey) });
+      const v = await verifyAttestation(forged.bytes, { at: forged.at });
+      expect(v.ok).to.equal(false);
+      expect(v.errors).to.deep.equal([forged.pinError]);
       // everything else about it is consistent: only the pin catches it
       expect(field(v, "COSE signature")).to.match(/^valid/);
       expect(field(v, "kind")).to.contain("COSE_Sign1)");
-      expect(v.measurement).to.equal(sample.measurement);
-      expect(v.enclaveKey).to.equal(wallet.address);
+      expect(v.measurement).to.equal(NITRO[0]!.measurement);
+      // a failed verdict shows the key in its fields but never returns it, nor a validity
+      expect(field(v, "enclave key")).to.equal(`${wallet.address} (from public_key (secp256k1))`);
+      expect(v.enclaveKey).to.equal(undefined);
+      expect(v.validUntil).to.equal(undefined);
+      expect(field(v, "valid until")).to.match(/^2024-02-26T/);
+    });
+
+    it("refuses a debug-mode document (PCR0, PCR1 and PCR2 all zero)", async () => {
+      const real = parseNitroAttestation(fixture("nitro", NITRO[0]!.file)).document.pcrs;
+      const pcrs = new Map(real);
+      for (const i of [0, 1, 2]) pcrs.set(i, new Uint8Array(48));
+      const forged = await forgeNitro({ pcrs });
+      const v = await verifyAttestation(forged.bytes, { at: forged.at });
+      expect(v.ok).to.equal(false);
+      expect(v.errors).to.deep.equal([
+        "the document is from an enclave in debug mode (PCR0, PCR1 and PCR2 are all zero): the parent instance can read its memory",
+        forged.pinError,
+      ]);
+      expect(field(v, "debug mode")).to.match(/^YES/);
+      // two zero PCRs of the three are not debug mode
+      pcrs.set(2, real.get(2)!);
+      const notDebug = await forgeNitro({ pcrs });
+      const v2 = await verifyAttestation(notDebug.bytes, { at: notDebug.at });
+      expect(v2.errors).to.deep.equal([notDebug.pinError]);
+      expect(field(v2, "debug mode")).to.equal("no");
+    });
+
+    it("refuses a document whose timestamp is after the verification time", async () => {
+      const s = NITRO[0]!;
+      const at = new Date(s.at.getTime() - 1000);
+      const v = await verifyAttestation(fixture("nitro", s.file), { at });
+      expect(v.ok).to.equal(false);
+      expect(v.errors).to.deep.equal([`the document's timestamp ${s.at.toISOString()} is after the verification time ${at.toISOString()}`]);
+      expect(v.enclaveKey).to.equal(undefined);
+      expect(v.validUntil).to.equal(undefined);
+      expect((await verifyAttestation(fixture("nitro", s.file), { at: s.at })).ok).to.equal(true);
+    });
+
+    it("refuses a CA certificate as the leaf, and an issuer whose keyUsage lacks keyCertSign", async () => {
+      const caLeaf = await forgeNitro({ leafExtensions: [new x509.BasicConstraintsExtension(true, undefined, true)] });
+      const v1 = await verifyAttestation(caLeaf.bytes, { at: caLeaf.at });
+      expect(v1.errors).to.deep.equal([
+        caLeaf.pinError,
+        "leaf certificate 1 (CN=forged-enclave) is a CA certificate (basicConstraints), not an end entity",
+      ]);
+      expect(field(v1, "certificate chain")).to.equal("INVALID");
+      const noCertSign = await forgeNitro({
+        rootExtensions: [
+          new x509.BasicConstraintsExtension(true, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.cRLSign, true),
+        ],
+      });
+      const v2 = await verifyAttestation(noCertSign.bytes, { at: noCertSign.at });
+      expect(v2.errors).to.deep.equal([
+        noCertSign.pinError,
+        "root certificate 0 (CN=aws.nitro-enclaves) issues certificates but its keyUsage lacks keyCertSign",
+      ]);
+      // with keyCertSign the same chain fails on the pin alone
+      const withCertSign = await forgeNitro({
+        rootExtensions: [
+          new x509.BasicConstraintsExtension(true, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        ],
+      });
+      expect((await verifyAttestation(withCertSign.bytes, { at: withCertSign.at })).errors).to.deep.equal([withCertSign.pinError]);
     });
   });
 
@@ -267,8 +345,17 @@ describe("attestation verification", () => {
           const v = await verify(bytes);
           expect(v.kind).to.equal(s.kind);
           expect(v.measurement).to.equal(s.measurement);
-          expect(v.validUntil?.toISOString()).to.equal(s.validUntil);
+          // a failed verdict returns no validity (its fields still show it)
+          expect(v.validUntil?.toISOString()).to.equal(v.ok ? s.validUntil : undefined);
+          expect(field(v, "valid until")).to.match(new RegExp(`^${s.validUntil.replace(".000Z", "Z")} `));
           expect(v.enclaveKey).to.equal(undefined);
+          // the CRLs verified: signed by their issuers, chained to the pinned Intel root, current
+          expect(field(v, "Intel root CA")).to.equal(
+            `Intel SGX Root CA; pinned SHA-256 ${INTEL_SGX_ROOT_CA_SHA256} (dcap-qvl's built-in root)`,
+          );
+          expect(field(v, "root CA CRL")).to.match(/^valid: issuer Intel SGX Root CA; .*; signature verified under the pinned root$/);
+          expect(field(v, "PCK CRL")).to.match(/^valid: issuer Intel SGX PCK (Platform|Processor) CA; .*chains to the pinned root$/);
+          expect(field(v, "revocation")).to.match(/^no certificate of the PCK/);
           expect(field(v, "enclave key")).to.match(/^none: report data is not in the vinfer layout/);
           if (s.quote === "sgx_quote") {
             expect(v.ok).to.equal(false);
@@ -281,6 +368,7 @@ describe("attestation verification", () => {
             const accepted = await verify(bytes, { policy: { acceptedTcbStatuses: ACCEPT_SGX } });
             expect(accepted.errors).to.deep.equal([]);
             expect(accepted.ok).to.equal(true);
+            expect(accepted.validUntil?.toISOString()).to.equal(s.validUntil);
             expect(field(accepted, "advisories")).to.equal("INTEL-SA-00289, INTEL-SA-00615");
             const r = Quote.parse(bytes).report.asSgx()!;
             expect(v.measurement).to.equal(keccak256(concat([r.mrEnclave, r.mrSigner])));
@@ -302,11 +390,11 @@ describe("attestation verification", () => {
           }
         });
 
-        it("is refused as of today: TCB info expired", async () => {
+        it("is refused as of today: TCB info and CRLs expired", async () => {
           const v = await verify(bytes, { at: TODAY, policy: { acceptedTcbStatuses: ACCEPT_SGX } });
           expect(v.ok).to.equal(false);
-          expect(v.errors).to.have.length(1);
           expect(v.errors[0]).to.match(new RegExp(`^TCB info expired at .* \\(verifying as of ${TODAY.toISOString()}\\)$`));
+          expect(v.errors.slice(1).join("\n")).to.match(/^the PCK CRL expired at its nextUpdate 20\d\d-/m);
         });
 
         // For the outdated quote, which fails anyway, a tampered byte must fail earlier, with another error.
@@ -352,6 +440,145 @@ describe("attestation verification", () => {
         });
       });
     }
+
+    describe("CRLs (checked by vinfer: dcap-qvl 0.3.9 only compares serial numbers)", () => {
+      const tdx = fixture("dcap", "tdx_quote");
+      const tdxAt = DCAP[1].at;
+      const collateralOf = (name: string) => JSON.parse(text("dcap", name)) as Record<string, string>;
+      const withCollateral = (changes: Record<string, string>, at = tdxAt) =>
+        verifyAttestation(tdx, { at, collateral: { ...collateralOf("tdx_quote_collateral.json"), ...changes } as never });
+      const crlOf = (hex: string) => new x509.X509Crl(Buffer.from(hex, "hex"));
+      const hexOf = (crl: x509.X509Crl) => Buffer.from(crl.rawData).toString("hex");
+      /** The same CRL (issuer name, dates, entries) signed by a fresh P-256 key. */
+      async function resigned(hex: string, changes: { nextUpdate?: Date } = {}): Promise<string> {
+        const crl = crlOf(hex);
+        const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+        const forged = await x509.X509CrlGenerator.create({
+          issuer: crl.issuer,
+          thisUpdate: crl.thisUpdate,
+          nextUpdate: changes.nextUpdate ?? crl.nextUpdate!,
+          entries: crl.entries.map((e) => ({ serialNumber: e.serialNumber, revocationDate: e.revocationDate })),
+          signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+          signingKey: keys.privateKey,
+        });
+        return hexOf(forged);
+      }
+
+      it("pins the Intel SGX Root CA, which is dcap-qvl's built-in root", () => {
+        expect(sha256Hex(dcapConstants.TRUSTED_ROOT_CA_DER)).to.equal(INTEL_SGX_ROOT_CA_SHA256);
+      });
+
+      it("refuses CRLs that do not parse (dcap-qvl alone passes them)", async () => {
+        const v = await withCollateral({ pck_crl: "00", root_ca_crl: "00" });
+        expect(v.ok).to.equal(false);
+        expect(v.errors).to.have.length(2);
+        expect(v.errors[0]).to.match(/^the root CA CRL \(root_ca_crl\) cannot be parsed as a CRL: /);
+        expect(v.errors[1]).to.match(/^the PCK CRL \(pck_crl\) cannot be parsed as a CRL: /);
+        expect(field(v, "root CA CRL")).to.equal("INVALID: does not parse");
+        expect(field(v, "PCK CRL")).to.equal("INVALID: does not parse");
+        expect(field(v, "revocation")).to.equal("unknown (a CRL did not verify)");
+        // dcap-qvl's own verdict on that collateral: UpToDate
+        expect(field(v, "TCB status")).to.equal("UpToDate");
+        const notHex = await withCollateral({ pck_crl: "not a CRL" });
+        expect(notHex.errors).to.deep.equal(["the PCK CRL (pck_crl) cannot be parsed as a CRL: it is neither hex DER nor PEM"]);
+      });
+
+      it("refuses a PCK CRL or a root CA CRL re-signed by another key", async () => {
+        const original = collateralOf("tdx_quote_collateral.json");
+        const pck = await withCollateral({ pck_crl: await resigned(original.pck_crl!) });
+        expect(pck.ok).to.equal(false);
+        expect(pck.errors).to.deep.equal([
+          "the PCK CRL's signature does not verify under its issuer Intel SGX PCK Platform CA (pck_crl_issuer_chain)",
+        ]);
+        expect(field(pck, "PCK CRL")).to.match(/^INVALID: /);
+        const root = await withCollateral({ root_ca_crl: await resigned(original.root_ca_crl!) });
+        expect(root.ok).to.equal(false);
+        expect(root.errors).to.deep.equal(["the root CA CRL's signature does not verify under the pinned Intel SGX Root CA's key"]);
+        expect(field(root, "root CA CRL")).to.match(/^INVALID: /);
+      });
+
+      it("refuses a CRL whose nextUpdate is before the verification time, and one not yet valid", async () => {
+        // the PCK CRL's nextUpdate (10:00:35) comes before the TCB info's and the QE identity's (10:16:03)
+        const at = new Date("2025-07-19T10:05:00Z");
+        const v = await withCollateral({}, at);
+        expect(v.errors).to.deep.equal([
+          "the PCK CRL expired at its nextUpdate 2025-07-19T10:00:35Z (verifying as of 2025-07-19T10:05:00Z)",
+        ]);
+        expect(v.enclaveKey).to.equal(undefined);
+        expect(v.validUntil).to.equal(undefined);
+        // exactly at nextUpdate it is no longer current; a second before it is
+        expect((await withCollateral({}, new Date("2025-07-19T10:00:35Z"))).errors).to.have.length(1);
+        expect((await withCollateral({}, new Date("2025-07-19T10:00:34Z"))).ok).to.equal(true);
+        // a root CA CRL (re-signed, so also with a bad signature) whose nextUpdate is before `at`
+        const original = collateralOf("tdx_quote_collateral.json");
+        const stale = await withCollateral({
+          root_ca_crl: await resigned(original.root_ca_crl!, { nextUpdate: new Date("2025-06-01T00:00:00Z") }),
+        });
+        expect(stale.errors).to.deep.equal([
+          "the root CA CRL's signature does not verify under the pinned Intel SGX Root CA's key",
+          "the root CA CRL expired at its nextUpdate 2025-06-01T00:00:00Z (verifying as of 2025-06-19T11:32:27Z)",
+        ]);
+        // before the PCK CRL's thisUpdate (2025-06-19T10:00:35Z)
+        const early = await withCollateral({ pck_crl: collateralOf("tdx_quote_outdated_collateral.json").pck_crl! });
+        expect(early.errors).to.include(
+          "the PCK CRL is not valid before its thisUpdate 2026-02-18T10:41:15Z (verifying as of 2025-06-19T11:32:27Z)",
+        );
+      });
+
+      it("refuses the PCK CRL of another CA than the PCK certificate's issuer", async () => {
+        const sgx = collateralOf("sgx_quote_collateral.json");
+        const v = await withCollateral({ pck_crl: sgx.pck_crl!, pck_crl_issuer_chain: sgx.pck_crl_issuer_chain! });
+        expect(v.ok).to.equal(false);
+        expect(v.errors).to.deep.equal([
+          'the PCK CRL is issued by "CN=Intel SGX PCK Processor CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US" ' +
+            'but the PCK certificate by "CN=Intel SGX PCK Platform CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US": ' +
+            "it is not the list that would revoke it",
+        ]);
+      });
+
+      it("refuses a PCK CRL issuer chain that does not end at the pinned root", async () => {
+        const original = collateralOf("tdx_quote_collateral.json");
+        const realCrl = crlOf(original.pck_crl!);
+        const rootName = "CN=Intel SGX Root CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US";
+        const alg = { name: "ECDSA", namedCurve: "P-256" };
+        const signingAlgorithm = { name: "ECDSA", hash: "SHA-256" };
+        const fakeRoot = await webcrypto.subtle.generateKey(alg, false, ["sign", "verify"]);
+        const fakeCa = await webcrypto.subtle.generateKey(alg, false, ["sign", "verify"]);
+        const ca = await x509.X509CertificateGenerator.create({
+          serialNumber: "0a",
+          subject: realCrl.issuer,
+          issuer: rootName,
+          notBefore: new Date("2020-01-01T00:00:00Z"),
+          notAfter: new Date("2030-01-01T00:00:00Z"),
+          signingKey: fakeRoot.privateKey,
+          publicKey: fakeCa.publicKey,
+          signingAlgorithm,
+          extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+        });
+        const crl = await x509.X509CrlGenerator.create({
+          issuer: realCrl.issuer,
+          thisUpdate: realCrl.thisUpdate,
+          nextUpdate: realCrl.nextUpdate!,
+          signingAlgorithm,
+          signingKey: fakeCa.privateKey,
+        });
+        const v = await withCollateral({ pck_crl: hexOf(crl), pck_crl_issuer_chain: ca.toString("pem") });
+        expect(v.ok).to.equal(false);
+        expect(v.errors).to.deep.equal([
+          "the PCK CRL issuer chain does not end at the pinned Intel SGX Root CA: Intel SGX PCK Platform CA is not signed by its key",
+        ]);
+        expect(field(v, "PCK CRL")).to.match(/^INVALID: /);
+      });
+
+      it("reads CRLs in PEM as well as hex DER, and gives dcap-qvl the DER", async () => {
+        const original = collateralOf("tdx_quote_collateral.json");
+        const pem = (hex: string) => crlOf(hex).toString("pem");
+        const v = await withCollateral({ pck_crl: pem(original.pck_crl!), root_ca_crl: pem(original.root_ca_crl!) });
+        expect(v.errors).to.deep.equal([]);
+        expect(v.ok).to.equal(true);
+        expect(field(v, "PCK CRL")).to.match(/^valid: /);
+      });
+    });
 
     it("applies MRENCLAVE/MRSIGNER and MRTD/RTMR pins", async () => {
       const sgx = fixture("dcap", "sgx_quote");
@@ -420,14 +647,37 @@ describe("attestation verification", () => {
       expect(dcapEnclaveKey(flipped(rd, 40)).address).to.equal(undefined);
     });
 
-    it("reads a Nitro key from a secp256k1 public_key, else from a 20-byte user_data", () => {
+    it("reads a Nitro key from a secp256k1 public_key, else from user_data only in the tagged vinfer layout", () => {
       const wallet = Wallet.createRandom();
       const doc = { ...parseNitroAttestation(fixture("nitro", NITRO[0]!.file)).document };
       expect(nitroEnclaveKey({ ...doc, publicKey: getBytes(wallet.signingKey.publicKey) }).address).to.equal(wallet.address);
-      expect(nitroEnclaveKey({ ...doc, userData: getBytes(wallet.address) }).address).to.equal(wallet.address);
+      const tagged = nitroEnclaveKey({ ...doc, userData: dcapReportDataForKey(wallet.address) });
+      expect(tagged.address).to.equal(wallet.address);
+      expect(tagged.note).to.equal('from user_data (address || "vinfer-enclave-key/v1")');
+      // unrelated user data is never read as a key: 20 bare bytes, an address then zeros, a broken tag
+      const bare = nitroEnclaveKey({ ...doc, userData: getBytes(wallet.address) });
+      expect(bare.address).to.equal(undefined);
+      expect(bare.note).to.match(/user_data is 20 bytes \(not the 64-byte vinfer layout/);
+      const zeros = dcapReportDataForKey(wallet.address).fill(0, 20);
+      expect(nitroEnclaveKey({ ...doc, userData: zeros }).address).to.equal(undefined);
+      expect(nitroEnclaveKey({ ...doc, userData: flipped(dcapReportDataForKey(wallet.address), 25) }).address).to.equal(undefined);
+      // an invalid public_key falls back to a tagged user_data; two different keys bind none
       const notOnCurve = new Uint8Array(65).fill(7);
       notOnCurve[0] = 4;
       expect(nitroEnclaveKey({ ...doc, publicKey: notOnCurve }).address).to.equal(undefined);
+      expect(nitroEnclaveKey({ ...doc, publicKey: notOnCurve, userData: dcapReportDataForKey(wallet.address) }).address).to.equal(
+        wallet.address,
+      );
+      const other = Wallet.createRandom();
+      const both = nitroEnclaveKey({
+        ...doc,
+        publicKey: getBytes(wallet.signingKey.publicKey),
+        userData: dcapReportDataForKey(other.address),
+      });
+      expect(both.address).to.equal(undefined);
+      expect(both.note).to.equal(`none: public_key binds ${wallet.address} but user_data binds ${other.address}`);
+      const same = { ...doc, publicKey: getBytes(wallet.signingKey.publicKey), userData: dcapReportDataForKey(wallet.address) };
+      expect(nitroEnclaveKey(same).address).to.equal(wallet.address);
     });
   });
 

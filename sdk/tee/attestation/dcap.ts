@@ -1,11 +1,20 @@
 /**
- * Intel SGX and TDX DCAP quotes, verified with `@phala/dcap-qvl` against the
- * collateral a PCCS serves (TCB info, QE identity, CRLs and their issuer
- * chains) as of a given time: Intel's root CA, the PCK chain and CRLs, the QE
- * report and the quote's signature, and the platform's TCB level. On top of
- * that the verifier applies its policy: which TCB statuses it accepts (default:
- * UpToDate only; advisories are reported either way) and, optionally, pinned
- * MRENCLAVE/MRSIGNER (SGX) or MRTD/RTMR0-3 (TDX).
+ * Intel SGX and TDX DCAP quotes, verified against the collateral a PCCS serves
+ * (TCB info, QE identity, CRLs and their issuer chains) as of a given time.
+ *
+ * Two parts (see dcapCrl.ts for exactly what each checks):
+ * - `checkDcapCrls` (vinfer, `@peculiar/x509`): the Intel SGX Root CA pinned by
+ *   fingerprint; the root CA CRL and the PCK CRL parse, are signed by their
+ *   issuers (the pinned root; the PCK CRL issuer chain, itself chained to the
+ *   pinned root) and are current (thisUpdate <= at < nextUpdate); the PCK CRL is
+ *   the PCK certificate's issuer's; no chain certificate is in its issuer's CRL;
+ * - `@phala/dcap-qvl` `verify`: the PCK, TCB info and QE identity chains to its
+ *   built-in root (the pinned one), serials against the CRLs, TCB info and QE
+ *   identity signatures and validity windows, the QE report, the quote's
+ *   signature, the platform's TCB level.
+ * On top of that the verifier applies its policy: which TCB statuses it
+ * accepts (default: UpToDate only; advisories are reported either way) and,
+ * optionally, pinned MRENCLAVE/MRSIGNER (SGX) or MRTD/RTMR0-3 (TDX).
  */
 import { type Collateral, Quote, TcbInfo, type TDReport10, type EnclaveReport, intel, verify } from "@phala/dcap-qvl";
 import { concat, getAddress, keccak256, toUtf8Bytes } from "ethers";
@@ -21,7 +30,9 @@ import {
   iso,
   pinnedHex,
   toHex,
+  withholdIfFailed,
 } from "./types.js";
+import { checkDcapCrls } from "./dcapCrl.js";
 
 export type DcapCollateral = Collateral;
 
@@ -193,7 +204,11 @@ function explain(message: string, at: Date, dates: ReturnType<typeof collateralD
 }
 
 /** Verifies a DCAP quote with its collateral as of `options.at`; InputError only when quote or collateral is unreadable. */
-export function verifyDcapQuote(bytes: Uint8Array, collateral: DcapCollateral | string, options: DcapVerifyOptions): DcapVerdict {
+export async function verifyDcapQuote(
+  bytes: Uint8Array,
+  collateral: DcapCollateral | string,
+  options: DcapVerifyOptions,
+): Promise<DcapVerdict> {
   const { at } = options;
   const parsed = parseDcapQuote(bytes);
   const col = typeof collateral === "string" ? parseDcapCollateral(collateral) : parseDcapCollateral(collateral as object);
@@ -203,11 +218,13 @@ export function verifyDcapQuote(bytes: Uint8Array, collateral: DcapCollateral | 
     if (!(TCB_STATUSES as readonly string[]).includes(s))
       throw new InputError(`unknown TCB status "${s}" in the policy (known: ${TCB_STATUSES.join(", ")})`);
   const errors: string[] = [];
+  // Our own checks of the CRLs (dcap-qvl only compares serials); dcap-qvl then reads the CRLs as we parsed them.
+  const crls = await checkDcapCrls(col, parsed.quote, at);
 
   let status: string | undefined;
   let advisoryIds: string[] = [];
   try {
-    const verified = verify(bytes, col, Math.floor(at.getTime() / 1000));
+    const verified = verify(bytes, crls.normalized ?? col, Math.floor(at.getTime() / 1000));
     status = verified.status;
     advisoryIds = [...verified.advisory_ids];
   } catch (cause) {
@@ -217,6 +234,7 @@ export function verifyDcapQuote(bytes: Uint8Array, collateral: DcapCollateral | 
   }
   if (status !== undefined && !accepted.includes(status))
     errors.push(`TCB status ${status} is not accepted by the policy (accepted: ${accepted.join(", ")})`);
+  errors.push(...crls.errors);
 
   const fields: AttestationField[] = [
     ["kind", `${parsed.kind} (Intel ${parsed.kind.toUpperCase()} DCAP quote v${parsed.version})`],
@@ -224,9 +242,11 @@ export function verifyDcapQuote(bytes: Uint8Array, collateral: DcapCollateral | 
     [
       "quote and collateral",
       status !== undefined
-        ? "valid (dcap-qvl: Intel root CA, PCK chain and CRLs, TCB info and QE identity signatures, QE report, quote signature)"
+        ? "valid (dcap-qvl: PCK, TCB info and QE identity chains to the Intel SGX Root CA, their serials against both CRLs, " +
+          "TCB info and QE identity signatures and validity, QE report, quote signature)"
         : "INVALID",
     ],
+    ...crls.fields,
     ["TCB status", status ?? "none (verification failed)"],
     ["accepted statuses", accepted.join(", ")],
     ["advisories", status === undefined ? "unknown" : advisoryIds.length ? advisoryIds.join(", ") : "none"],
@@ -314,5 +334,5 @@ export function verifyDcapQuote(bytes: Uint8Array, collateral: DcapCollateral | 
   if (status !== undefined) verdict.tcbStatus = status;
   if (key.address) verdict.enclaveKey = key.address;
   if (validUntil) verdict.validUntil = validUntil;
-  return verdict;
+  return withholdIfFailed(verdict);
 }

@@ -23,10 +23,12 @@
  * `enclaveKey` (an Ethereum address): the enclave's signing key as the
  * attestation binds it, or undefined (the fields say what is there instead):
  * - nitro: `public_key` when it is a 65-byte uncompressed secp256k1 key (its
- *   address), otherwise `user_data` when it is exactly 20 bytes;
+ *   address), otherwise `user_data` when it is 64 bytes in the vinfer layout of
+ *   DCAP report data (address || `DCAP_ENCLAVE_KEY_TAG` || zeros);
  * - sgx/tdx: report data bytes 0-19 when bytes 20-63 are the vinfer tag
  *   (`DCAP_ENCLAVE_KEY_TAG`, then zeros; `dcapReportDataForKey` writes it);
  * - dev: the document's `enclaveKey`.
+ * A verdict with `ok: false` has neither `enclaveKey` nor `validUntil`.
  *
  * `validUntil`: the latest time a key admitted from this attestation may live:
  * - nitro: the earliest notAfter of the chain (the leaf certificate's);
@@ -37,11 +39,12 @@ import { InputError } from "../../errors.js";
 import { type DcapCollateral, looksLikeDcapQuote, verifyDcapQuote } from "./dcap.js";
 import { looksLikeJson, verifyDevAttestation } from "./dev.js";
 import { looksLikeCoseSign1, verifyNitroAttestation } from "./nitro.js";
-import { type AttestationPolicy, type AttestationVerdict, type Hex, iso, pinnedHex } from "./types.js";
+import { type AttestationPolicy, type AttestationVerdict, type Hex, iso, pinnedHex, withholdIfFailed } from "./types.js";
 
 export * from "./types.js";
 export * from "./nitro.js";
 export * from "./dcap.js";
+export * from "./dcapCrl.js";
 export * from "./dev.js";
 
 export interface VerifyAttestationOptions {
@@ -91,7 +94,7 @@ export async function verifyAttestation(bytes: Uint8Array, options: VerifyAttest
   } else if (format === "dcap") {
     if (options.collateral === undefined)
       throw new InputError("a DCAP quote is verified with its collateral: none was given (--collateral <file>)");
-    verdict = verifyDcapQuote(bytes, options.collateral, {
+    verdict = await verifyDcapQuote(bytes, options.collateral, {
       at,
       ...(policy.acceptedTcbStatuses ? { acceptedTcbStatuses: policy.acceptedTcbStatuses } : {}),
       ...(policy.mrEnclave !== undefined ? { mrEnclave: policy.mrEnclave } : {}),
@@ -114,7 +117,8 @@ export async function verifyAttestation(bytes: Uint8Array, options: VerifyAttest
       verdict.errors.push(`the measurement is ${verdict.measurement} but the policy expects ${pinnedMeasurement}`);
     verdict.fields.push(["measurement policy", verdict.measurement === pinnedMeasurement ? `matches ${pinnedMeasurement}` : "MISMATCH"]);
   }
-  verdict.ok = verdict.errors.length === 0;
+  // ok from every error (the verifier's and the policy's); a failed verdict carries no key and no validity
+  withholdIfFailed(verdict);
   verdict.fields.unshift(["verdict", verdict.ok ? "PASS" : "FAIL"]);
   return verdict;
 }

@@ -11,11 +11,14 @@
  * 1. the ES384 signature over the COSE Sig_structure
  *    `["Signature1", protected, h'', payload]`, with the leaf certificate's key;
  * 2. the chain cabundle[0] -> … -> certificate: every certificate signed by the
- *    one before it, CA certificates marked as CAs, and cabundle[0] being the AWS
+ *    one before it, the issuers marked as CAs (basicConstraints) with
+ *    keyCertSign when they carry a keyUsage, the leaf not a CA, and cabundle[0] being the AWS
  *    Nitro root, compared by its SHA-256 DER fingerprint with the pinned value
  *    (the root the document carries is never trusted by itself);
- * 3. every certificate valid as of the verification time;
- * 4. the PCR policy, when one is given.
+ * 3. every certificate valid as of the verification time, and the document's
+ *    timestamp not after it;
+ * 4. not a debug-mode enclave (PCR0, PCR1 and PCR2 all zero);
+ * 5. the PCR policy, when one is given.
  */
 import { webcrypto } from "node:crypto";
 
@@ -26,7 +29,18 @@ import { Decoder, Encoder, Tag } from "cbor-x";
 import { computeAddress, concat, getAddress, keccak256 } from "ethers";
 
 import { InputError } from "../../errors.js";
-import { type AttestationField, type AttestationVerdict, type Hex, describeBytes, earliest, iso, pinnedHex, toHex } from "./types.js";
+import { DCAP_ENCLAVE_KEY_TAG, dcapEnclaveKey } from "./dcap.js";
+import {
+  type AttestationField,
+  type AttestationVerdict,
+  type Hex,
+  describeBytes,
+  earliest,
+  iso,
+  pinnedHex,
+  toHex,
+  withholdIfFailed,
+} from "./types.js";
 import { x509 } from "./x509.js";
 
 /** SHA-256 of the DER of the AWS Nitro Enclaves root certificate (CN=aws.nitro-enclaves), as AWS publishes it. */
@@ -181,26 +195,39 @@ export function nitroMeasurement(pcrs: ReadonlyMap<number, Uint8Array>): Hex {
 
 /**
  * The enclave key the document binds, as an address: `public_key` when it is a
- * 65-byte uncompressed secp256k1 public key (its address), otherwise `user_data`
- * when it is exactly 20 bytes (the address itself). `note` says what was found.
+ * 65-byte uncompressed secp256k1 public key (its address), otherwise
+ * `user_data` when it is 64 bytes in the vinfer layout DCAP report data uses
+ * (address || "vinfer-enclave-key/v1" || zeros, `dcapReportDataForKey`), so
+ * that unrelated user data is never read as a key. When both bind a key they
+ * must be the same one. `note` says what was found.
  */
 export function nitroEnclaveKey(doc: NitroDocument): { address?: Hex; note: string } {
+  let fromPublicKey: Hex | undefined;
   const pk = doc.publicKey;
   if (pk && pk.length === 65 && pk[0] === 0x04) {
     try {
       secp256k1.Point.fromBytes(pk).assertValidity();
-      return { address: getAddress(computeAddress(toHex(pk))) as Hex, note: "from public_key (secp256k1)" };
+      fromPublicKey = getAddress(computeAddress(toHex(pk))) as Hex;
     } catch {
-      // not a secp256k1 point: fall through to user_data
+      // not a secp256k1 point: no key from public_key
     }
   }
-  if (doc.userData && doc.userData.length === 20)
-    return { address: getAddress(toHex(doc.userData)) as Hex, note: "from user_data (20 bytes)" };
+  const fromUserData = doc.userData ? dcapEnclaveKey(doc.userData).address : undefined;
+  if (fromPublicKey && fromUserData && fromPublicKey !== fromUserData)
+    return { note: `none: public_key binds ${fromPublicKey} but user_data binds ${fromUserData}` };
+  if (fromPublicKey) return { address: fromPublicKey, note: "from public_key (secp256k1)" };
+  if (fromUserData) return { address: fromUserData, note: `from user_data (address || "${DCAP_ENCLAVE_KEY_TAG}")` };
   return {
     note:
       `none: public_key is ${doc.publicKey ? `${doc.publicKey.length} bytes` : "absent"} (not a 65-byte uncompressed secp256k1 key) ` +
-      `and user_data is ${doc.userData ? `${doc.userData.length} bytes` : "absent"} (not a 20-byte address)`,
+      `and user_data is ${doc.userData ? `${doc.userData.length} bytes` : "absent"} ` +
+      `(not the 64-byte vinfer layout address || "${DCAP_ENCLAVE_KEY_TAG}" || zeros)`,
   };
+}
+
+/** True when PCR0, PCR1 and PCR2 are all zero: the NSM reports a debug-mode enclave (its memory readable by the parent instance) so. */
+export function isNitroDebugMode(pcrs: ReadonlyMap<number, Uint8Array>): boolean {
+  return NITRO_MEASURED_PCRS.every((i) => pcrs.get(i)?.every((b) => b === 0) === true);
 }
 
 function certLabel(i: number, n: number, cert: x509.X509Certificate | undefined): string {
@@ -234,6 +261,13 @@ export async function verifyNitroAttestation(bytes: Uint8Array, options: NitroVe
   const measurement = nitroMeasurement(doc.pcrs);
 
   if (doc.digest !== "SHA384") errors.push(`digest is "${doc.digest}", a Nitro attestation document uses SHA384`);
+  const debugMode = isNitroDebugMode(doc.pcrs);
+  if (debugMode)
+    errors.push(
+      "the document is from an enclave in debug mode (PCR0, PCR1 and PCR2 are all zero): the parent instance can read its memory",
+    );
+  if (doc.timestamp > at.getTime())
+    errors.push(`the document's timestamp ${iso(new Date(doc.timestamp))} is after the verification time ${iso(at)}`);
 
   // Certificates: root first, leaf last.
   const ders = [...doc.cabundle, doc.certificate];
@@ -286,6 +320,16 @@ export async function verifyNitroAttestation(bytes: Uint8Array, options: NitroVe
       errors.push(`${certLabel(i, certs.length, cert)} issues certificates but is not marked as a CA (basicConstraints)`);
       chainOk = false;
     }
+    const ku = cert.getExtension(x509.KeyUsagesExtension);
+    if (ku && (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
+      errors.push(`${certLabel(i, certs.length, cert)} issues certificates but its keyUsage lacks keyCertSign`);
+      chainOk = false;
+    }
+  }
+  const leafCert = certs[certs.length - 1];
+  if (certs.length > 1 && leafCert?.getExtension(x509.BasicConstraintsExtension)?.ca) {
+    errors.push(`${certLabel(certs.length - 1, certs.length, leafCert)} is a CA certificate (basicConstraints), not an end entity`);
+    chainOk = false;
   }
 
   // 3. Validity as of `at`.
@@ -322,7 +366,7 @@ export async function verifyNitroAttestation(bytes: Uint8Array, options: NitroVe
     }
   }
 
-  // 5. PCR policy.
+  // 6. PCR policy.
   const pcrLines: string[] = [];
   for (const [index, expected] of expectedPcrs) {
     const actual = doc.pcrs.get(index);
@@ -344,6 +388,7 @@ export async function verifyNitroAttestation(bytes: Uint8Array, options: NitroVe
     if (cert) fields.push([`certificate ${i} (${role})`, `${cert.subject}; valid ${iso(cert.notBefore)} .. ${iso(cert.notAfter)}`]);
   });
   for (const [index, value] of [...doc.pcrs].sort((a, b) => a[0] - b[0])) fields.push([`PCR${index}`, toHex(value)]);
+  fields.push(["debug mode", debugMode ? "YES (PCR0, PCR1 and PCR2 all zero): refused" : "no"]);
   fields.push([
     "PCR policy",
     expectedPcrs.length === 0 ? "none" : pcrLines.length === expectedPcrs.length ? pcrLines.join(", ") : "MISMATCH",
@@ -358,5 +403,5 @@ export async function verifyNitroAttestation(bytes: Uint8Array, options: NitroVe
   const verdict: NitroVerdict = { kind: "nitro", ok: errors.length === 0, errors, measurement, fields, document: doc };
   if (key.address) verdict.enclaveKey = key.address;
   if (validUntil) verdict.validUntil = validUntil;
-  return verdict;
+  return withholdIfFailed(verdict);
 }

@@ -20,7 +20,9 @@ export type AttestationField = [label: string, value: string];
  *   attestation binds one in the vinfer layout (see `index.ts`).
  * - `validUntil`: the latest time a key admitted from this attestation may
  *   live (see `index.ts`).
- * - `ok` is true only when every check passed and `errors` is empty.
+ * - `ok` is true only when every check passed and `errors` is empty. A verdict
+ *   with `ok: false` has no `enclaveKey` and no `validUntil` (its `fields` still
+ *   show what the attestation holds), so no key is ever taken from a failed one.
  */
 export interface AttestationVerdict {
   kind: AttestationKind;
@@ -108,4 +110,14 @@ export function earliest(dates: readonly Date[]): Date | undefined {
   let best: Date | undefined;
   for (const d of dates) if (!Number.isNaN(d.getTime()) && (best === undefined || d < best)) best = d;
   return best;
+}
+
+/** Sets `ok` from `errors` and, when it is false, removes `enclaveKey` and `validUntil` (the fields keep them for display). */
+export function withholdIfFailed<V extends AttestationVerdict>(verdict: V): V {
+  verdict.ok = verdict.errors.length === 0;
+  if (!verdict.ok) {
+    delete verdict.enclaveKey;
+    delete verdict.validUntil;
+  }
+  return verdict;
 }
