@@ -20,7 +20,7 @@
 import { getAddress, isAddress, isHexString, keccak256, toUtf8Bytes, toUtf8String } from "ethers";
 
 import { InputError } from "../../errors.js";
-import { type AttestationField, type AttestationVerdict, type Hex, iso } from "./types.js";
+import { type AttestationField, type AttestationVerdict, type Hex, iso, withholdIfFailed } from "./types.js";
 
 export const DEV_ATTESTATION_FORMAT = "vinfer-dev-enclave-attestation/v1";
 export const DEV_ATTESTATION_WARNING = "SIMULATED ENCLAVE: NO HARDWARE PROTECTION";
@@ -147,7 +147,7 @@ export function verifyDevAttestation(bytes: Uint8Array, options: { at: Date; all
     ["valid until", `${iso(expires)} (the document's expiresAt)`],
     ["measurement", `${doc.measurement} (the document's measurement field)`],
   ];
-  return {
+  return withholdIfFailed({
     kind: "dev",
     ok: errors.length === 0,
     errors,
@@ -156,5 +156,5 @@ export function verifyDevAttestation(bytes: Uint8Array, options: { at: Date; all
     validUntil: expires,
     fields,
     document: doc,
-  };
+  });
 }
