@@ -1,8 +1,8 @@
 /**
  * Options and connections shared by the commands that talk to a chain
- * (deploy, request, serve): an RPC URL, an account, and a deployment file.
+ * (deploy, request, serve, tee): an RPC URL, an account, and a deployment file.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type JsonRpcProvider, Wallet, isAddress } from "ethers";
@@ -17,18 +17,31 @@ import type { ProofTypeId } from "../sdk/protocol/proofType.js";
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_DEPLOYMENT_FILE = "vinfer-deployment.json";
 
-/** Which dev account each role uses on a local chain, so deployer, requester and operator differ. */
-export const DevAccount = { deployer: 0, operator: 1, requester: 2 } as const;
+/**
+ * Which dev account each role uses on a local chain, so deployer, requester,
+ * operator and attestation verifier differ. The deployer also owns the models
+ * it registers and the enclave registry (`vinfer tee deploy-registry`,
+ * `tee accept`, `tee admit`); `vinfer tee attester` signs with dev account 3.
+ */
+export const DevAccount = { deployer: 0, operator: 1, requester: 2, attester: 3 } as const;
 
 export interface ChainOptions {
   rpc: string;
   privateKey?: string;
 }
 
+/** The TEE path's contracts (`vinfer tee deploy-registry`). */
+export interface TeeDeployment {
+  readonly enclaveRegistry: string;
+  readonly quorumAdmitter: string;
+}
+
 export interface DeploymentFile extends ProtocolAddresses {
   readonly chainId: string;
   /** Block of the router's deployment: where an operator starts scanning. */
   readonly fromBlock: number;
+  /** Absent in files written before the TEE commands, or before `vinfer tee deploy-registry`. */
+  readonly tee?: TeeDeployment;
 }
 
 export function addChainOptions(cmd: Command): Command {
@@ -101,6 +114,23 @@ export async function loadDeployment(file: string, c: Connection): Promise<Deplo
   return d;
 }
 
+/**
+ * The deployment file `file` as it is, if it exists and is one for chain
+ * `chainId` (undefined otherwise): what `vinfer deploy` keeps of an earlier
+ * run (its `tee` entry) when it writes the file again.
+ */
+export function previousDeployment(file: string, chainId: bigint): DeploymentFile | undefined {
+  try {
+    return readDeployment(file, chainId);
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeDeployment(file: string, d: DeploymentFile): void {
+  writeFileSync(file, `${JSON.stringify(d, null, 2)}\n`);
+}
+
 function readDeployment(file: string, chainId: bigint): DeploymentFile {
   if (!existsSync(file)) throw new InputError(`no deployment file ${file}: run \`vinfer deploy\` first, or pass --deployment <file>`);
   let d: DeploymentFile;
@@ -110,6 +140,9 @@ function readDeployment(file: string, chainId: bigint): DeploymentFile {
     throw new InputError(`${file} is not a deployment file (invalid JSON)`);
   }
   for (const k of ["registry", "router"] as const) if (!isAddress(d[k])) throw new InputError(`${file}: "${k}" is not an address`);
+  if (d.tee !== undefined)
+    for (const k of ["enclaveRegistry", "quorumAdmitter"] as const)
+      if (!isAddress(d.tee[k])) throw new InputError(`${file}: "tee.${k}" is not an address`);
   if (BigInt(d.chainId) !== chainId)
     throw new InputError(`${file} is a deployment on chain ${d.chainId}, but the RPC serves chain ${chainId}; deploy there first`);
   return d;

@@ -1,13 +1,27 @@
-/** vinfer serve: the operator node, until SIGINT/SIGTERM. */
+/**
+ * vinfer serve: the operator node, until SIGINT/SIGTERM. With `--proof tee` it
+ * also starts the enclave worker that signs TEE results, writes the worker's
+ * attestation (for `vinfer tee attester`) and holds TEE jobs until the
+ * worker's key is admitted and its measurement accepted.
+ */
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { keccak256 } from "ethers";
 
-import { VinferError } from "../../sdk/errors.js";
-import { jsonLogger } from "../../sdk/operator/log.js";
+import { InputError, VinferError } from "../../sdk/errors.js";
+import { type Logger, jsonLogger } from "../../sdk/operator/log.js";
 import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
+import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
+import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
+import { DEV_ENCLAVE_MEASUREMENT, enclaveBackend } from "../../sdk/tee/worker/backends.js";
+import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
+import { type EnclaveRegistry, EnclaveRegistry__factory } from "../../types/ethers-contracts/index.js";
 import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
 import { consoleProgress } from "../../sdk/zk/progress.js";
 import {
@@ -21,6 +35,7 @@ import {
   proofTypesOption,
 } from "../chain.js";
 import { nonNegativeInteger, weiAmount } from "../options.js";
+import { checkEnclaveRegistry, explainTeeRevert } from "./tee.js";
 
 interface ServeOptions extends ChainOptions {
   model: string[];
@@ -31,6 +46,51 @@ interface ServeOptions extends ChainOptions {
   minFee: bigint;
   maxAttempts: number;
   deployment: string;
+  enclave: "dev" | "tdx" | "nitro";
+  enclaveRegistry?: string;
+  attestationOut?: string;
+}
+
+/** Reverts of checkKey that the registry's owner, the quorum or the model's owner can lift: worth waiting for. */
+const AWAITABLE = new Set(["Enclave_KeyNotAdmitted", "Enclave_MeasurementNotAccepted", "Enclave_KeyExpired", "Enclave_AdmitterDisabled"]);
+
+/**
+ * The TEE prover, holding each job until the enclave key may sign for the
+ * model (admitted, unexpired, measurement accepted): the operator's retries
+ * give up after --max-attempts, while admission is a step people take while
+ * the node runs. A revoked key or measurement fails the job at once.
+ */
+function awaitingAdmission(prover: Prover, registry: EnclaveRegistry, key: string, log: Logger, stopping: () => boolean): Prover {
+  return {
+    proofType: prover.proofType,
+    async prove(ctx) {
+      let reported = "";
+      for (;;) {
+        let waitingFor: string | undefined;
+        try {
+          await registry.checkKey(ctx.modelId, key);
+        } catch (err) {
+          const e = explainTeeRevert(`checkKey(${ctx.modelId}, ${key})`, err);
+          const name = (e as { revertName?: string }).revertName;
+          if (!name || !AWAITABLE.has(name)) throw e;
+          waitingFor = (e as Error).message;
+        }
+        if (waitingFor === undefined) break;
+        if (stopping()) throw new VinferError("OPERATOR_STOPPING", `request ${ctx.requestId} not signed: the node stopped (${waitingFor})`);
+        if (waitingFor !== reported) {
+          log.log("warn", "tee.waiting_for_admission", {
+            requestId: ctx.requestId,
+            enclaveKey: key,
+            reason: waitingFor,
+            todo: "vinfer tee attester <attestation> (each verifier), vinfer tee admit <files>, vinfer tee accept --model … --measurement …",
+          });
+          reported = waitingFor;
+        }
+        await sleep(2_000);
+      }
+      return prover.prove(ctx);
+    },
+  };
 }
 
 export function registerServe(program: Command): void {
@@ -45,16 +105,67 @@ export function registerServe(program: Command): void {
         .option("--concurrency <n>", "jobs proven at the same time", nonNegativeInteger, 2)
         .option("--poll-ms <ms>", "how often to look for new requests", nonNegativeInteger, 1000)
         .option("--min-fee <wei>", "skip requests paying less", weiAmount, 0n)
-        .option("--max-attempts <n>", "attempts per job before giving up", nonNegativeInteger, 5),
+        .option("--max-attempts <n>", "attempts per job before giving up", nonNegativeInteger, 5)
+        .addOption(
+          new Option("--enclave <kind>", "--proof tee: where the enclave worker runs (dev: SIMULATED, no hardware protection)")
+            .choices(["dev", "tdx", "nitro"])
+            .default("dev"),
+        )
+        .option(
+          "--enclave-registry <address>",
+          "--proof tee: the EnclaveRegistry that admits the worker's key (default: the deployment file's, from `vinfer tee deploy-registry`)",
+        )
+        .option("--attestation-out <file>", "--proof tee: where to write the worker's attestation (default: <db>.attestation)"),
     ),
   ).action(async (opts: ServeOptions) => {
     const c = await connect(opts, DevAccount.operator);
     const d = await loadDeployment(opts.deployment, c);
+    const log = jsonLogger();
+    let stopping = false;
+    let settings: ProofSettings = {};
+    let tee: { worker: EnclaveWorker; registry: EnclaveRegistry } | undefined;
+    if (opts.proof.includes(ProofType.Tee)) {
+      const enclaveRegistry = opts.enclaveRegistry ?? d.tee?.enclaveRegistry;
+      if (!enclaveRegistry)
+        throw new InputError(
+          `--proof tee signs for the models' enclave registry, and ${opts.deployment} records none: ` +
+            "run `vinfer tee deploy-registry` first, or pass --enclave-registry <address>",
+        );
+      await checkEnclaveRegistry(c, enclaveRegistry, d.registry);
+      // The worker's key exists only in this process: its attestation is good for this run only.
+      const worker = EnclaveWorker.start(enclaveBackend(opts.enclave));
+      const attestation = await worker.attestation();
+      const file = resolve(opts.attestationOut ?? `${opts.db}.attestation`);
+      writeFileSync(file, attestation);
+      if (opts.enclave === "dev")
+        console.error(
+          "\n*** SIMULATED ENCLAVE (--enclave dev): NO HARDWARE PROTECTION. Its key lives in this process's memory, and its\n" +
+            "*** attestation proves nothing: only attesters run with --allow-dev accept it. For development only. ***\n",
+        );
+      log.log("info", "tee.attestation", {
+        enclave: opts.enclave,
+        enclaveKey: worker.address,
+        measurement: opts.enclave === "dev" ? DEV_ENCLAVE_MEASUREMENT : undefined,
+        attestationHash: keccak256(attestation),
+        file,
+        enclaveRegistry,
+        next: `vinfer tee attester ${file} (each verifier of the quorum), then vinfer tee admit <their files>`,
+      });
+      settings = { tee: { worker, enclaveRegistry } };
+      tee = { worker, registry: EnclaveRegistry__factory.connect(enclaveRegistry, c.provider) };
+    }
     const provers = new Map<string, readonly Prover[]>();
     for (const ref of opts.model) {
       console.error(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
-      const prepared = await prepareModel(ref, opts.proof, consoleProgress());
-      provers.set(prepared.model.modelId.toLowerCase(), prepared.provers);
+      const prepared = await prepareModel(ref, opts.proof, consoleProgress(), settings);
+      const modelId = prepared.model.modelId.toLowerCase();
+      provers.set(
+        modelId,
+        prepared.provers.map((p) =>
+          tee && p.proofType === ProofType.Tee ? awaitingAdmission(p, tee.registry, tee.worker.address, log, () => stopping) : p,
+        ),
+      );
+      if (tee) await checkTeeVerifier(d, c.provider, modelId, await tee.registry.getAddress(), log);
     }
     // node:sqlite is Node 22+: loaded here so the other commands run on older Node too.
     const { JobStore } = await import("../../sdk/operator/jobStore.js").catch((err: unknown) => {
@@ -78,15 +189,41 @@ export function registerServe(program: Command): void {
       maxAttempts: Math.max(1, opts.maxAttempts),
       minFee: opts.minFee,
       fromBlock: d.fromBlock,
-      logger: jsonLogger(),
+      logger: log,
     });
     await node.start();
     await new Promise<void>((done) => {
-      const shutdown = () => void node.stop().then(done);
+      const shutdown = () => {
+        stopping = true;
+        void node.stop().then(done);
+      };
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
     });
     store.close();
     c.provider.destroy();
   });
+}
+
+/** Warns when the model's TEE verifier is not the worker's enclave registry (its results would be refused). */
+async function checkTeeVerifier(
+  d: Parameters<typeof connectProtocol>[0],
+  provider: Parameters<typeof connectProtocol>[1],
+  modelId: string,
+  enclaveRegistry: string,
+  log: Logger,
+): Promise<void> {
+  let verifier: string | undefined;
+  try {
+    verifier = (await connectProtocol(d, provider).registry.requestConfig(modelId, ProofType.Tee))[2].verifier;
+  } catch {
+    verifier = undefined;
+  }
+  if (verifier?.toLowerCase() !== enclaveRegistry.toLowerCase())
+    log.log("warn", "tee.model_verifier", {
+      modelId,
+      verifier: verifier ?? null,
+      enclaveRegistry,
+      problem: "the model's TEE verifier is not this enclave registry: register it with `vinfer deploy --model … --proof tee`",
+    });
 }
