@@ -40,7 +40,7 @@ export function registerRequest(program: Command): void {
         .argument("<model>", "zoo name, model folder or .onnx file (to quantize the input and name the model id)")
         .requiredOption("--input <file>", "input data file (JSON, as `vinfer run` reads)")
         .option("--sample <index>", "which sample of the file", nonNegativeInteger, 0)
-        .requiredOption("--proof <type>", "groth16 or ezkl", proofTypesOption)
+        .requiredOption("--proof <type>", "the proof type: groth16, ezkl or tee", proofTypesOption)
         .option("--fee <wei>", "fee paid to the fulfiller", weiAmount, 0n)
         .option("--callback-gas <gas>", "callback gas limit (0 for an account without code)", nonNegativeInteger, 0)
         .option("--wait", "wait for the verified result", false)

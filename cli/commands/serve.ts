@@ -17,7 +17,7 @@ import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
-import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { connectProtocol, explainRevert } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { DEV_ENCLAVE_MEASUREMENT, enclaveBackend } from "../../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
@@ -35,7 +35,7 @@ import {
   proofTypesOption,
 } from "../chain.js";
 import { nonNegativeInteger, weiAmount } from "../options.js";
-import { checkEnclaveRegistry, explainTeeRevert } from "./tee.js";
+import { checkEnclaveRegistry } from "./tee.js";
 
 interface ServeOptions extends ChainOptions {
   model: string[];
@@ -70,7 +70,7 @@ function awaitingAdmission(prover: Prover, registry: EnclaveRegistry, key: strin
         try {
           await registry.checkKey(ctx.modelId, key);
         } catch (err) {
-          const e = explainTeeRevert(`checkKey(${ctx.modelId}, ${key})`, err);
+          const e = explainRevert(`checkKey(${ctx.modelId}, ${key})`, err);
           const name = (e as { revertName?: string }).revertName;
           if (!name || !AWAITABLE.has(name)) throw e;
           waitingFor = (e as Error).message;

@@ -13,11 +13,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError } from "commander";
-import { Interface, getAddress, isAddress, isHexString, recoverAddress } from "ethers";
+import { getAddress, isAddress, isHexString, recoverAddress } from "ethers";
 
-import { InputError, ProtocolError, VinferError } from "../../sdk/errors.js";
+import { InputError, VinferError } from "../../sdk/errors.js";
 import { Model } from "../../sdk/model.js";
-import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { connectProtocol, explainRevert } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import {
   AttestationRejectedError,
@@ -30,7 +30,6 @@ import {
 } from "../../sdk/tee/attestation/index.js";
 import { attestAndSign } from "../../sdk/tee/attester.js";
 import { type Admission, acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
-import { teeProofSystem } from "../../sdk/tee/proofSystem.js";
 import { EnclaveRegistry__factory, QuorumAdmitter__factory } from "../../types/ethers-contracts/index.js";
 import {
   type ChainOptions,
@@ -157,54 +156,6 @@ function registerVerifyAttestation(tee: Command): void {
 
 // ---------------------------------------------------------------- on chain
 
-/** What to do about the enclave registry's and quorum admitter's errors (the protocol's own advice covers the adapter's). */
-const TEE_ADVICE: Record<string, string> = {
-  Quorum_TooFewSignatures:
-    "an admission needs at least the quorum's threshold of signatures: run `vinfer tee attester` with more of its verifiers and pass every file",
-  Quorum_AdmissionReplayed:
-    "this exact admission was submitted before (each is accepted once); to renew the key, have the verifiers sign again",
-  Quorum_NotVerifier: "a signature is by an account that is not an enabled attestation verifier of this quorum",
-  Quorum_MalformedSignature: "a signature is not a valid 65-byte ECDSA signature",
-  Quorum_SignerNotAscending: "two signatures are by the same verifier",
-  Quorum_InvalidThreshold: "the threshold must be from 1 to the number of verifiers",
-  Quorum_Unchanged: "an attester address is listed twice",
-  Enclave_InvalidExpiry:
-    "the admission's expiry is past, or beyond the registry's maximum key lifetime: have the verifiers sign again (`vinfer tee attester`)",
-  Enclave_NotAdmitter: "the quorum admitter is not enabled in this enclave registry (its owner calls setAdmitter)",
-  Enclave_NotModelOwner: "only the model's owner (the account that registered it, `vinfer deploy`) chooses its accepted measurements",
-  Enclave_MeasurementMismatch: "the key is admitted with another measurement; a key is renewed only with the same one",
-  Enclave_ZeroValue: "the key, the measurement or an address is zero",
-  Enclave_Unchanged: "nothing to change: it is already in that state",
-};
-
-const TEE_INTERFACES = [new Interface(QuorumAdmitter__factory.abi), new Interface(EnclaveRegistry__factory.abi)];
-
-/** The revert name and arguments of a failed TEE contract call, also when it reverted in a contract the call went through. */
-function teeRevert(err: unknown): { name: string; args: unknown[] } | undefined {
-  const e = (err instanceof ProtocolError ? err.cause : err) as { revert?: { name: string; args: unknown[] } | null; data?: unknown };
-  if (e?.revert) return e.revert;
-  if (typeof e?.data !== "string" || e.data.length < 10) return undefined;
-  for (const iface of TEE_INTERFACES) {
-    const parsed = iface.parseError(e.data);
-    if (parsed) return { name: parsed.name, args: [...parsed.args] };
-  }
-  return undefined;
-}
-
-/** A failed call to the enclave registry or the quorum, as a ProtocolError naming the contract error and what to do. */
-export function explainTeeRevert(action: string, err: unknown): unknown {
-  const revert = teeRevert(err);
-  if (!revert) return err;
-  const advice = TEE_ADVICE[revert.name] ?? teeProofSystem.revertAdvice?.[revert.name];
-  return new ProtocolError(
-    `${action} reverted with ${revert.name}(${revert.args.map(String).join(", ")})${advice ? `: ${advice}` : ""}`,
-    revert.name,
-    {
-      cause: err,
-    },
-  );
-}
-
 /** Checks that `address` is an EnclaveRegistry of the protocol's ModelRegistry `modelRegistry` on the connected chain. */
 export async function checkEnclaveRegistry(c: Connection, address: string, modelRegistry: string): Promise<void> {
   if (!isAddress(address)) throw new InputError(`enclave registry ${address} is not an address`);
@@ -270,7 +221,7 @@ function registerDeployRegistry(tee: Command): void {
           maxKeyLifetimeSeconds: opts.maxKeyLifetime,
         });
       } catch (err) {
-        throw explainTeeRevert("deploying the enclave registry", err);
+        throw explainRevert("deploying the enclave registry", err);
       }
       const tee: TeeDeployment = {
         enclaveRegistry: await contracts.enclaveRegistry.getAddress(),
@@ -316,16 +267,6 @@ interface AttesterOptions extends ChainOptions, VerifyOptions {
   maxLifetime?: number;
   out?: string;
   deployment: string;
-}
-
-/**
- * The longest lifetime to sign for, shortened so that the expiry falls on a
- * whole hour: verifiers of the quorum run minutes apart, and they must sign the
- * very same admission (expiry included) for their signatures to add up.
- */
-function roundedLifetime(atSeconds: number, lifetime: number): number {
-  if (lifetime < 2 * 3600) return lifetime;
-  return Math.floor((atSeconds + lifetime) / 3600) * 3600 - atSeconds;
 }
 
 function printVerdict(verdict: AttestationVerdict): void {
@@ -376,7 +317,7 @@ function registerAttester(tee: Command): void {
       const verdict = await verifyAttestation(bytes, verifyOptions);
       printVerdict(verdict);
       if (!verdict.ok) throw new AttestationRejectedError(verdict);
-      const lifetime = roundedLifetime(Math.floor(at.getTime() / 1000), Math.min(opts.maxLifetime ?? registryMax, registryMax));
+      const lifetime = Math.min(opts.maxLifetime ?? registryMax, registryMax);
       const signed = await attestAndSign(c.wallet, bytes, {
         ...verifyOptions,
         chainId: c.chainId,
@@ -499,18 +440,13 @@ function registerAdmit(tee: Command): void {
         }
       });
       const threshold = await quorum.threshold();
-      let gasUsed: bigint;
-      try {
-        ({ gasUsed } = await admitEnclaveKey(
-          quorum,
-          c.chainId,
-          admission,
-          opts.uri,
-          signed.map((s) => s.signature),
-        ));
-      } catch (err) {
-        throw explainTeeRevert(`admit enclave key ${admission.key}`, err);
-      }
+      const { gasUsed } = await admitEnclaveKey(
+        quorum,
+        c.chainId,
+        admission,
+        opts.uri,
+        signed.map((s) => s.signature),
+      );
       const dev = signed.some((s) => s.attestation?.kind === "dev");
       console.log(
         table([
@@ -560,11 +496,7 @@ function registerAccept(tee: Command): void {
       const d = await loadDeployment(opts.deployment, c);
       const contracts = teeContractsOf(d, opts.deployment);
       const registry = EnclaveRegistry__factory.connect(contracts.enclaveRegistry, c.wallet);
-      try {
-        await acceptMeasurement(registry, modelId, opts.measurement, accepted);
-      } catch (err) {
-        throw explainTeeRevert(`setMeasurementAccepted(${modelId}, ${opts.measurement})`, err);
-      }
+      await acceptMeasurement(registry, modelId, opts.measurement, accepted);
       console.log(
         `model ${modelId} ${accepted ? "accepts" : "no longer accepts"} enclave measurement ${opts.measurement} ` +
           `in enclave registry ${contracts.enclaveRegistry}`,

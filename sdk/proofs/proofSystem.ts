@@ -81,8 +81,10 @@ export interface ProofSystem {
   readonly name: string;
   /** The router adapter of this proof type, deployed once per protocol deployment. */
   adapter(): ContractArtifact;
-  /** What to tell a user about each custom error the adapter can revert with. */
+  /** What to tell a user about each custom error the adapter (or `errorAbis`' contracts) can revert with. */
   readonly revertAdvice?: Readonly<Record<string, string>>;
+  /** ABIs of the proof type's other contracts whose errors users meet (e.g. the TEE enclave registry). */
+  errorAbis?(): readonly (readonly unknown[])[];
   /** Compiles or loads what the model needs off-chain (cached), and returns its prover. */
   prepare(model: Model, options?: PrepareOptions): Promise<ModelProver>;
   /** ZK proof types: what the `vinfer zk` commands drive (compile, prove and verify files). */

@@ -70,7 +70,10 @@ const CORE_INTERFACES = [InferenceRouter__factory, ModelRegistry__factory, IProo
 // Adapter errors bubble up through the router, whose own ABI cannot name them: every registered
 // proof system's adapter ABI is asked too.
 function protocolInterfaces(): Interface[] {
-  return [...CORE_INTERFACES, ...proofSystems().map((s) => new Interface(s.adapter().abi as never))];
+  return [
+    ...CORE_INTERFACES,
+    ...proofSystems().flatMap((s) => [s.adapter().abi, ...(s.errorAbis?.() ?? [])].map((abi) => new Interface(abi as never))),
+  ];
 }
 
 function adviceFor(name: string): string | undefined {

@@ -25,6 +25,17 @@ export interface SignedAdmission {
   readonly verdict: AttestationVerdict;
 }
 
+/**
+ * The verifiers of a quorum run minutes apart and must sign the very same
+ * admission, expiry included, for their signatures to add up: an expiry set
+ * by their own maximum lifetime falls on the last whole hour before it
+ * (when the lifetime is long enough to lose an hour).
+ */
+function latestWholeHour(t: number): number {
+  const HOUR = 3600;
+  return Math.floor(t / HOUR) * HOUR;
+}
+
 /** Verifies `attestation` and, if it passes, signs the admission of the key it binds. */
 export async function attestAndSign(attester: BaseWallet, attestation: Uint8Array, o: AttestOptions): Promise<SignedAdmission> {
   const verdict = await verifyAttestation(attestation, o);
@@ -32,7 +43,7 @@ export async function attestAndSign(attester: BaseWallet, attestation: Uint8Arra
   if (!verdict.enclaveKey) throw new VinferError("ATTESTATION_REFUSED", "the attestation binds no enclave key in the vinfer layout");
   const at = Math.floor(o.at.getTime() / 1000);
   const until = verdict.validUntil ? Math.floor(verdict.validUntil.getTime() / 1000) : at;
-  const expiresAt = Math.min(until, at + o.maxLifetimeSeconds);
+  const expiresAt = Math.min(until, latestWholeHour(at + o.maxLifetimeSeconds));
   if (expiresAt <= at) throw new VinferError("ATTESTATION_REFUSED", "the attestation allows no lifetime for the key");
   const admission: Admission = {
     enclaveRegistry: o.enclaveRegistry,

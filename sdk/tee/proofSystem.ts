@@ -5,7 +5,7 @@
  * registry's address; the router's adapter (contracts/adapters/TeeAdapter.sol)
  * recovers the key and asks the registry whether it may sign for the model.
  */
-import { TeeAdapter__factory } from "../../types/ethers-contracts/index.js";
+import { EnclaveRegistry__factory, QuorumAdmitter__factory, TeeAdapter__factory } from "../../types/ethers-contracts/index.js";
 import { InputError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDeploy } from "../proofs/proofSystem.js";
@@ -60,7 +60,25 @@ export const teeProofSystem: ProofSystem = {
     Enclave_AdmitterDisabled: "the admitter that admitted the key was disabled: admit it again through an enabled admitter",
     Enclave_MeasurementRevoked: "the enclave's measurement was revoked: every key of it is refused",
     Enclave_MeasurementNotAccepted: "the model does not accept this enclave measurement",
+    Enclave_InvalidExpiry:
+      "the admission's expiry is past, or beyond the registry's maximum key lifetime: have the verifiers sign again (vinfer tee attester)",
+    Enclave_ExpiryNotExtended: "the key is admitted until later than this admission: an older admission cannot shorten it",
+    Enclave_NotAdmitter: "the quorum admitter is not enabled in this enclave registry (its owner calls setAdmitter)",
+    Enclave_NotModelOwner: "only the model's owner (the account that registered it, vinfer deploy) chooses its accepted measurements",
+    Enclave_MeasurementMismatch: "the key is admitted with another measurement; a key is renewed only with the same one",
+    Enclave_ZeroValue: "the key, the measurement or an address is zero",
+    Enclave_Unchanged: "nothing to change: it is already in that state",
+    Quorum_TooFewSignatures:
+      "an admission needs at least the quorum's threshold of signatures: run vinfer tee attester with more of its verifiers and pass every file",
+    Quorum_AdmissionReplayed:
+      "this exact admission was submitted before (each is accepted once); to renew the key, have the verifiers sign again",
+    Quorum_NotVerifier: "a signature is by an account that is not an enabled attestation verifier of this quorum",
+    Quorum_MalformedSignature: "a signature is not a valid 65-byte ECDSA signature",
+    Quorum_SignerNotAscending: "two signatures are by the same verifier, or out of order",
+    Quorum_InvalidThreshold: "the threshold must be from 1 to the number of verifiers",
+    Quorum_Unchanged: "an attester address is listed twice, or already in that state",
   },
+  errorAbis: () => [EnclaveRegistry__factory.abi, QuorumAdmitter__factory.abi],
   async prepare(model, options = {}) {
     const tee = options.settings?.tee;
     if (!tee) throw new InputError("the tee proof type needs an enclave worker and the model's enclave registry (settings.tee)");
