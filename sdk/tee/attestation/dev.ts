@@ -66,16 +66,7 @@ function checkFields(f: DevAttestationFields): DevAttestationFields {
 
 /** The document bytes (UTF-8 JSON) of a dev attestation. */
 export function createDevAttestation(fields: DevAttestationFields): Uint8Array {
-  const f = checkFields(fields);
-  const doc: DevAttestation = {
-    format: DEV_ATTESTATION_FORMAT,
-    warning: DEV_ATTESTATION_WARNING,
-    measurement: f.measurement.toLowerCase() as Hex,
-    enclaveKey: getAddress(f.enclaveKey) as Hex,
-    issuedAt: f.issuedAt,
-    expiresAt: f.expiresAt,
-  };
-  return toUtf8Bytes(JSON.stringify(doc, null, 2) + "\n");
+  return toUtf8Bytes(JSON.stringify(documentOf(fields), null, 2) + "\n");
 }
 
 /** True when the bytes are JSON text (the dev format is the only JSON attestation). */
@@ -103,7 +94,12 @@ export function parseDevAttestation(bytes: Uint8Array): DevAttestation {
   const expected = ["format", "warning", "measurement", "enclaveKey", "issuedAt", "expiresAt"];
   const extra = Object.keys(o).filter((k) => !expected.includes(k));
   if (extra.length) throw new InputError(`dev attestation: unexpected keys ${extra.join(", ")}`);
-  const f = checkFields(o as unknown as DevAttestationFields);
+  return documentOf(o as unknown as DevAttestationFields);
+}
+
+/** The checked fields as the one canonical document (lower-case measurement, checksummed key). */
+function documentOf(fields: DevAttestationFields): DevAttestation {
+  const f = checkFields(fields);
   return {
     format: DEV_ATTESTATION_FORMAT,
     warning: DEV_ATTESTATION_WARNING,
