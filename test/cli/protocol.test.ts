@@ -2,7 +2,7 @@
  * `vinfer deploy`, `vinfer request` and `vinfer serve` as a user runs them,
  * against a chain reached only through its RPC URL.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
-import { vinferAsync } from "../helpers/cli.js";
+import { spawnVinfer, vinferAsync } from "../helpers/cli.js";
 
 describe("vinfer deploy / request / serve", function () {
   const dir = mkdtempSync(join(tmpdir(), "vinfer-cli-"));
@@ -60,26 +60,21 @@ describe("vinfer deploy / request / serve", function () {
   });
 
   it("requests an inference and waits for the verified result, served by a `vinfer serve` process", async function () {
-    node = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "bin", "vinfer.js"),
-        "serve",
-        "--rpc",
-        rpc.url,
-        "--deployment",
-        deployment,
-        "--model",
-        "digits-mlp",
-        "--proof",
-        "groth16",
-        "--db",
-        join(dir, "op.db"),
-        "--poll-ms",
-        "100",
-      ],
-      { stdio: "ignore" },
-    );
+    node = spawnVinfer([
+      "serve",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      deployment,
+      "--model",
+      "digits-mlp",
+      "--proof",
+      "groth16",
+      "--db",
+      join(dir, "op.db"),
+      "--poll-ms",
+      "100",
+    ]);
     const r = await request("groth16", deployment, "--sample", "3", "--fee", "5", "--wait", "--timeout", "120");
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^request 0: model 0x[0-9a-f]{64}, groth16, 64 inputs/m);

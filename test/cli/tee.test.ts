@@ -5,7 +5,7 @@
  * two attestation verifiers signing its key's admission, the admission, the
  * model owner accepting the measurement, and a TEE request answered on chain.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
 import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
-import { vinferAsync } from "../helpers/cli.js";
+import { spawnVinfer, vinferAsync } from "../helpers/cli.js";
 
 describe("vinfer tee: registry, attesters, admission and a TEE request over RPC", function () {
   const dir = mkdtempSync(join(tmpdir(), "vinfer-tee-cli-"));
@@ -101,28 +101,23 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
   };
 
   it("serves with a dev enclave, admits its key by two attesters, and answers a TEE request", async function () {
-    node = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "bin", "vinfer.js"),
-        "serve",
-        "--rpc",
-        rpc.url,
-        "--deployment",
-        deployment,
-        "--model",
-        "digits-mlp",
-        "--proof",
-        "tee",
-        "--enclave",
-        "dev",
-        "--db",
-        db,
-        "--poll-ms",
-        "100",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    node = spawnVinfer([
+      "serve",
+      "--rpc",
+      rpc.url,
+      "--deployment",
+      deployment,
+      "--model",
+      "digits-mlp",
+      "--proof",
+      "tee",
+      "--enclave",
+      "dev",
+      "--db",
+      db,
+      "--poll-ms",
+      "100",
+    ]);
     node.stdout!.on("data", (b: Buffer) => (nodeLog += b.toString()));
     node.stderr!.on("data", (b: Buffer) => (nodeLog += b.toString()));
     await until(() => nodeLog.includes('"event":"operator.start"') || node?.exitCode !== null, "operator start");

@@ -1,5 +1,5 @@
 /** Runs the `vinfer` command in a real child process, as a user would. */
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "vinfer.js");
@@ -25,4 +25,9 @@ export function vinferAsync(
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Starts a long-running `vinfer` command (e.g. `serve`) with its output piped; the caller stops it. */
+export function spawnVinfer(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }

@@ -4,7 +4,7 @@
  * fulfilled exactly once, and no request may ever get a second fulfil
  * transaction from the operator.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -13,7 +13,7 @@ import { expect } from "chai";
 
 import "../helpers/releaseWorkers.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
-import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
+import { spawnVinfer } from "../helpers/cli.js";
 import { devAccountKey } from "../../sdk/chain/devAccounts.js";
 import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
@@ -44,10 +44,7 @@ describe("vinfer serve killed with SIGKILL and restarted", function () {
   function serve(): Run {
     const args = ["serve", "--rpc", chain.server.url, "--deployment", join(dir, "deployment.json")];
     args.push("--model", "digits-mlp", "--proof", "groth16", "--db", join(dir, "operator.db"), "--poll-ms", "100", "--concurrency", "2");
-    const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "vinfer.js"), ...args], {
-      env: { ...process.env, VINFER_PRIVATE_KEY: devAccountKey(1) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnVinfer(args, { VINFER_PRIVATE_KEY: devAccountKey(1) });
     const events: string[] = [];
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.startsWith("{")) events.push((JSON.parse(line) as { event: string }).event);
