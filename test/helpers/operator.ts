@@ -14,7 +14,8 @@ import { rpcProvider } from "../../sdk/chain/rpcProvider.js";
 import { type Eip1193Provider, type RunningRpcServer, serveJsonRpc } from "../../scripts/devchain/jsonRpcServer.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
 import type { Job } from "../../sdk/operator/jobQueue.js";
-import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
+import { jsonLogger } from "../../sdk/operator/log.js";
+import { OperatorNode, type OperatorOptions, type Prover } from "../../sdk/operator/operatorNode.js";
 import { protocolFixture } from "./protocol.js";
 
 export interface ChainEndpoint {
@@ -55,16 +56,20 @@ export async function operatorFixture(name: string) {
   return { f, chain, dir };
 }
 
-/** Runs an operator node (dev account 1) with `provers` for the fixture's model until `request` is finished; its job. */
-export async function serveOnce(
-  fixture: Awaited<ReturnType<typeof operatorFixture>>,
+export type OperatorFixture = Awaited<ReturnType<typeof operatorFixture>>;
+
+/**
+ * An operator node (dev account 1) on the fixture's chain, serving the fixture's model with
+ * `provers`, polling fast; VINFER_TEST_LOGS=1 prints its log.
+ */
+export function operatorNode(
+  fixture: OperatorFixture,
+  store: JobStore,
   provers: readonly Prover[],
-  request: { requestId: bigint; blockNumber: number },
-  dbName: string,
-): Promise<Job> {
+  extra: Partial<OperatorOptions> = {},
+): OperatorNode {
   const { f, chain, dir } = fixture;
-  const store = new JobStore(join(dir, dbName));
-  const node = new OperatorNode({
+  return new OperatorNode({
     provider: chain.provider,
     wallet: chain.wallet(1),
     router: f.addresses.router,
@@ -73,8 +78,21 @@ export async function serveOnce(
     provers: new Map([[f.model.modelId.toLowerCase(), provers]]),
     workDir: join(dir, "work"),
     pollIntervalMs: 50,
-    fromBlock: request.blockNumber,
+    backoffMs: 50,
+    ...(process.env.VINFER_TEST_LOGS ? { logger: jsonLogger((l) => process.stderr.write(l)) } : {}),
+    ...extra,
   });
+}
+
+/** Runs an operator node with `provers` until `request` is finished; its job. */
+export async function serveOnce(
+  fixture: OperatorFixture,
+  provers: readonly Prover[],
+  request: { requestId: bigint; blockNumber: number },
+  dbName: string,
+): Promise<Job> {
+  const store = new JobStore(join(fixture.dir, dbName));
+  const node = operatorNode(fixture, store, provers, { fromBlock: request.blockNumber });
   await node.start();
   try {
     const [job] = await node.waitFor([request.requestId], 60_000);

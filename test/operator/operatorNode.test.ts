@@ -10,13 +10,12 @@ import { expect } from "chai";
 
 import "../helpers/releaseWorkers.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
-import { jsonLogger } from "../../sdk/operator/log.js";
-import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
+import type { OperatorOptions, Prover } from "../../sdk/operator/operatorNode.js";
 import type { ProveContext } from "../../sdk/proofs/proofSystem.js";
 import { Groth16Prover } from "../../sdk/zk/groth16/proofSystem.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { Transaction } from "ethers";
-import { type ChainEndpoint, operatorFixture } from "../helpers/operator.js";
+import { type ChainEndpoint, operatorFixture, operatorNode } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
 
 const OPERATOR = 1;
@@ -34,20 +33,8 @@ describe("OperatorNode", function () {
     await chain.close();
   });
 
-  function node(store: JobStore, provers: Prover[], extra: Partial<ConstructorParameters<typeof OperatorNode>[0]> = {}) {
-    return new OperatorNode({
-      provider: chain.provider,
-      wallet: chain.wallet(OPERATOR),
-      router: f.addresses.router,
-      registry: f.addresses.registry,
-      store,
-      provers: new Map([[f.model.modelId.toLowerCase(), provers]]),
-      workDir: join(dir, "work"),
-      pollIntervalMs: 50,
-      backoffMs: 50,
-      ...(process.env.VINFER_TEST_LOGS ? { logger: jsonLogger((l) => process.stderr.write(l)) } : {}),
-      ...extra,
-    });
+  function node(store: JobStore, provers: Prover[], extra: Partial<OperatorOptions> = {}) {
+    return operatorNode({ f, chain, dir }, store, provers, extra);
   }
 
   const request = (sample: number) => f.userRequest(sample, { fee: 1000n });
