@@ -58,16 +58,22 @@ library ModelCommitments {
         bytes32 leaf,
         bytes32[] memory proof
     ) internal pure returns (bool) {
-        bytes32 node = leaf;
-        for (uint256 i = 0; i < proof.length; ++i) {
-            node = index & 1 == 1 ? _hashPair(proof[i], node) : _hashPair(node, proof[i]);
-            index >>= 1;
-        }
         // INVARIANT: an index with bits beyond the proof's depth names no leaf of this tree.
-        return index == 0 && node == root;
+        return index >> proof.length == 0 && rootFromPath(leaf, index, proof) == root;
     }
 
-    function _hashPair(bytes32 left, bytes32 right) private pure returns (bytes32) {
+    /// @notice The root that `leaf` at position `index` hashes up to with the sibling path `proof`
+    ///         (index bits beyond the path's depth are ignored: callers check them).
+    function rootFromPath(bytes32 leaf, uint256 index, bytes32[] memory proof) internal pure returns (bytes32 node) {
+        node = leaf;
+        for (uint256 i = 0; i < proof.length; ++i) {
+            node = index & 1 == 1 ? hashPair(proof[i], node) : hashPair(node, proof[i]);
+            index >>= 1;
+        }
+    }
+
+    /// @notice An inner node of the positional tree.
+    function hashPair(bytes32 left, bytes32 right) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(NODE_PREFIX, left, right));
     }
 }

@@ -6,11 +6,52 @@ import {ModelCommitments} from "./ModelCommitments.sol";
 /// @title TraceCommitments
 /// @notice Opening an OPML execution trace on chain (twin of sdk/opml/trace.ts). A trace is the
 ///         request's input (step 0) followed by every node's output (step i: node i - 1), each a
-///         tensor committed like the weights (chunks of 16 int256, positional keccak tree); the
-///         trace root is a positional tree over one leaf per step.
+///         tensor committed like the weights (chunks of 16 int256, positional keccak tree). State
+///         root k is the fixed-width positional tree over step leaves 0..k (zero beyond); the
+///         trace root is the positional tree over state roots 0..S.
 library TraceCommitments {
     /// @notice Domain prefix of a step leaf (0x00 is a chunk leaf, 0x01 an inner node).
     bytes1 internal constant STEP_LEAF_PREFIX = 0x02;
+    uint256 private constant CHUNK = 16; // ModelCommitments.WEIGHT_CHUNK_SIZE
+
+    /// @notice The state tree's depth for a trace of `steps` steps (log2 of the power of two at or above it).
+    function stateDepth(uint256 steps) internal pure returns (uint256 depth) {
+        while ((uint256(1) << depth) < steps) ++depth;
+    }
+
+    /// @notice The root of the positional tree of depth `depth` whose only nonzero leaf is leaf 0.
+    function soleLeafRoot(bytes32 leaf, uint256 depth) internal pure returns (bytes32 node) {
+        node = leaf;
+        bytes32 zero;
+        for (uint256 i = 0; i < depth; ++i) {
+            node = ModelCommitments.hashPair(node, zero);
+            zero = ModelCommitments.hashPair(zero, zero);
+        }
+    }
+
+    /// @notice The root of the all-padding subtree of height `height` (leaves bytes32(0)).
+    function zeroRoot(uint256 height) internal pure returns (bytes32 zero) {
+        for (uint256 i = 0; i < height; ++i) zero = ModelCommitments.hashPair(zero, zero);
+    }
+
+    /// @notice A tensor's root (chunks of 16, the last padded with zeros; leaves padded to a power of two).
+    /// @dev Cost grows with the tensor: used for the request's input and output only, which the
+    ///      fulfilment carries in calldata anyway.
+    function tensorRootOf(int256[] memory values) internal pure returns (bytes32) {
+        uint256 chunks = (values.length + CHUNK - 1) / CHUNK;
+        uint256 width = 1;
+        while (width < chunks) width <<= 1;
+        bytes32[] memory level = new bytes32[](width);
+        for (uint256 c = 0; c < chunks; ++c) {
+            int256[16] memory chunk;
+            for (uint256 j = 0; j < CHUNK && c * CHUNK + j < values.length; ++j) chunk[j] = values[c * CHUNK + j];
+            level[c] = ModelCommitments.weightLeaf(chunk);
+        }
+        for (; width > 1; width >>= 1) {
+            for (uint256 i = 0; i < width / 2; ++i) level[i] = ModelCommitments.hashPair(level[2 * i], level[2 * i + 1]);
+        }
+        return level[0];
+    }
 
     /// @notice The leaf of step `index`: its tensor's root and element count.
     function stepLeaf(uint256 index, bytes32 tensorRoot, uint256 count) internal pure returns (bytes32) {

@@ -22,6 +22,11 @@ contract TraceCommitmentsHarness {
         return TraceCommitments.verifyStep(traceRoot, index, tensorRoot, count, proof);
     }
 
+    /// @notice See TraceCommitments.tensorRootOf.
+    function tensorRootOf(int256[] calldata values) external pure returns (bytes32) {
+        return TraceCommitments.tensorRootOf(values);
+    }
+
     /// @notice See TraceCommitments.verifyChunk.
     function verifyChunk(
         bytes32 tensorRoot,

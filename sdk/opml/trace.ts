@@ -4,19 +4,23 @@
  * order, row-major), in graph order, exactly as the integer interpreter
  * computes them (its `onNode` hook).
  *
- * Commitment (Solidity twin: contracts/opml/TraceCommitments.sol):
+ * Commitment (Solidity twin: contracts/libraries/TraceCommitments.sol):
  *   tensor root  = the root of the tensor's values under the weights tree's
  *                  conventions (chunks of 16 int256, leaf 0x00 ‖ chunk,
  *                  positional keccak tree; docs/commitments.md)
  *   step leaf i  = keccak256(0x02 ‖ uint256 i ‖ tensor root ‖ uint256 count)
  *                  (step 0: the input; step i > 0: node i - 1's output)
- *   trace root   = positional keccak tree over the step leaves
+ *   state root k = positional tree of fixed width P = nextPow2(S + 1) over
+ *                  step leaves 0..k, bytes32(0) beyond: everything computed
+ *                  after k steps, so agreeing on state k agrees on every step
+ *                  up to k (what makes level 1 a bisection)
+ *   trace root   = positional keccak tree over state roots 0..S
  * A claim posts the output and the trace root only: 32 bytes, whatever the
- * model's size. A dispute opens one step leaf (level 1), then one chunk of
- * its tensor (level 2).
+ * model's size. A dispute bisects the state roots (level 1), then walks one
+ * step's tensor tree to one element (level 2).
  */
 import { keccakBytes, hexBytes } from "../commit/keccak.js";
-import { merkleLevels, merkleProof } from "../commit/merkle.js";
+import { ZERO_HASH, merkleLevels, merkleProof } from "../commit/merkle.js";
 import { WeightTree } from "../commit/weights.js";
 import { int256Words } from "../commit/words.js";
 import type { Model } from "../model.js";
@@ -38,11 +42,28 @@ export function stepLeaf(index: number, tensorRoot: string, count: number): stri
   return keccakBytes(STEP_LEAF_PREFIX, int256Words([index]), hexBytes(tensorRoot), int256Words([count]));
 }
 
+/** The state tree's width for a trace of `steps` steps: the power of two at or above it. */
+export function stateWidth(steps: number): number {
+  let width = 1;
+  while (width < steps) width *= 2;
+  return width;
+}
+
 export class ExecutionTrace {
+  /** Step leaves 0..S. */
+  readonly leaves: readonly string[];
+  /** State roots 0..S. */
+  readonly states: readonly string[];
+  /** The trace tree (over the state roots), leaves first. */
   readonly levels: string[][];
 
-  private constructor(readonly steps: readonly TraceStep[]) {
-    this.levels = merkleLevels(steps.map((s, i) => stepLeaf(i, s.tree.root, s.values.length)));
+  constructor(readonly steps: readonly TraceStep[]) {
+    this.leaves = steps.map((s, i) => stepLeaf(i, s.tree.root, s.values.length));
+    const width = stateWidth(steps.length);
+    const states: string[] = [];
+    for (let k = 0; k < steps.length; k++) states.push(this.stateLevels(k, width).at(-1)![0]!);
+    this.states = states;
+    this.levels = merkleLevels(states);
   }
 
   /** Runs `model` on a request's quantized input and records every step. */
@@ -67,11 +88,40 @@ export class ExecutionTrace {
     return this.levels[this.levels.length - 1]![0]!;
   }
 
-  /** Step `index`'s leaf opening: its tensor root and count, and the Merkle proof to the trace root. */
-  openStep(index: number): { tensorRoot: string; count: number; proof: string[] } {
-    const s = this.steps[index];
-    if (!s) throw new RangeError(`the trace has ${this.steps.length} steps, not ${index + 1}`);
-    return { tensorRoot: s.tree.root, count: s.values.length, proof: merkleProof(this.levels, index) };
+  /** The state root before any node ran (the input only). */
+  get initialState(): string {
+    return this.states[0]!;
+  }
+
+  /** The state root after every node. */
+  get finalState(): string {
+    return this.states[this.states.length - 1]!;
+  }
+
+  /** State root `k` with its proof to the trace root (a level-1 reveal). */
+  openState(k: number): { stateRoot: string; proof: string[] } {
+    this.checkStep(k);
+    return { stateRoot: this.states[k]!, proof: merkleProof(this.levels, k) };
+  }
+
+  /** Step `index`'s leaf opening in state `state` (index <= state): tensor root, count, proof to that state root. */
+  openStep(index: number, state: number = this.steps.length - 1): { tensorRoot: string; count: number; proof: string[] } {
+    this.checkStep(index);
+    this.checkStep(state);
+    if (index > state) throw new RangeError(`step ${index} is not in state ${state} (steps 0..${state})`);
+    const s = this.steps[index]!;
+    const levels = this.stateLevels(state, stateWidth(this.steps.length));
+    return { tensorRoot: s.tree.root, count: s.values.length, proof: merkleProof(levels, index) };
+  }
+
+  /**
+   * The sibling path of step `index`'s leaf in the state tree (the end of
+   * level 1): it hashes to state `index - 1` with a zero leaf and to state
+   * `index` with the step's leaf.
+   */
+  statePath(index: number): string[] {
+    this.checkStep(index);
+    return merkleProof(this.stateLevels(index, stateWidth(this.steps.length)), index);
   }
 
   /** The chunk holding element `element` of step `index`'s tensor, with its proof to the tensor root. */
@@ -86,11 +136,23 @@ export class ExecutionTrace {
   /** The first step whose tensor differs from `other`'s (what level 1 of a dispute finds), or -1. */
   firstDifference(other: ExecutionTrace): number {
     const n = Math.min(this.steps.length, other.steps.length);
-    for (let i = 0; i < n; i++) if (this.levels[0]![i] !== other.levels[0]![i]) return i;
+    for (let i = 0; i < n; i++) if (this.leaves[i] !== other.leaves[i]) return i;
     return this.steps.length === other.steps.length ? -1 : n;
+  }
+
+  private stateLevels(k: number, width: number): string[][] {
+    const leaves = new Array<string>(width).fill(ZERO_HASH);
+    for (let i = 0; i <= k; i++) leaves[i] = this.leaves[i]!;
+    return merkleLevels(leaves);
+  }
+
+  private checkStep(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.steps.length)
+      throw new RangeError(`the trace has steps 0..${this.steps.length - 1}, not ${index}`);
   }
 }
 
-function step(name: string, op: string, values: Float64Array): TraceStep {
+/** A trace step holding `values` (exported so a dishonest operator can build a trace that lies). */
+export function step(name: string, op: string, values: Float64Array): TraceStep {
   return { name, op, values, tree: new WeightTree(values) };
 }

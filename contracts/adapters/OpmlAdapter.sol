@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
+import {IOneStepExecutor} from "../interfaces/IOneStepExecutor.sol";
+import {ClaimRef} from "../interfaces/IOpmlDisputeGame.sol";
+import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
+import {ModelCommitments} from "../libraries/ModelCommitments.sol";
+import {TraceCommitments} from "../libraries/TraceCommitments.sol";
+import {OpmlDisputeGame} from "../opml/OpmlDisputeGame.sol";
+import {OpmlModel} from "../opml/OpmlModel.sol";
+
+/// @title OpmlAdapter
+/// @notice Adapter for optimistic results (proof type 2, PROOF_TYPE_OPML), and their dispute game.
+///         `submit` opens a claim and answers Pending; the router's `settle` later reads Accepted
+///         (window passed, every game won) or Rejected (a game lost) through `claimStatus`. This is
+///         the asynchronous shape IProofAdapter was designed for, so no wrong claim can reach a
+///         consumer: the router records and calls back only on Accepted.
+///
+///         The evidence is `abi.encode(bytes32 traceRoot, bytes32 finalState, bytes32[]
+///         initialStateProof, bytes32[] finalStateProof, bytes32[] outputPath)` (sdk/opml/claim.ts):
+///         - state 0, computed here from the request's input, is leaf 0 of the trace root;
+///         - `finalState` is leaf S of the trace root;
+///         - the claimed output's step leaf is leaf S of `finalState`.
+///         So the claim is bound to its input and output, and a game starts from an agreed state 0
+///         and a disputed state S. Its key binds the router (chain by address), request, model,
+///         verifier, claimer and output hash.
+/// @dev The claimer must have deposited the model's claim bond (`deposit`); it is locked until the
+///      claim is accepted (`releaseBond`) or lost to a challenger.
+contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
+    /// @notice The request's model is not the model its OPML verifier describes.
+    error Adapter_ModelMismatch(bytes32 requestModel, bytes32 verifierModel);
+    /// @notice The evidence is too short to hold the trace root and the final state.
+    error Adapter_MalformedEvidence(uint256 length);
+    /// @notice An opening in the evidence is wrong: 0 state 0, 1 the final state, 2 the output.
+    error Adapter_BadClaimOpening(uint256 requestId, uint256 which);
+
+    uint256 private constant OPENING_INITIAL = 0;
+    uint256 private constant OPENING_FINAL = 1;
+    uint256 private constant OPENING_OUTPUT = 2;
+    uint256 private constant WORD = 32;
+
+    /// @param executor_ The one-step executor games end with.
+    constructor(IOneStepExecutor executor_) OpmlDisputeGame(executor_) {}
+
+    /// @inheritdoc IProofAdapter
+    function submit(
+        Fulfilment calldata f,
+        int256[] calldata input,
+        int256[] calldata output,
+        bytes calldata evidence
+    ) external returns (ClaimStatus) {
+        OpmlModel model = OpmlModel(f.verifier);
+        bytes32 verifierModel = model.modelId();
+        if (verifierModel != f.modelId) revert Adapter_ModelMismatch(f.modelId, verifierModel);
+        ClaimRef memory claim = _claimOf(model, f, input, output, evidence);
+        _checkOpenings(model, claim, output, evidence);
+        _openClaim(claim, uint64(block.timestamp) + model.challengeWindow(), model.claimBond());
+        return ClaimStatus.Pending;
+    }
+
+    /// @inheritdoc IProofAdapter
+    function claimStatus(Fulfilment calldata f, bytes32 outputHash, address router) external view returns (ClaimStatus) {
+        return
+            ClaimStatus(
+                _claimOutcome(
+                    _claimKey(router, f.requestId, f.modelId, f.verifier, f.verifierParams, f.fulfiller, outputHash)
+                )
+            );
+    }
+
+    /// @notice State root 0 of a request's trace: only the input's step leaf, zero elsewhere.
+    /// @param model The model's OPML verifier (its step count fixes the state tree's width).
+    /// @param input The request's quantized input.
+    /// @return The state root.
+    function initialState(OpmlModel model, int256[] calldata input) external view returns (bytes32) {
+        return _initialState(model, input);
+    }
+
+    function _initialState(OpmlModel model, int256[] calldata input) private view returns (bytes32) {
+        bytes32 leaf = TraceCommitments.stepLeaf(0, TraceCommitments.tensorRootOf(input), input.length);
+        return TraceCommitments.soleLeafRoot(leaf, TraceCommitments.stateDepth(model.stepCount()));
+    }
+
+    function _claimOf(
+        OpmlModel model,
+        Fulfilment calldata f,
+        int256[] calldata input,
+        int256[] calldata output,
+        bytes calldata evidence
+    ) private view returns (ClaimRef memory) {
+        if (evidence.length < 2 * WORD) revert Adapter_MalformedEvidence(evidence.length);
+        (bytes32 traceRoot, bytes32 finalState) = abi.decode(evidence[:2 * WORD], (bytes32, bytes32));
+        return
+            ClaimRef({
+                router: msg.sender,
+                requestId: f.requestId,
+                modelId: f.modelId,
+                verifier: f.verifier,
+                verifierParams: f.verifierParams,
+                claimer: f.fulfiller,
+                inputHash: ModelCommitments.inputHash(input),
+                outputHash: ModelCommitments.outputHash(output),
+                traceRoot: traceRoot,
+                initialState: _initialState(model, input),
+                finalState: finalState
+            });
+    }
+
+    function _checkOpenings(
+        OpmlModel model,
+        ClaimRef memory claim,
+        int256[] calldata output,
+        bytes calldata evidence
+    ) private view {
+        (, , bytes32[] memory initialProof, bytes32[] memory finalProof, bytes32[] memory outputPath) = abi.decode(
+            evidence,
+            (bytes32, bytes32, bytes32[], bytes32[], bytes32[])
+        );
+        uint256 last = model.stepCount() - 1;
+        uint256 depth = TraceCommitments.stateDepth(last + 1);
+        if (initialProof.length != depth || !ModelCommitments.verifyLeaf(claim.traceRoot, 0, claim.initialState, initialProof))
+            revert Adapter_BadClaimOpening(claim.requestId, OPENING_INITIAL);
+        if (finalProof.length != depth || !ModelCommitments.verifyLeaf(claim.traceRoot, last, claim.finalState, finalProof))
+            revert Adapter_BadClaimOpening(claim.requestId, OPENING_FINAL);
+        bytes32 outputLeaf = TraceCommitments.stepLeaf(last, TraceCommitments.tensorRootOf(output), output.length);
+        if (outputPath.length != depth || !ModelCommitments.verifyLeaf(claim.finalState, last, outputLeaf, outputPath))
+            revert Adapter_BadClaimOpening(claim.requestId, OPENING_OUTPUT);
+    }
+}
