@@ -40,7 +40,10 @@ export function vinferProtocolModule(systems: readonly ProofSystem[]) {
     const router = m.contract("InferenceRouter", [registry, requestTimeout, maxCallbackGasLimit, owner]);
     const adapters = systems.map((s) => {
       const artifact = s.adapter();
-      const adapter = m.contract(artifact.contractName, ignitionArtifact(artifact), [], { id: adapterFutureId(s) });
+      const dependencies = (s.adapterDependencies?.() ?? []).map((d, i) =>
+        m.contract(d.contractName, ignitionArtifact(d), [], { id: `${adapterFutureId(s)}_dependency_${i}` }),
+      );
+      const adapter = m.contract(artifact.contractName, ignitionArtifact(artifact), dependencies, { id: adapterFutureId(s) });
       m.call(router, "registerAdapter", [s.proofType, adapter], { id: `register_${adapterFutureId(s)}` });
       return [adapterFutureId(s), adapter] as const;
     });

@@ -81,6 +81,12 @@ export interface ProofSystem {
   readonly name: string;
   /** The router adapter of this proof type, deployed once per protocol deployment. */
   adapter(): ContractArtifact;
+  /**
+   * Contracts the adapter's constructor takes, deployed before it, each
+   * without constructor arguments (e.g. OPML's one-step executor); their
+   * addresses are the adapter's constructor arguments, in this order.
+   */
+  adapterDependencies?(): readonly ContractArtifact[];
   /** What to tell a user about each custom error the adapter (or `errorAbis`' contracts) can revert with. */
   readonly revertAdvice?: Readonly<Record<string, string>>;
   /** ABIs of the proof type's other contracts whose errors users meet (e.g. the TEE enclave registry). */
