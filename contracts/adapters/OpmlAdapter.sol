@@ -28,6 +28,8 @@ import {OpmlModel} from "../opml/OpmlModel.sol";
 /// @dev The claimer must have deposited the model's claim bond (`deposit`); it is locked until the
 ///      claim is accepted (`releaseBond`) or lost to a challenger.
 contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
+    /// @notice `submit` from an account other than the router (or a zero router at deployment).
+    error Adapter_NotRouter(address caller);
     /// @notice The request's model is not the model its OPML verifier describes.
     error Adapter_ModelMismatch(bytes32 requestModel, bytes32 verifierModel);
     /// @notice The evidence is too short to hold the trace root and the final state.
@@ -40,8 +42,17 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
     uint256 private constant OPENING_OUTPUT = 2;
     uint256 private constant WORD = 32;
 
+    /// @notice The one router whose fulfilments this adapter takes. Fixed because claims lock the
+    ///         fulfiller's deposited bond: a contract posing as a router must not lock (and then
+    ///         win, by challenging its own garbage claim) somebody else's deposit.
+    address public immutable router;
+
     /// @param executor_ The one-step executor games end with.
-    constructor(IOneStepExecutor executor_) OpmlDisputeGame(executor_) {}
+    /// @param router_ The router (deployed first; it registers this adapter for proof type 2).
+    constructor(IOneStepExecutor executor_, address router_) OpmlDisputeGame(executor_) {
+        if (router_ == address(0)) revert Adapter_NotRouter(address(0));
+        router = router_;
+    }
 
     /// @inheritdoc IProofAdapter
     function submit(
@@ -50,6 +61,7 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
         int256[] calldata output,
         bytes calldata evidence
     ) external returns (ClaimStatus) {
+        if (msg.sender != router) revert Adapter_NotRouter(msg.sender);
         OpmlModel model = OpmlModel(f.verifier);
         bytes32 verifierModel = model.modelId();
         if (verifierModel != f.modelId) revert Adapter_ModelMismatch(f.modelId, verifierModel);
@@ -60,11 +72,11 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
     }
 
     /// @inheritdoc IProofAdapter
-    function claimStatus(Fulfilment calldata f, bytes32 outputHash, address router) external view returns (ClaimStatus) {
+    function claimStatus(Fulfilment calldata f, bytes32 outputHash, address router_) external view returns (ClaimStatus) {
         return
             ClaimStatus(
                 _claimOutcome(
-                    _claimKey(router, f.requestId, f.modelId, f.verifier, f.verifierParams, f.fulfiller, outputHash)
+                    _claimKey(router_, f.requestId, f.modelId, f.verifier, f.verifierParams, f.fulfiller, outputHash)
                 )
             );
     }

@@ -43,7 +43,8 @@ export function vinferProtocolModule(systems: readonly ProofSystem[]) {
       const dependencies = (s.adapterDependencies?.() ?? []).map((d, i) =>
         m.contract(d.contractName, ignitionArtifact(d), [], { id: `${adapterFutureId(s)}_dependency_${i}` }),
       );
-      const adapter = m.contract(artifact.contractName, ignitionArtifact(artifact), dependencies, { id: adapterFutureId(s) });
+      const args = s.adapterTakesRouter ? [...dependencies, router] : dependencies;
+      const adapter = m.contract(artifact.contractName, ignitionArtifact(artifact), args, { id: adapterFutureId(s) });
       m.call(router, "registerAdapter", [s.proofType, adapter], { id: `register_${adapterFutureId(s)}` });
       return [adapterFutureId(s), adapter] as const;
     });

@@ -87,6 +87,12 @@ export interface ProofSystem {
    * addresses are the adapter's constructor arguments, in this order.
    */
   adapterDependencies?(): readonly ContractArtifact[];
+  /**
+   * Whether the adapter's constructor takes the router as its last argument
+   * (after the dependencies): an adapter that holds funds for the router's
+   * fulfillers (OPML's claim bonds) must accept `submit` from that router only.
+   */
+  readonly adapterTakesRouter?: boolean;
   /** What to tell a user about each custom error the adapter (or `errorAbis`' contracts) can revert with. */
   readonly revertAdvice?: Readonly<Record<string, string>>;
   /** ABIs of the proof type's other contracts whose errors users meet (e.g. the TEE enclave registry). */
