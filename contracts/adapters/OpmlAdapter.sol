@@ -72,7 +72,11 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
     }
 
     /// @inheritdoc IProofAdapter
-    function claimStatus(Fulfilment calldata f, bytes32 outputHash, address router_) external view returns (ClaimStatus) {
+    function claimStatus(
+        Fulfilment calldata f,
+        bytes32 outputHash,
+        address router_
+    ) external view returns (ClaimStatus) {
         return
             ClaimStatus(
                 _claimOutcome(
@@ -131,10 +135,14 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
         );
         uint256 last = model.stepCount() - 1;
         uint256 depth = TraceCommitments.stateDepth(last + 1);
-        if (initialProof.length != depth || !ModelCommitments.verifyLeaf(claim.traceRoot, 0, claim.initialState, initialProof))
-            revert Adapter_BadClaimOpening(claim.requestId, OPENING_INITIAL);
-        if (finalProof.length != depth || !ModelCommitments.verifyLeaf(claim.traceRoot, last, claim.finalState, finalProof))
-            revert Adapter_BadClaimOpening(claim.requestId, OPENING_FINAL);
+        if (
+            initialProof.length != depth ||
+            !ModelCommitments.verifyLeaf(claim.traceRoot, 0, claim.initialState, initialProof)
+        ) revert Adapter_BadClaimOpening(claim.requestId, OPENING_INITIAL);
+        if (
+            finalProof.length != depth ||
+            !ModelCommitments.verifyLeaf(claim.traceRoot, last, claim.finalState, finalProof)
+        ) revert Adapter_BadClaimOpening(claim.requestId, OPENING_FINAL);
         bytes32 outputLeaf = TraceCommitments.stepLeaf(last, TraceCommitments.tensorRootOf(output), output.length);
         if (outputPath.length != depth || !ModelCommitments.verifyLeaf(claim.finalState, last, outputLeaf, outputPath))
             revert Adapter_BadClaimOpening(claim.requestId, OPENING_OUTPUT);

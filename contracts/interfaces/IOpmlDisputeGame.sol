@@ -62,32 +62,33 @@ enum GamePhase {
 struct GameView {
     bytes32 claimKey;
     address claimer;
-    address challenger;
-    address verifier;
-    GamePhase phase;
     uint64 lastMove;
+    uint32 moves;
+    address challenger;
     /// @dev Seconds left on each side's chess clock at `lastMove`.
     uint64 claimerClock;
+    GamePhase phase;
+    uint8 height;
+    address verifier;
     uint64 challengerClock;
-    uint32 moves;
     uint64 lo;
     uint64 hi;
+    /// @dev The disputed node (its output is step node + 1).
+    uint64 node;
+    uint64 count;
+    uint64 position;
+    uint64 element;
+    uint64 termCount;
     bytes32 traceRoot;
     /// @dev Level 1: the state roots at lo and hi. After level 1, `loState` is the agreed state
     ///      the one step reads its operands from.
     bytes32 loState;
     bytes32 hiState;
-    /// @dev The disputed node (its output is step node + 1) and keccak256(abi.encode(program)).
-    uint64 node;
+    /// @dev keccak256(abi.encode(program)) of the disputed node's program.
     bytes32 programHash;
     bytes32 tensorRoot;
-    uint64 count;
     bytes32 cursor;
-    uint64 position;
-    uint8 height;
-    uint64 element;
     int256 claimedValue;
-    uint64 termCount;
     int256 loAcc;
     int256 hiAcc;
     /// @dev The claimer's last reveal, for the challenger's pick: level 1 the state root at the

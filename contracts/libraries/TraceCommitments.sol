@@ -48,7 +48,8 @@ library TraceCommitments {
             level[c] = ModelCommitments.weightLeaf(chunk);
         }
         for (; width > 1; width >>= 1) {
-            for (uint256 i = 0; i < width / 2; ++i) level[i] = ModelCommitments.hashPair(level[2 * i], level[2 * i + 1]);
+            for (uint256 i = 0; i < width / 2; ++i)
+                level[i] = ModelCommitments.hashPair(level[2 * i], level[2 * i + 1]);
         }
         return level[0];
     }

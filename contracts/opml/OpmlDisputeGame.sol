@@ -3,12 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 
-import {
-    ClaimRef,
-    GamePhase,
-    GameView,
-    IOpmlDisputeGame
-} from "../interfaces/IOpmlDisputeGame.sol";
+import {ClaimRef, GamePhase, GameView, IOpmlDisputeGame} from "../interfaces/IOpmlDisputeGame.sol";
 import {IOneStepExecutor, NodeProgram, OperandOpening, WeightsBinding} from "../interfaces/IOneStepExecutor.sol";
 import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 import {TraceCommitments} from "../libraries/TraceCommitments.sol";
@@ -203,7 +198,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
             statePath.length != TraceCommitments.stateDepth(model.stepCount()) ||
             ModelCommitments.rootFromPath(bytes32(0), step, statePath) != g.loState ||
             ModelCommitments.rootFromPath(TraceCommitments.stepLeaf(step, tensorRoot, count), step, statePath) !=
-            g.hiState
+                g.hiState
         ) revert Game_BadStatePath(gameId, step);
         uint256 node = g.lo;
         if (!ModelCommitments.verifyLeaf(model.programRoot(), node, programLeaf(node, program), programProof))
@@ -228,8 +223,10 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         // A subtree wholly past the last chunk is padding in an honest tensor tree: a claimer may
         // not hide a difference there, where no element could be picked.
         uint256 below = g.height - 1;
-        if (((uint256(g.position) * 2 + 1) << below) >= _chunkCount(g.count) && right != TraceCommitments.zeroRoot(below))
-            revert Game_BadPadding(gameId);
+        if (
+            ((uint256(g.position) * 2 + 1) << below) >= _chunkCount(g.count) &&
+            right != TraceCommitments.zeroRoot(below)
+        ) revert Game_BadPadding(gameId);
         g.revealedLeft = left;
         g.revealedRight = right;
         g.phase = GamePhase.ChildPick;
@@ -317,9 +314,10 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         OpmlModel model = OpmlModel(g.verifier);
         WeightsBinding memory w = WeightsBinding(model.weightsRoot(), model.weightCount());
         // hi <= K: the disputed value is acc_hi, one fold of term lo; hi = K + 1: the element, the epilogue.
-        int256 computed = g.hi <= g.termCount
-            ? executor.foldStep(program, w, g.loState, g.element, g.lo, g.loAcc, operands)
-            : executor.epilogueStep(program, w, g.loState, g.element, g.loAcc, operands);
+        int256 computed =
+            g.hi <= g.termCount
+                ? executor.foldStep(program, w, g.loState, g.element, g.lo, g.loAcc, operands)
+                : executor.epilogueStep(program, w, g.loState, g.element, g.loAcc, operands);
         emit StepExecuted(gameId, g.lo, computed, g.hiAcc);
         _resolve(gameId, g, computed != g.hiAcc, false);
     }
@@ -384,7 +382,12 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     function programLeaf(uint256 node, NodeProgram calldata program) public pure returns (bytes32) {
         return
             keccak256(
-                abi.encodePacked(PROGRAM_LEAF_PREFIX, node, uint256(program.op), keccak256(abi.encodePacked(program.params)))
+                abi.encodePacked(
+                    PROGRAM_LEAF_PREFIX,
+                    node,
+                    uint256(program.op),
+                    keccak256(abi.encodePacked(program.params))
+                )
             );
     }
 
