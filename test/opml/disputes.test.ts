@@ -1,0 +1,382 @@
+/**
+ * OPML disputes end to end on the in-process chain: the router, the OPML
+ * adapter (the dispute game), a per-model OpmlModel, a consumer, and the
+ * SDK's strategies (sdk/opml/moves.ts) playing both sides.
+ *
+ * Specification:
+ * - whatever a claimer lies about (an output element, any node's element with
+ *   the later nodes run on it, running sums from any term on, reveals that
+ *   change from move to move), the honest challenger wins every game, takes
+ *   the claim bond, and the router settles the claim Rejected: the consumer
+ *   never sees the wrong output;
+ * - whatever a dishonest challenger picks against a correct claim, the honest
+ *   claimer wins, takes the challenge bond, and after the window the router
+ *   settles Accepted and delivers the output; the claim bond is released;
+ * - the honest side also wins when the other one stops moving (timeout);
+ * - moves the contract refuses come back as ProtocolErrors naming the error.
+ * Moves and gas per move kind are printed for a whole dispute on digits-mlp
+ * and digits-cnn.
+ */
+import { join } from "node:path";
+
+import { expect } from "chai";
+import type { ContractTransactionReceipt, Signer } from "ethers";
+import fc from "fast-check";
+import { network } from "hardhat";
+
+import { Model } from "../../sdk/model.js";
+import { buildClaim, type OpmlClaim } from "../../sdk/opml/claim.js";
+import { ClaimStatus, type ClaimRef, OpmlGame, ensureBond } from "../../sdk/opml/gameClient.js";
+import type { Lie } from "../../sdk/opml/lies.js";
+import {
+  type ChallengerContext,
+  type ClaimerContext,
+  GamePhase,
+  type GameView,
+  challengerMove,
+  claimerMove,
+  claimerToMove,
+  disputes,
+  gameOver,
+  programOf,
+} from "../../sdk/opml/moves.js";
+import { termCount } from "../../sdk/opml/accumulators.js";
+import { OPML_DEFAULTS, OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
+import { ExecutionTrace } from "../../sdk/opml/trace.js";
+import { connectProtocol } from "../../sdk/protocol/contracts.js";
+import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
+import { type RequestRecord, requestFromStruct } from "../../sdk/protocol/request.js";
+import { registerModel } from "../../sdk/protocol/registerModel.js";
+import { ProtocolError } from "../../sdk/errors.js";
+import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
+import { type RecordingConsumer, RecordingConsumer__factory } from "../../types/ethers-contracts/index.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const [owner, claimerSigner, challengerSigner, secondChallenger] = await ethers.getSigners();
+
+const CALLBACK_GAS = 500_000;
+const CLOCK = BigInt(OPML_DEFAULTS.clock);
+const WINDOW = BigInt(OPML_DEFAULTS.challengeWindow);
+const { claimBond: CLAIM_BOND, challengeBond: CHALLENGE_BOND } = OPML_DEFAULTS;
+const RUNS = 6;
+
+const samples = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json")).samples;
+
+interface Deployed {
+  readonly model: Model;
+  readonly router: Awaited<ReturnType<typeof connectProtocol>>["router"];
+  readonly game: OpmlGame;
+  readonly consumer: RecordingConsumer;
+}
+
+const addresses = await deployProtocol(connection);
+const { router, registry } = connectProtocol(addresses, owner!);
+const game = new OpmlGame(addresses.adapters.opml!, owner!);
+const consumer = await (await new RecordingConsumer__factory(owner!).deploy(addresses.router)).waitForDeployment();
+
+async function deployModel(name: string): Promise<Deployed> {
+  const model = Model.load(name);
+  const prover = (await opmlProofSystem.prepare(model)) as OpmlProver;
+  await registerModel(registry, owner!, model, [prover.verifier()]);
+  return { model, router, game, consumer };
+}
+
+const mlp = await deployModel("digits-mlp");
+const cnn = await deployModel("digits-cnn");
+
+const honestTraces = new Map<string, ExecutionTrace>();
+function inputOf(model: Model, sample: number): bigint[] {
+  return model.quantizedInput([samples[sample % samples.length]!]);
+}
+function honestTrace(model: Model, sample: number): ExecutionTrace {
+  const key = `${model.modelId}/${sample}`;
+  let t = honestTraces.get(key);
+  if (!t) {
+    t = ExecutionTrace.of(model, inputOf(model, sample));
+    honestTraces.set(key, t);
+  }
+  return t;
+}
+
+interface Posted {
+  readonly rec: RequestRecord;
+  readonly claim: OpmlClaim;
+  readonly ref: ClaimRef;
+  readonly claimKey: string;
+}
+
+/** The consumer requests `sample`; the claimer deposits its bond and claims (a lie if given). */
+async function postClaim(d: Deployed, sample: number, lie?: Lie): Promise<Posted> {
+  const input = inputOf(d.model, sample);
+  const receipt = await (await d.consumer.requestFor(d.model.modelId, input, ProofType.Opml, CALLBACK_GAS)).wait();
+  const rec = requestOf(receipt!);
+  const claim = buildClaim(d.model, input, lie);
+  await ensureBond(d.game, claimerSigner!, CLAIM_BOND);
+  const fulfilled = await (
+    await d.router.connect(claimerSigner!).fulfill(rec.requestId, rec.request, input, claim.output, claim.evidence)
+  ).wait();
+  const opened = d.game.claimFromReceipt(fulfilled!);
+  return { rec, claim, ref: opened.claim, claimKey: opened.claimKey };
+}
+
+function requestOf(receipt: ContractTransactionReceipt): RequestRecord {
+  for (const log of receipt.logs) {
+    const parsed = router.interface.parseLog(log);
+    if (parsed?.name === "InferenceRequested")
+      return {
+        requestId: parsed.args.requestId as bigint,
+        request: requestFromStruct(parsed.args.request),
+        input: [...(parsed.args.input as bigint[])],
+        blockNumber: receipt.blockNumber,
+        transactionHash: receipt.hash,
+      };
+  }
+  throw new Error("no InferenceRequested log");
+}
+
+interface Side<C> {
+  readonly signer: Signer;
+  readonly ctx: C;
+  /** Stops moving after this many moves (then the other side calls timeout). */
+  readonly stopAfter?: number;
+}
+
+interface Played {
+  readonly view: GameView;
+  readonly byTimeout: boolean;
+  /** Gas of each mined move, by function. */
+  readonly gas: { fn: string; gas: bigint }[];
+}
+
+/** Plays a game to its end with both strategies; a side that stops (or has no move) is timed out. */
+async function play(gameId: bigint, claimer: Side<ClaimerContext>, challenger: Side<ChallengerContext>): Promise<Played> {
+  const gas: { fn: string; gas: bigint }[] = [];
+  const made = { claimer: 0, challenger: 0 };
+  for (;;) {
+    const view = await game.game(gameId);
+    if (gameOver(view.phase)) return { view, byTimeout: false, gas };
+    const claimerActive = claimer.stopAfter === undefined || made.claimer < claimer.stopAfter;
+    const challengerActive = challenger.stopAfter === undefined || made.challenger < challenger.stopAfter;
+    let move = null;
+    let by: "claimer" | "challenger" = "challenger";
+    if (view.phase === GamePhase.OneStep) {
+      move = challengerActive ? challengerMove(view, challenger.ctx) : null;
+      if (!move && claimerActive) {
+        move = claimerMove(view, claimer.ctx);
+        by = "claimer";
+      }
+    } else if (claimerToMove(view.phase)) {
+      move = claimerActive ? claimerMove(view, claimer.ctx) : null;
+      by = "claimer";
+    } else {
+      move = challengerActive ? challengerMove(view, challenger.ctx) : null;
+    }
+    if (!move) {
+      await networkHelpers.time.increase(CLOCK + 1n);
+      await game.timeout(gameId);
+      return { view: await game.game(gameId), byTimeout: true, gas };
+    }
+    const side = by === "claimer" ? claimer : challenger;
+    const played = await game.connect(side.signer).play(move);
+    made[by]++;
+    gas.push({ fn: played.fn, gas: played.gasUsed });
+  }
+}
+
+const balance = (s: Signer) => s.getAddress().then((a) => game.balanceOf(a));
+
+/** The lie of fuzzed raw choices, in range for `model`. */
+function lieOf(model: Model, kind: number, nodeRaw: number, elementRaw: number, termRaw: number, seed: number): Lie {
+  const trace = honestTrace(model, 0);
+  const nodes = model.graph.nodes.length;
+  const node = nodeRaw % nodes;
+  const element = elementRaw % trace.steps[node + 1]!.values.length;
+  switch (kind % 5) {
+    case 0:
+      return { kind: "output", element: elementRaw % trace.steps[nodes]!.values.length };
+    case 1:
+      return { kind: "node", node, element };
+    case 2:
+      return { kind: "accumulator", node, element, term: termRaw % termCount(programOf(model).programs[node]!, element) };
+    case 3:
+      return { kind: "inconsistent", node, element, seed };
+    default:
+      return { kind: "random", seed };
+  }
+}
+
+async function expectSettledRejected(d: Deployed, p: Posted): Promise<void> {
+  const deliveries = await d.consumer.deliveries();
+  expect(await d.game.claimStatus(p.ref)).to.equal(ClaimStatus.Rejected);
+  const settled = await (await d.router.settle(p.rec.requestId, p.rec.request, p.claim.output, p.ref.claimer)).wait();
+  expect(settled!.logs.map((l) => d.router.interface.parseLog(l)?.name)).to.include("ClaimRejected");
+  expect(await d.router.isPending(p.rec.requestId, p.rec.request)).to.equal(true);
+  expect(await d.consumer.deliveries()).to.equal(deliveries);
+}
+
+async function expectSettledAccepted(d: Deployed, p: Posted, sample: number): Promise<void> {
+  const deliveries = await d.consumer.deliveries();
+  await networkHelpers.time.increase(WINDOW + 1n);
+  expect(await d.game.claimStatus(p.ref)).to.equal(ClaimStatus.Accepted);
+  await (await d.router.settle(p.rec.requestId, p.rec.request, p.claim.output, p.ref.claimer)).wait();
+  expect(await d.consumer.deliveries()).to.equal(deliveries + 1n);
+  const honestOutput = Array.from(honestTrace(d.model, sample).steps.at(-1)!.values, (v) => BigInt(v));
+  expect(p.claim.output).to.deep.equal(honestOutput);
+  for (let i = 0; i < honestOutput.length; i++) expect(await d.consumer.lastOutput(i)).to.equal(honestOutput[i]);
+  const before = await balance(claimerSigner!);
+  await d.game.releaseBond(p.ref);
+  expect((await balance(claimerSigner!)) - before).to.equal(CLAIM_BOND);
+}
+
+/** Gas and move counts of one whole dispute, printed. */
+function report(name: string, model: Model, gas: readonly { fn: string; gas: bigint }[], challengeGas: bigint, view: GameView): void {
+  const byFn = new Map<string, { n: number; gas: bigint }>();
+  for (const m of gas) {
+    const e = byFn.get(m.fn) ?? { n: 0, gas: 0n };
+    e.n++;
+    e.gas += m.gas;
+    byFn.set(m.fn, e);
+  }
+  const total = gas.reduce((s, m) => s + m.gas, challengeGas);
+  const nodes = model.graph.nodes.length;
+  const chunks = Math.ceil(view.count / 16);
+  const log2 = (n: number) => Math.ceil(Math.log2(Math.max(1, n)));
+  console.log(`      ${name}: node ${view.node}, element ${view.element}, K = ${view.termCount}; ${gas.length} moves`);
+  console.log(`        challenge: ${challengeGas} gas`);
+  for (const [fn, e] of byFn) console.log(`        ${fn}: ${e.n} × ${e.gas / BigInt(e.n)} gas (avg)`);
+  console.log(
+    `        whole dispute: ${total} gas; ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 terms) = ${log2(nodes)} + ${log2(chunks)} + ${log2(view.termCount)} = ${log2(nodes) + log2(chunks) + log2(view.termCount)} bisection rounds`,
+  );
+}
+
+describe("OPML disputes (router, adapter game, SDK strategies)", function () {
+  it("an honest claim no one challenges is accepted after the window and delivered", async function () {
+    const p = await postClaim(mlp, 1);
+    expect(await game.claimStatus(p.ref)).to.equal(ClaimStatus.Pending);
+    expect(disputes(p.ref, honestTrace(mlp.model, 1))).to.equal(false);
+    await expectSettledAccepted(mlp, p, 1);
+  });
+
+  it("the honest challenger wins against every lie of a claimer, and the claim is rejected (property)", async function () {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(4),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        fc.boolean(),
+        async (kind, nodeRaw, elementRaw, termRaw, seed, liarStops) => {
+          const lie = lieOf(mlp.model, kind, nodeRaw, elementRaw, termRaw, seed);
+          const p = await postClaim(mlp, 0, lie);
+          const honest = honestTrace(mlp.model, 0);
+          expect(disputes(p.ref, honest)).to.equal(true);
+          const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
+          const before = await balance(challengerSigner!);
+          const played = await play(
+            gameId,
+            {
+              signer: claimerSigner!,
+              ctx: { model: mlp.model, trace: p.claim.trace, lie: p.claim.lie },
+              ...(liarStops ? { stopAfter: seed % 12 } : {}),
+            },
+            { signer: challengerSigner!, ctx: { model: mlp.model, honest } },
+          );
+          expect(played.view.phase, `lie ${JSON.stringify(lie)}`).to.equal(GamePhase.ChallengerWon);
+          if (!liarStops) expect(played.byTimeout).to.equal(false);
+          expect((await balance(challengerSigner!)) - before).to.equal(CHALLENGE_BOND + CLAIM_BOND);
+          await expectSettledRejected(mlp, p);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("the honest claimer wins against a dishonest challenger of a correct claim, and the claim is accepted (property)", async function () {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.boolean(), async (seed, challengerStops) => {
+        const p = await postClaim(mlp, 0);
+        const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
+        const before = await balance(claimerSigner!);
+        const played = await play(
+          gameId,
+          { signer: claimerSigner!, ctx: { model: mlp.model, trace: p.claim.trace } },
+          {
+            signer: challengerSigner!,
+            ctx: { model: mlp.model, honest: honestTrace(mlp.model, 0), strategy: "random", seed },
+            ...(challengerStops ? { stopAfter: seed % 10 } : {}),
+          },
+        );
+        expect(played.view.phase).to.equal(GamePhase.ClaimerWon);
+        expect((await balance(claimerSigner!)) - before).to.equal(CHALLENGE_BOND);
+        await expectSettledAccepted(mlp, p, 0);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("refunds the other challengers once one game rejected the claim", async function () {
+    const p = await postClaim(mlp, 2, { kind: "output", element: 3 });
+    const first = await game.connect(challengerSigner!).challenge(p.ref);
+    const second = await game.connect(secondChallenger!).challenge(p.ref);
+    const honest = honestTrace(mlp.model, 2);
+    const played = await play(
+      first.gameId,
+      { signer: claimerSigner!, ctx: { model: mlp.model, trace: p.claim.trace, lie: p.claim.lie } },
+      { signer: challengerSigner!, ctx: { model: mlp.model, honest } },
+    );
+    expect(played.view.phase).to.equal(GamePhase.ChallengerWon);
+    const before = await balance(secondChallenger!);
+    await game.refundChallenge(second.gameId);
+    expect((await balance(secondChallenger!)) - before).to.equal(CHALLENGE_BOND);
+    expect((await game.game(second.gameId)).phase).to.equal(GamePhase.Refunded);
+    await expectSettledRejected(mlp, p);
+  });
+
+  it("a reveal the claimer did not commit to is refused with the contract's error, and the claimer is timed out", async function () {
+    const p = await postClaim(mlp, 3, { kind: "node", node: 0, element: 5 });
+    const honest = honestTrace(mlp.model, 3);
+    const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
+    // The liar tries the honest trace's state root: it does not open against its own trace root.
+    const view = await game.game(gameId);
+    const move = claimerMove(view, { model: mlp.model, trace: honest });
+    try {
+      await game.connect(claimerSigner!).play(move!);
+      expect.fail("the reveal was accepted");
+    } catch (err) {
+      expect(err).to.be.instanceOf(ProtocolError);
+      expect((err as ProtocolError).revertName).to.equal("Game_BadStateProof");
+      expect((err as Error).message).to.match(/does not open at the midpoint/);
+    }
+    const played = await play(
+      gameId,
+      { signer: claimerSigner!, ctx: { model: mlp.model, trace: honest }, stopAfter: 0 },
+      { signer: challengerSigner!, ctx: { model: mlp.model, honest } },
+    );
+    expect(played.view.phase).to.equal(GamePhase.ChallengerWon);
+    expect(played.byTimeout).to.equal(true);
+    await expectSettledRejected(mlp, p);
+  });
+
+  for (const [name, d, lie] of [
+    ["digits-mlp", () => mlp, { kind: "node", node: 0, element: 17 }],
+    ["digits-cnn", () => cnn, { kind: "node", node: 0, element: 300 }],
+  ] as const) {
+    it(`a whole dispute on ${name}: moves and gas per move kind`, async function () {
+      const deployed = d();
+      const p = await postClaim(deployed, 4, lie);
+      const { gameId, receipt } = await game.connect(challengerSigner!).challenge(p.ref);
+      const played = await play(
+        gameId,
+        { signer: claimerSigner!, ctx: { model: deployed.model, trace: p.claim.trace, lie: p.claim.lie } },
+        { signer: challengerSigner!, ctx: { model: deployed.model, honest: honestTrace(deployed.model, 4) } },
+      );
+      expect(played.view.phase).to.equal(GamePhase.ChallengerWon);
+      expect(played.byTimeout).to.equal(false);
+      report(name, deployed.model, played.gas, receipt.gasUsed, played.view);
+      await expectSettledRejected(deployed, p);
+    });
+  }
+});
