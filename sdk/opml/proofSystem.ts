@@ -94,7 +94,9 @@ export class OpmlProver implements ModelProver {
     return {
       proofType: this.proofType,
       contract: {
-        abi: [...OpmlModel__factory.abi],
+        // The arguments travel in the bytecode, so the ABI's constructor (which ethers would
+        // make registerModel pass again) is left out.
+        abi: OpmlModel__factory.abi.filter((e) => e.type !== "constructor"),
         bytecode: OpmlModel__factory.bytecode + args.slice(2),
         deployedBytecode: "0x",
       },
@@ -120,7 +122,10 @@ export const opmlProofSystem: ProofSystem = {
   name: "opml",
   adapter: () => artifact("OpmlAdapter", OpmlAdapter__factory),
   adapterDependencies: () => [artifact("OneStepExecutor", OneStepExecutor__factory)],
+  adapterTakesRouter: true,
   revertAdvice: {
+    Adapter_NotRouter: "the OPML adapter takes fulfilments from its own router only",
+    Adapter_MalformedEvidence: "the evidence is too short: it must be abi.encode(traceRoot, finalState, three proofs) (buildClaim)",
     Adapter_ModelMismatch: "the request's OPML verifier describes another model: register the model's own OpmlModel",
     Adapter_BadClaimOpening:
       "the evidence does not open state 0 (0), the final state (1) or the output (2) against the trace root: build it with buildClaim on the request's input",

@@ -5,6 +5,7 @@
  * BUILT_IN below (or a registerProofSystem call, as tests do for their own).
  */
 import { InputError } from "../errors.js";
+import { opmlProofSystem } from "../opml/proofSystem.js";
 import { ProofType, type ProofTypeId } from "../protocol/proofType.js";
 import { teeProofSystem } from "../tee/proofSystem.js";
 import { ezklProofSystem } from "../zk/ezkl/proofSystem.js";
@@ -13,7 +14,7 @@ import type { ProofSystem } from "./proofSystem.js";
 import type { ZkBackend } from "../zk/zkBackend.js";
 
 const MAX_PROOF_TYPE = 255;
-const BUILT_IN: readonly ProofSystem[] = [groth16ProofSystem, ezklProofSystem, teeProofSystem];
+const BUILT_IN: readonly ProofSystem[] = [groth16ProofSystem, ezklProofSystem, opmlProofSystem, teeProofSystem];
 
 const systems = new Map<ProofTypeId, ProofSystem>();
 for (const s of BUILT_IN) registerProofSystem(s);
