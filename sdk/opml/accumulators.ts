@@ -14,7 +14,7 @@
  * tree (the model's weight stream, sdk/commit/weights.ts).
  */
 import { ZERO_HASH } from "../commit/merkle.js";
-import { WEIGHT_CHUNK_SIZE } from "../commit/weights.js";
+import { WEIGHT_CHUNK_SIZE, type WeightTree } from "../commit/weights.js";
 import type { Model } from "../model.js";
 import { sizeOf } from "../tensor.js";
 import {
@@ -120,24 +120,19 @@ export function openOperands(
   acc: bigint,
 ): OperandOpeningStruct[] {
   const p = programOf(model, node);
-  return operandsOf(p, element, term, acc).map((r) => openingOf(model, trace, node, r));
+  return operandsOf(p, element, term, acc).map((r) => openingOf(model.commitment.tree, trace, node, r));
 }
 
-/** The opening of one operand against trace state `state` and the model's weights. */
-export function openingOf(model: Model, trace: ExecutionTrace, state: number, r: OperandRef): OperandOpeningStruct {
+/** The opening of one operand against trace state `state` and the weight tree `weights` (the model's: `model.commitment.tree`). */
+export function openingOf(weights: WeightTree, trace: ExecutionTrace, state: number, r: OperandRef): OperandOpeningStruct {
   if (r.source === SOURCE_NONE) return { ...EMPTY_OPENING, chunk: [...EMPTY_OPENING.chunk] };
-  const opened =
-    r.source === SOURCE_TRACE ? trace.openElement(r.step, r.index) : model.commitment.tree.proofFor(checkWeight(model, r.index));
-  const chunk = opened.chunk.map((v) => BigInt(v));
   if (r.source === SOURCE_TRACE) {
+    const opened = trace.openElement(r.step, r.index);
     const s = trace.openStep(r.step, state);
-    return { tensorRoot: s.tensorRoot, count: s.count, stepProof: s.proof, chunk, chunkProof: opened.proof };
+    return { tensorRoot: s.tensorRoot, count: s.count, stepProof: s.proof, chunk: opened.chunk.map(BigInt), chunkProof: opened.proof };
   }
-  return { tensorRoot: ZERO_HASH, count: 0, stepProof: [], chunk, chunkProof: opened.proof };
-}
-
-function checkWeight(model: Model, index: number): number {
-  if (index < 0 || index >= model.commitment.weightCount)
-    throw new RangeError(`weight ${index} is outside the model's ${model.commitment.weightCount} weights`);
-  return index;
+  if (r.index < 0 || r.index >= weights.values.length)
+    throw new RangeError(`weight ${r.index} is outside the model's ${weights.values.length} weights`);
+  const opened = weights.proofFor(r.index);
+  return { tensorRoot: ZERO_HASH, count: 0, stepProof: [], chunk: opened.chunk.map(BigInt), chunkProof: opened.proof };
 }

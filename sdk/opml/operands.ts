@@ -194,6 +194,15 @@ export function checkProgram(p: NodeProgram): void {
     if (r > BigInt(n)) throw badParams(p, n);
     need(rankAt + 1 + Number(r) * words);
     for (let d = 0; d < Number(r); d++) positive(...positiveWords.map((w) => rankAt + 1 + d * words + w));
+    bounded(rankAt, productOf(rankAt, words, 0));
+  };
+  const productOf = (rankAt: number, words: number, word: number) => {
+    let prod = 1n;
+    for (let d = 0; d < Number(q[rankAt]); d++) prod *= q[rankAt + 1 + d * words + word]!;
+    return prod;
+  };
+  const bounded = (at: number, value: bigint) => {
+    if (value >= PARAM_LIMIT) throw badParams(p, at);
   };
   switch (p.op) {
     case OP.Gemm:
@@ -203,6 +212,7 @@ export function checkProgram(p: NodeProgram): void {
       source(LINEAR.b, false);
       source(LINEAR.c, true);
       positive(LINEAR.m, LINEAR.k, LINEAR.n);
+      bounded(LINEAR.rank, productOf(LINEAR.rank, 3, 0) * q[LINEAR.m]! * q[LINEAR.n]!);
       return;
     case OP.Conv:
       dims(CONV.rank, WINDOW_DIM_WORDS, [0, 1, 2, 3, 6]);
@@ -212,6 +222,8 @@ export function checkProgram(p: NodeProgram): void {
       positive(CONV.batch, CONV.channels, CONV.filters, CONV.group);
       if (q[CONV.channels]! % q[CONV.group]! !== 0n) throw badParams(p, CONV.channels);
       if (q[CONV.filters]! % q[CONV.group]! !== 0n) throw badParams(p, CONV.filters);
+      bounded(CONV.rank, q[CONV.batch]! * q[CONV.filters]! * productOf(CONV.rank, WINDOW_DIM_WORDS, 1));
+      bounded(CONV.rank, q[CONV.channels]! * productOf(CONV.rank, WINDOW_DIM_WORDS, 2));
       return;
     case OP.MaxPool:
     case OP.AveragePool:
@@ -220,6 +232,8 @@ export function checkProgram(p: NodeProgram): void {
       positive(POOL.planes);
       flag(POOL.countIncludePad);
       if (p.op === OP.MaxPool && q[POOL.countIncludePad] !== 0n) throw badParams(p, POOL.countIncludePad);
+      bounded(POOL.rank, q[POOL.planes]! * productOf(POOL.rank, WINDOW_DIM_WORDS, 1));
+      bounded(POOL.rank, productOf(POOL.rank, WINDOW_DIM_WORDS, 2));
       return;
     case OP.Relu:
     case OP.Flatten:
@@ -238,6 +252,7 @@ export function checkProgram(p: NodeProgram): void {
       source(ARGMAX.x, false);
       positive(ARGMAX.outer, ARGMAX.length, ARGMAX.inner);
       flag(ARGMAX.selectLast);
+      bounded(ARGMAX.outer, q[ARGMAX.outer]! * q[ARGMAX.inner]!);
       return;
   }
 }
