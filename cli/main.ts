@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 
 import { VinferError } from "../sdk/errors.js";
+import { registerChallenge } from "./commands/challenge.js";
 import { registerCommit } from "./commands/commit.js";
 import { registerDeploy } from "./commands/deploy.js";
 import { registerInspect } from "./commands/inspect.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDeploy(program);
   registerRequest(program);
   registerServe(program);
+  registerChallenge(program);
   registerTee(program);
   return program;
 }

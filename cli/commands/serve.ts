@@ -8,10 +8,13 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { keccak256 } from "ethers";
 
+import { DEV_CHAIN_IDS } from "../../sdk/chain/devAccounts.js";
 import { InputError, VinferError } from "../../sdk/errors.js";
+import { buildClaim } from "../../sdk/opml/claim.js";
+import type { Lie } from "../../sdk/opml/lies.js";
 import { type Logger, jsonLogger } from "../../sdk/operator/log.js";
 import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
@@ -49,6 +52,7 @@ interface ServeOptions extends ChainOptions {
   enclave: "dev" | "tdx" | "nitro";
   enclaveRegistry?: string;
   attestationOut?: string;
+  dishonest?: Lie;
 }
 
 /** Reverts of checkKey that the registry's owner, the quorum or the model's owner can lift: worth waiting for. */
@@ -115,14 +119,32 @@ export function registerServe(program: Command): void {
           "--enclave-registry <address>",
           "--proof tee: the EnclaveRegistry that admits the worker's key (default: the deployment file's, from `vinfer tee deploy-registry`)",
         )
-        .option("--attestation-out <file>", "--proof tee: where to write the worker's attestation (default: <db>.attestation)"),
+        .option("--attestation-out <file>", "--proof tee: where to write the worker's attestation (default: <db>.attestation)")
+        .option(
+          "--dishonest <lie>",
+          "--proof opml, local dev chains only: claim a wrong result (output[:E] | node:N:E | accumulator:N:E:T | inconsistent:N:E:SEED | random[:SEED]) to see it disputed",
+          parseLie,
+        ),
     ),
   ).action(async (opts: ServeOptions) => {
+    if (opts.dishonest && !opts.proof.includes(ProofType.Opml))
+      throw new InputError("--dishonest makes OPML claims lie: it needs --proof opml");
     const c = await connect(opts, DevAccount.operator);
+    if (opts.dishonest) {
+      if (!DEV_CHAIN_IDS.has(c.chainId)) {
+        c.provider.destroy();
+        throw new InputError(
+          `--dishonest posts wrong results and loses bonds: it runs only on a local dev chain (chain id ${[...DEV_CHAIN_IDS].join(" or ")}), not on chain ${c.chainId}`,
+        );
+      }
+      console.error(
+        `\n*** DISHONEST OPERATOR (--dishonest): its OPML claims lie (${JSON.stringify(opts.dishonest)}); dev chains only. ***\n`,
+      );
+    }
     const d = await loadDeployment(opts.deployment, c);
     const log = jsonLogger();
     let stopping = false;
-    let settings: ProofSettings = {};
+    let settings: ProofSettings = opts.dishonest ? { opml: { lie: opts.dishonest } } : {};
     let tee: { worker: EnclaveWorker; registry: EnclaveRegistry } | undefined;
     if (opts.proof.includes(ProofType.Tee)) {
       const enclaveRegistry = opts.enclaveRegistry ?? d.tee?.enclaveRegistry;
@@ -151,7 +173,7 @@ export function registerServe(program: Command): void {
         enclaveRegistry,
         next: `vinfer tee attester ${file} (each verifier of the quorum), then vinfer tee admit <their files>`,
       });
-      settings = { tee: { worker, enclaveRegistry } };
+      settings = { ...settings, tee: { worker, enclaveRegistry } };
       tee = { worker, registry: EnclaveRegistry__factory.connect(enclaveRegistry, c.provider) };
     }
     const provers = new Map<string, readonly Prover[]>();
@@ -159,6 +181,8 @@ export function registerServe(program: Command): void {
       console.error(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
       const prepared = await prepareModel(ref, opts.proof, consoleProgress(), settings);
       const modelId = prepared.model.modelId.toLowerCase();
+      // A lie that does not fit the model (no such node, element or term) is refused now, not per request.
+      if (opts.dishonest) buildClaim(prepared.model, new Array<bigint>(prepared.model.inputLength).fill(0n), opts.dishonest);
       provers.set(
         modelId,
         prepared.provers.map((p) =>
@@ -203,6 +227,36 @@ export function registerServe(program: Command): void {
     store.close();
     c.provider.destroy();
   });
+}
+
+/** --dishonest's lie: output[:E] | node:N:E | accumulator:N:E:T | inconsistent:N:E:SEED | random[:SEED]. */
+export function parseLie(value: string): Lie {
+  const [kind, ...rest] = value.trim().split(":");
+  const n = rest.map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
+  const bad = (form: string) =>
+    new InvalidArgumentError(
+      `"${value}": expected ${form} with non-negative integers (output[:E], node:N:E, accumulator:N:E:T, inconsistent:N:E:SEED, random[:SEED])`,
+    );
+  if (n.some((v) => !Number.isSafeInteger(v))) throw bad(kind ?? "a lie");
+  switch (kind) {
+    case "output":
+      if (n.length > 1) throw bad("output[:ELEMENT]");
+      return n.length === 1 ? { kind: "output", element: n[0]! } : { kind: "output" };
+    case "node":
+      if (n.length !== 2) throw bad("node:NODE:ELEMENT");
+      return { kind: "node", node: n[0]!, element: n[1]! };
+    case "accumulator":
+      if (n.length !== 3) throw bad("accumulator:NODE:ELEMENT:TERM");
+      return { kind: "accumulator", node: n[0]!, element: n[1]!, term: n[2]! };
+    case "inconsistent":
+      if (n.length !== 3) throw bad("inconsistent:NODE:ELEMENT:SEED");
+      return { kind: "inconsistent", node: n[0]!, element: n[1]!, seed: n[2]! };
+    case "random":
+      if (n.length > 1) throw bad("random[:SEED]");
+      return { kind: "random", seed: n[0] ?? 1 };
+    default:
+      throw bad("a lie");
+  }
 }
 
 /** Warns when the model's TEE verifier is not the worker's enclave registry (its results would be refused). */

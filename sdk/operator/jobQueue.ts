@@ -7,27 +7,82 @@
  */
 import { VinferError } from "../errors.js";
 import type { InferenceRequest, RequestRecord } from "../protocol/request.js";
+import type { GameTable, TxLog } from "./txLog.js";
 
 /**
  * pending: seen, not proven - proved: output and evidence stored -
  * signed: fulfil transaction signed and stored, maybe broadcast -
  * done: fulfilled by us (receipt status 1) - skipped: not ours to do
  * (unserved model, expired, fulfilled by someone else) - failed: gave up.
+ * Asynchronous proof types (OPML): the fulfilment records a claim instead of
+ * a result - claimed: our claim stands in its challenge window or its games -
+ * settled: accepted, settled on the router, bond released - rejected: a game
+ * against it was lost (the request reopened; the bond went to the challenger).
  */
-export type JobState = "pending" | "proved" | "signed" | "done" | "skipped" | "failed";
+export type JobState = "pending" | "proved" | "signed" | "done" | "skipped" | "failed" | "claimed" | "settled" | "rejected";
 
 /** The allowed moves (each of JobQueue's mark* methods takes one or more of them). done, skipped and failed are final. */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   pending: ["proved", "skipped", "failed"],
   proved: ["signed", "skipped", "failed"],
   // Back to proved when the stored transaction reverted or was replaced: it is signed anew.
-  signed: ["done", "proved", "skipped"],
+  signed: ["done", "proved", "skipped", "claimed"],
   done: [],
   skipped: [],
   failed: [],
+  claimed: ["settled", "rejected"],
+  settled: [],
+  rejected: [],
 };
 
-export const FINAL_STATES: readonly JobState[] = ["done", "skipped", "failed"];
+export const FINAL_STATES: readonly JobState[] = ["done", "skipped", "failed", "settled", "rejected"];
+
+/**
+ * An OPML claim as the adapter's ClaimOpened event gave it (IOpmlDisputeGame's ClaimRef, what
+ * challenge and releaseBond take back), with its key and the end of its challenge window.
+ */
+export interface ClaimRecord {
+  readonly claimKey: string;
+  readonly claim: ClaimRefData;
+  /** Seconds since the epoch (chain time). */
+  readonly windowEnd: number;
+}
+
+/** IOpmlDisputeGame's ClaimRef. */
+export interface ClaimRefData {
+  readonly router: string;
+  readonly requestId: bigint;
+  readonly modelId: string;
+  readonly verifier: string;
+  readonly verifierParams: bigint;
+  readonly claimer: string;
+  readonly inputHash: string;
+  readonly outputHash: string;
+  readonly traceRoot: string;
+  readonly initialState: string;
+  readonly finalState: string;
+}
+
+export function claimRefFromJson(json: string): ClaimRefData {
+  const o = JSON.parse(json) as Record<string, string>;
+  return {
+    router: o.router!,
+    requestId: BigInt(o.requestId!),
+    modelId: o.modelId!,
+    verifier: o.verifier!,
+    verifierParams: BigInt(o.verifierParams!),
+    claimer: o.claimer!,
+    inputHash: o.inputHash!,
+    outputHash: o.outputHash!,
+    traceRoot: o.traceRoot!,
+    initialState: o.initialState!,
+    finalState: o.finalState!,
+  };
+}
+
+export function claimRefToJson(c: ClaimRefData): string {
+  return JSON.stringify({ ...c, requestId: c.requestId.toString(), verifierParams: c.verifierParams.toString() });
+}
 
 export interface Job {
   readonly requestId: bigint;
@@ -44,6 +99,8 @@ export interface Job {
   /** The worker holding the job, and until when (ms since the epoch). */
   readonly leaseOwner?: string;
   readonly leaseUntil?: number;
+  /** OPML: the claim the fulfilment opened (claimed, settled, rejected jobs). */
+  readonly claim?: ClaimRecord;
 }
 
 export interface ScannedRequest {
@@ -97,6 +154,16 @@ export interface JobQueue {
   markDone(requestId: bigint): void;
   markSkipped(requestId: bigint, reason: string): void;
   markFailed(requestId: bigint, reason: string): void;
+  /** The mined fulfilment opened an OPML claim (signed -> claimed). */
+  markClaimed(requestId: bigint, claim: ClaimRecord): void;
+  /** The claim was accepted, settled on the router and its bond released (claimed -> settled). */
+  markSettled(requestId: bigint): void;
+  /** The claim lost a game (claimed -> rejected). */
+  markRejected(requestId: bigint, reason: string): void;
+  /** OPML: the games played against this account's claims. */
+  readonly games: GameTable;
+  /** Transactions other than fulfilments, stored before they are broadcast (./txSender.ts). */
+  readonly txs: TxLog;
   /** Records a failed attempt; the job stays in its state and is due again at `nextAttemptAt`. Returns the attempt count. */
   recordAttempt(requestId: bigint, error: string, nextAttemptAt: number): number;
 }

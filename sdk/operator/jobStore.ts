@@ -15,7 +15,18 @@ import type { DatabaseSync } from "node:sqlite";
 
 import { VinferError } from "../errors.js";
 import { requestFromJson, requestToJson } from "../protocol/request.js";
-import { JOB_TRANSITIONS, type Job, type JobQueue, type JobState, JobTransitionError, type ScannedRequest } from "./jobQueue.js";
+import {
+  type ClaimRecord,
+  JOB_TRANSITIONS,
+  type Job,
+  type JobQueue,
+  type JobState,
+  JobTransitionError,
+  type ScannedRequest,
+  claimRefFromJson,
+  claimRefToJson,
+} from "./jobQueue.js";
+import { GameTable, OPML_SCHEMA, TxLog } from "./txLog.js";
 
 export type { Job, JobState } from "./jobQueue.js";
 
@@ -33,6 +44,9 @@ interface JobRow {
   last_error: string | null;
   lease_owner: string | null;
   lease_until: number | null;
+  claim_key: string | null;
+  claim_json: string | null;
+  window_end: number | null;
 }
 
 /**
@@ -76,7 +90,13 @@ CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, next_attempt_at);
 const RELEASE = "lease_owner = NULL, lease_until = NULL";
 
 /** Columns added after the first release; a database from before gets them on open. */
-const ADDED_COLUMNS: Record<string, string> = { lease_owner: "TEXT", lease_until: "INTEGER" };
+const ADDED_COLUMNS: Record<string, string> = {
+  lease_owner: "TEXT",
+  lease_until: "INTEGER",
+  claim_key: "TEXT",
+  claim_json: "TEXT",
+  window_end: "INTEGER",
+};
 
 const bigints = (json: string) => (JSON.parse(json) as string[]).map((v) => BigInt(v));
 const strings = (values: readonly bigint[]) => JSON.stringify(values.map(String));
@@ -95,11 +115,16 @@ function toJob(r: JobRow): Job {
     ...(r.raw_tx !== null ? { rawTx: r.raw_tx } : {}),
     ...(r.last_error !== null ? { lastError: r.last_error } : {}),
     ...(r.lease_owner !== null ? { leaseOwner: r.lease_owner, leaseUntil: r.lease_until ?? 0 } : {}),
+    ...(r.claim_json !== null
+      ? { claim: { claimKey: r.claim_key!, claim: claimRefFromJson(r.claim_json), windowEnd: r.window_end ?? 0 } }
+      : {}),
   };
 }
 
 export class JobStore implements JobQueue {
   private readonly db: DatabaseSync;
+  readonly games: GameTable;
+  readonly txs: TxLog;
 
   /** Opens (creating if needed) the database at `path`; ":memory:" for a throwaway store. */
   constructor(path: string) {
@@ -108,6 +133,9 @@ export class JobStore implements JobQueue {
     // WAL + FULL: a committed state change survives a crash of the process or the machine.
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
+    this.db.exec(OPML_SCHEMA);
+    this.games = new GameTable(this.db);
+    this.txs = new TxLog(this.db);
     const have = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
     for (const [name, type] of Object.entries(ADDED_COLUMNS))
       if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
@@ -243,7 +271,17 @@ export class JobStore implements JobQueue {
   }
 
   counts(): Record<JobState, number> {
-    const counts: Record<JobState, number> = { pending: 0, proved: 0, signed: 0, done: 0, skipped: 0, failed: 0 };
+    const counts: Record<JobState, number> = {
+      pending: 0,
+      proved: 0,
+      signed: 0,
+      done: 0,
+      skipped: 0,
+      failed: 0,
+      claimed: 0,
+      settled: 0,
+      rejected: 0,
+    };
     for (const r of this.db.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as { state: JobState; n: number }[])
       counts[r.state] = r.n;
     return counts;
@@ -273,11 +311,31 @@ export class JobStore implements JobQueue {
     this.move(requestId, ["pending", "proved"], "failed", `last_error = ?, ${RELEASE}`, reason);
   }
 
+  markClaimed(requestId: bigint, c: ClaimRecord): void {
+    this.move(
+      requestId,
+      ["signed"],
+      "claimed",
+      `claim_key = ?, claim_json = ?, window_end = ?, last_error = NULL, ${RELEASE}`,
+      c.claimKey,
+      claimRefToJson(c.claim),
+      c.windowEnd,
+    );
+  }
+
+  markSettled(requestId: bigint): void {
+    this.move(requestId, ["claimed"], "settled", `last_error = NULL, ${RELEASE}`);
+  }
+
+  markRejected(requestId: bigint, reason: string): void {
+    this.move(requestId, ["claimed"], "rejected", `last_error = ?, ${RELEASE}`, reason);
+  }
+
   recordAttempt(requestId: bigint, error: string, nextAttemptAt: number): number {
     const r = this.db
       .prepare(
         `UPDATE jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
-         WHERE request_id = ? AND state NOT IN ('done', 'skipped', 'failed')`,
+         WHERE request_id = ? AND state NOT IN ('done', 'skipped', 'failed', 'settled', 'rejected')`,
       )
       .run(error, nextAttemptAt, Date.now(), requestId.toString());
     if (Number(r.changes) !== 1) {

@@ -19,6 +19,9 @@ import { join } from "node:path";
 import type { Provider, Wallet } from "ethers";
 
 import { sleep } from "../async.js";
+import { buildClaim } from "../opml/claim.js";
+import type { ClaimerContext } from "../opml/moves.js";
+import { OpmlProver } from "../opml/proofSystem.js";
 import type { ModelProver } from "../proofs/proofSystem.js";
 import { proofTypeName } from "../proofs/registry.js";
 import { type InferenceRouter, connectProtocol } from "../protocol/contracts.js";
@@ -26,7 +29,9 @@ import type { InferenceRequest } from "../protocol/request.js";
 import { type ProtocolError, VinferError } from "../errors.js";
 import { FINAL_STATES, type Job, type JobQueue } from "./jobQueue.js";
 import { type Logger, silentLogger } from "./log.js";
+import { OpmlClaims } from "./opmlClaims.js";
 import { Submitter, message } from "./submitter.js";
+import { TxSender } from "./txSender.js";
 import { Watcher, closedReason } from "./watcher.js";
 
 /** What the node needs of a prover: its proof type and a way to prove a request. */
@@ -87,6 +92,8 @@ export class OperatorNode {
   private readonly submitting = new Set<bigint>();
   private readonly watcher: Watcher;
   private submitter?: Submitter;
+  private sender?: TxSender;
+  private opml?: OpmlClaims;
   private isSubmitter = false;
   private running = false;
   private loop?: Promise<void>;
@@ -122,6 +129,24 @@ export class OperatorNode {
     this.chainId = network.chainId;
     this.queue.bind({ chainId: this.chainId, router: this.o.router, operator: this.o.wallet.address });
     this.releaseDeadWorkers();
+    this.sender = new TxSender({
+      provider: this.o.provider,
+      wallet: this.o.wallet,
+      chainId: this.chainId,
+      txs: this.queue.txs,
+      log: this.log,
+    });
+    this.opml = new OpmlClaims({
+      provider: this.o.provider,
+      router: this.router,
+      routerAddress: this.o.router,
+      queue: this.queue,
+      sender: this.sender,
+      log: this.log,
+      claimerOf: (job) => this.claimerOf(job),
+      fromBlock: this.t.fromBlock,
+    });
+    const opml = this.opml;
     this.submitter = new Submitter({
       provider: this.o.provider,
       wallet: this.o.wallet,
@@ -133,6 +158,9 @@ export class OperatorNode {
       skip: (id, reason) => this.skip(id, reason),
       retry: (id, err) => this.retryLater(id, err),
       holdsRole: () => this.queue.leaseRole("submitter", this.workerId, Date.now(), this.t.leaseMs),
+      sender: this.sender,
+      claimed: (job, receipt) => opml.recordClaim(job, receipt),
+      beforeSign: (job) => opml.ensureBond(job),
     });
     this.log.log("info", "operator.start", {
       chainId: this.chainId,
@@ -199,6 +227,9 @@ export class OperatorNode {
       // Proofs finished here or by other nodes on the queue; signing is serialized, not limited by proving slots.
       for (const job of this.queue.lease(this.workerId, ["proved"], now, this.t.leaseMs, 1_000, (j) => !this.busy(j.requestId)))
         this.track(this.submitting, job.requestId, this.submitter!.submit(job.requestId));
+      // OPML: other transactions left waiting, then the claims' games, settlement and bonds.
+      await this.sender!.followUnconfirmed();
+      await this.opml!.tick();
     }
     const free = this.t.concurrency - this.proving.size;
     if (free <= 0) return;
@@ -227,6 +258,14 @@ export class OperatorNode {
     if (!this.proverFor(r.modelId, r.proofType)) return `not serving model ${r.modelId} with ${proofTypeName(r.proofType)}`;
     if (r.fee < this.t.minFee) return `fee ${r.fee} below minimum`;
     return undefined;
+  }
+
+  /** What the node defends an OPML claim of `job` with: the claim it made, rebuilt from the model and the input. */
+  private claimerOf(job: Job): ClaimerContext | undefined {
+    const prover = this.proverFor(job.request.modelId, job.request.proofType);
+    if (!(prover instanceof OpmlProver)) return undefined;
+    const claim = buildClaim(prover.model, job.input, prover.settings.lie);
+    return { model: prover.model, trace: claim.trace, ...(claim.lie ? { lie: claim.lie } : {}) };
   }
 
   private proverFor(modelId: string, proofType: number): Prover | undefined {

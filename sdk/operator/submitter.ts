@@ -5,12 +5,12 @@
  * one), and follows stored transactions until they are mined, re-sending or
  * re-signing when they were lost or replaced. Its calls run one at a time.
  */
-import { type Provider, Transaction, type Wallet } from "ethers";
+import { type Provider, Transaction, type TransactionReceipt, type Wallet } from "ethers";
 
-import { serialQueue } from "../async.js";
 import { type InferenceRouter, explainRevert } from "../protocol/contracts.js";
 import type { Job, JobQueue } from "./jobQueue.js";
 import type { Logger } from "./log.js";
+import type { TxSender } from "./txSender.js";
 import { closedReason } from "./watcher.js";
 
 /** Extra gas over eth_estimateGas for the fulfil transaction. */
@@ -35,17 +35,29 @@ export interface SubmitterOptions {
    * before each signature, so two nodes sharing a queue never sign with the same nonce.
    */
   readonly holdsRole: () => boolean;
+  /** The account's signing lock and nonce sequence, shared with the node's other transactions. */
+  readonly sender: TxSender;
+  /**
+   * A mined fulfilment that the router recorded as a claim (InferenceClaimed: an asynchronous
+   * proof type such as OPML) rather than a result: the node records the claim.
+   */
+  readonly claimed: (job: Job, receipt: TransactionReceipt) => Promise<void>;
+  /** Runs before a proved job's fulfilment is signed, outside the signing lock (OPML: deposit the claim bond). */
+  readonly beforeSign?: (job: Job) => Promise<void>;
 }
 
 export class Submitter {
-  /** Signing, sending and following transactions: one account, one nonce sequence. */
-  private readonly serialized = serialQueue();
-  private lastNonce = -1;
+  /** Signing, sending and following transactions: one account, one nonce sequence (the sender's). */
+  private readonly serialized: <T>(fn: () => Promise<T>) => Promise<T>;
 
-  constructor(private readonly o: SubmitterOptions) {}
+  constructor(private readonly o: SubmitterOptions) {
+    this.serialized = (fn) => o.sender.exclusive(fn);
+  }
 
   /** Signs, stores and broadcasts the fulfilment of a proved job, then waits a while for its receipt. */
   async submit(requestId: bigint): Promise<void> {
+    const proved = this.o.queue.get(requestId);
+    if (proved?.state === "proved") await this.o.beforeSign?.(proved);
     await this.serialized(() => this.sign(requestId));
     const job = this.o.queue.get(requestId)!;
     if (job.state !== "signed") return;
@@ -84,8 +96,7 @@ export class Submitter {
     } catch (err) {
       throw explainRevert(`fulfill(${id})`, err);
     }
-    // The node's own count guards against an RPC that answers the pending count from a stale cache.
-    const nonce = Math.max(await provider.getTransactionCount(wallet.address, "pending"), this.lastNonce + 1);
+    const nonce = await this.o.sender.nextNonce();
     const tx = await wallet.populateTransaction({
       to: this.o.routerAddress,
       data,
@@ -100,7 +111,7 @@ export class Submitter {
       return;
     }
     queue.markSigned(id, hash, raw);
-    this.lastNonce = nonce;
+    this.o.sender.noteNonce(nonce);
     log.log("info", "tx.signed", { requestId: id, tx: hash, nonce });
     await provider.broadcastTransaction(raw);
     log.log("info", "tx.broadcast", { requestId: id, tx: hash });
@@ -113,6 +124,8 @@ export class Submitter {
     const id = job.requestId;
     const receipt = await provider.getTransactionReceipt(job.txHash!);
     if (receipt?.status === 1) {
+      const claimedTopic = router.interface.getEvent("InferenceClaimed").topicHash;
+      if (receipt.logs.some((l) => l.topics[0] === claimedTopic)) return this.o.claimed(job, receipt);
       queue.markDone(id);
       log.log("info", "job.done", { requestId: id, tx: job.txHash, gasUsed: receipt.gasUsed, block: receipt.blockNumber });
       return;
