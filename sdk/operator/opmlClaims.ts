@@ -249,10 +249,14 @@ export class OpmlClaims {
     const status = await game.claimStatus(c.claim);
     if (status === ClaimStatus.Pending) return;
     if (status === ClaimStatus.Rejected) {
-      const lost = this.o.queue.games.ofClaim(c.claimKey).find((g) => g.state === "lost");
-      this.o.queue.markRejected(id, lost ? `game ${lost.gameId} was lost: the claim is rejected` : "the claim was rejected");
-      for (const g of this.o.queue.games.ofClaim(c.claimKey))
-        if (g.state === "open") this.o.queue.games.update(g.gameId, g.phase, g.moves, "refunded");
+      const lost = (await game.contract.queryFilter(game.contract.filters.ClaimRejected(c.claimKey))).at(-1)?.args.gameId;
+      this.o.queue.markRejected(id, lost !== undefined ? `game ${lost} was lost: the claim is rejected` : "the claim was rejected");
+      for (const g of this.o.queue.games.ofClaim(c.claimKey)) {
+        if (g.state !== "open") continue;
+        const view = await game.game(g.gameId);
+        // The game that rejected it is over (lost); the others can only be refunded to their challengers.
+        this.o.queue.games.update(g.gameId, view.phase, view.moves, gameOver(view.phase) ? claimerOutcome(view.phase) : "refunded");
+      }
       this.o.log.log("error", "opml.rejected", { requestId: id, claimKey: c.claimKey });
       return;
     }

@@ -15,6 +15,23 @@ import { JobStore } from "../../sdk/operator/jobStore.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 
 const ZERO32 = `0x${"00".repeat(32)}`;
+const CLAIM = {
+  claimKey: `0x${"cc".repeat(32)}`,
+  windowEnd: 1_000,
+  claim: {
+    router: `0x${"33".repeat(20)}`,
+    requestId: 1n,
+    modelId: ZERO32,
+    verifier: `0x${"22".repeat(20)}`,
+    verifierParams: 0n,
+    claimer: `0x${"44".repeat(20)}`,
+    inputHash: ZERO32,
+    outputHash: ZERO32,
+    traceRoot: `0x${"01".repeat(32)}`,
+    initialState: `0x${"02".repeat(32)}`,
+    finalState: `0x${"03".repeat(32)}`,
+  },
+};
 
 function record(requestId: bigint): RequestRecord {
   return {
@@ -44,6 +61,9 @@ const MOVES: Record<string, { from: JobState[]; to: JobState; run: (s: JobStore,
   markDone: { from: ["signed"], to: "done", run: (s, id) => s.markDone(id) },
   markSkipped: { from: ["pending", "proved", "signed"], to: "skipped", run: (s, id) => s.markSkipped(id, "not ours") },
   markFailed: { from: ["pending", "proved"], to: "failed", run: (s, id) => s.markFailed(id, "gave up") },
+  markClaimed: { from: ["signed"], to: "claimed", run: (s, id) => s.markClaimed(id, CLAIM) },
+  markSettled: { from: ["claimed"], to: "settled", run: (s, id) => s.markSettled(id) },
+  markRejected: { from: ["claimed"], to: "rejected", run: (s, id) => s.markRejected(id, "lost game 0") },
 };
 
 describe("JobStore (the operator's job queue)", function () {
@@ -82,6 +102,30 @@ describe("JobStore (the operator's job queue)", function () {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it("keeps an OPML claim with its job (claimed), and every game and keyed transaction across a reopen", function () {
+    const path = join(dir, "opml.db");
+    const store = new JobStore(path);
+    store.addScanned([{ record: record(5n), state: "pending" }], 1);
+    store.markProved(5n, [1n], "0x01");
+    store.markSigned(5n, `0x${"ab".repeat(32)}`, "0x02");
+    store.markClaimed(5n, CLAIM);
+    expect(store.games.addScanned([{ gameId: 9n, claimKey: CLAIM.claimKey, requestId: 5n, claimer: "a", challenger: "b" }], 42)).to.equal(
+      1,
+    );
+    expect(store.games.add({ gameId: 9n, claimKey: CLAIM.claimKey, requestId: 5n, claimer: "a", challenger: "b" }), "once").to.equal(false);
+    store.txs.put("move:9:0", `0x${"ef".repeat(32)}`, "0x03", 7);
+    store.close();
+    const again = new JobStore(path);
+    expect(again.get(5n)!.claim).to.deep.equal(CLAIM);
+    expect(again.counts().claimed).to.equal(1);
+    expect(again.games.scannedBlock()).to.equal(42);
+    expect(again.games.open().map((g) => g.gameId)).to.deep.equal([9n]);
+    expect(again.txs.unconfirmed().map((t) => [t.key, t.nonce])).to.deep.equal([["move:9:0", 7]]);
+    again.markRejected(5n, "lost game 9");
+    expect(() => again.markSettled(5n)).to.throw(JobTransitionError);
+    again.close();
   });
 
   it("refuses to mark a pending job done, and names the allowed moves", function () {
