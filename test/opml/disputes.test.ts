@@ -60,7 +60,11 @@ const CALLBACK_GAS = 500_000;
 const CLOCK = BigInt(OPML_DEFAULTS.clock);
 const WINDOW = BigInt(OPML_DEFAULTS.challengeWindow);
 const { claimBond: CLAIM_BOND, challengeBond: CHALLENGE_BOND } = OPML_DEFAULTS;
-const RUNS = 6;
+/** Fuzzed games per property on digits-mlp (half as many on digits-cnn). */
+const LIAR_RUNS = 40;
+const ATTACK_RUNS = 24;
+/** A side that stops moving stops after at most this many moves (a game has about 20 to 26). */
+const MAX_MOVES_BEFORE_STOP = 14;
 
 const samples = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json")).samples;
 
@@ -108,10 +112,9 @@ interface Posted {
 }
 
 /** The consumer requests `sample`; the claimer deposits its bond and claims (a lie if given). */
-async function postClaim(d: Deployed, sample: number, lie?: Lie): Promise<Posted> {
+async function postClaim(d: Deployed, sample: number, lie?: Lie, reopened?: RequestRecord): Promise<Posted> {
   const input = inputOf(d.model, sample);
-  const receipt = await (await d.consumer.requestFor(d.model.modelId, input, ProofType.Opml, CALLBACK_GAS)).wait();
-  const rec = requestOf(receipt!);
+  const rec = reopened ?? requestOf((await (await d.consumer.requestFor(d.model.modelId, input, ProofType.Opml, CALLBACK_GAS)).wait())!);
   const claim = buildClaim(d.model, input, lie);
   await ensureBond(d.game, claimerSigner!, CLAIM_BOND);
   const fulfilled = await (
@@ -243,11 +246,15 @@ function report(name: string, model: Model, gas: readonly { fn: string; gas: big
   const nodes = model.graph.nodes.length;
   const chunks = Math.ceil(view.count / 16);
   const log2 = (n: number) => Math.ceil(Math.log2(Math.max(1, n)));
-  console.log(`      ${name}: node ${view.node}, element ${view.element}, K = ${view.termCount}; ${gas.length} moves`);
+  const rounds = (fn: string) => byFn.get(fn)?.n ?? 0;
+  console.log(`      ${name}: dispute on node ${view.node}, element ${view.element} (K = ${view.termCount}): ${gas.length} moves`);
   console.log(`        challenge: ${challengeGas} gas`);
-  for (const [fn, e] of byFn) console.log(`        ${fn}: ${e.n} × ${e.gas / BigInt(e.n)} gas (avg)`);
+  for (const [fn, e] of byFn) console.log(`        ${fn}: ${e.n} × ${e.gas / BigInt(e.n)} gas (mean)`);
+  console.log(`        whole dispute (challenge and every move): ${total} gas`);
   console.log(
-    `        whole dispute: ${total} gas; ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 terms) = ${log2(nodes)} + ${log2(chunks)} + ${log2(view.termCount)} = ${log2(nodes) + log2(chunks) + log2(view.termCount)} bisection rounds`,
+    `        bisection rounds: level 1 ${rounds("revealState")}, level 2 ${rounds("revealChildren")}, level 3 ${rounds("revealAccumulator")}` +
+      ` (bound ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 (terms + 1)) = ${log2(nodes)} + ${log2(chunks)} + ${log2(view.termCount + 1)});` +
+      ` ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 terms) = ${log2(nodes) + log2(chunks) + log2(view.termCount)}`,
   );
 }
 
@@ -259,63 +266,77 @@ describe("OPML disputes (router, adapter game, SDK strategies)", function () {
     await expectSettledAccepted(mlp, p, 1);
   });
 
-  it("the honest challenger wins against every lie of a claimer, and the claim is rejected (property)", async function () {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(4),
-        fc.nat(),
-        fc.nat(),
-        fc.nat(),
-        fc.nat(),
-        fc.boolean(),
-        async (kind, nodeRaw, elementRaw, termRaw, seed, liarStops) => {
-          const lie = lieOf(mlp.model, kind, nodeRaw, elementRaw, termRaw, seed);
-          const p = await postClaim(mlp, 0, lie);
-          const honest = honestTrace(mlp.model, 0);
-          expect(disputes(p.ref, honest)).to.equal(true);
-          const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
-          const before = await balance(challengerSigner!);
-          const played = await play(
-            gameId,
-            {
-              signer: claimerSigner!,
-              ctx: { model: mlp.model, trace: p.claim.trace, lie: p.claim.lie },
-              ...(liarStops ? { stopAfter: seed % 12 } : {}),
-            },
-            { signer: challengerSigner!, ctx: { model: mlp.model, honest } },
-          );
-          expect(played.view.phase, `lie ${JSON.stringify(lie)}`).to.equal(GamePhase.ChallengerWon);
-          if (!liarStops) expect(played.byTimeout).to.equal(false);
-          expect((await balance(challengerSigner!)) - before).to.equal(CHALLENGE_BOND + CLAIM_BOND);
-          await expectSettledRejected(mlp, p);
-        },
-      ),
-      { numRuns: RUNS * 2 },
-    );
-  });
-
-  it("the honest claimer wins against a dishonest challenger of a correct claim, and the claim is accepted (property)", async function () {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.boolean(), async (seed, challengerStops) => {
-        const p = await postClaim(mlp, 0);
-        const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
-        const before = await balance(claimerSigner!);
-        const played = await play(
-          gameId,
-          { signer: claimerSigner!, ctx: { model: mlp.model, trace: p.claim.trace } },
-          {
-            signer: challengerSigner!,
-            ctx: { model: mlp.model, honest: honestTrace(mlp.model, 0), strategy: "random", seed },
-            ...(challengerStops ? { stopAfter: seed % 10 } : {}),
+  for (const [name, d, liarRuns, attackRuns] of [
+    ["digits-mlp", () => mlp, LIAR_RUNS, ATTACK_RUNS],
+    ["digits-cnn", () => cnn, Math.ceil(LIAR_RUNS / 2), Math.ceil(ATTACK_RUNS / 2)],
+  ] as const) {
+    it(`${name}: the honest challenger wins against every lie of a claimer, and the claim is rejected (property)`, async function () {
+      const { model } = d();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(samples.length - 1),
+          fc.nat(4),
+          fc.nat(),
+          fc.nat(),
+          fc.nat(),
+          fc.nat(),
+          fc.option(fc.nat(MAX_MOVES_BEFORE_STOP), { freq: 4 }),
+          async (sample, kind, nodeRaw, elementRaw, termRaw, seed, liarStops) => {
+            const lie = lieOf(model, kind, nodeRaw, elementRaw, termRaw, seed);
+            const p = await postClaim(d(), sample, lie);
+            const honest = honestTrace(model, sample);
+            expect(disputes(p.ref, honest)).to.equal(true);
+            const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
+            const before = await balance(challengerSigner!);
+            const played = await play(
+              gameId,
+              {
+                signer: claimerSigner!,
+                ctx: { model, trace: p.claim.trace, lie: p.claim.lie },
+                ...(liarStops === null ? {} : { stopAfter: liarStops }),
+              },
+              { signer: challengerSigner!, ctx: { model, honest } },
+            );
+            expect(played.view.phase, `lie ${JSON.stringify(lie)}`).to.equal(GamePhase.ChallengerWon);
+            if (liarStops === null) expect(played.byTimeout).to.equal(false);
+            expect((await balance(challengerSigner!)) - before).to.equal(CHALLENGE_BOND + CLAIM_BOND);
+            await expectSettledRejected(d(), p);
           },
-        );
-        expect(played.view.phase).to.equal(GamePhase.ClaimerWon);
-        expect((await balance(claimerSigner!)) - before).to.equal(CHALLENGE_BOND);
-        await expectSettledAccepted(mlp, p, 0);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        ),
+        { numRuns: liarRuns },
+      );
+    });
+
+    it(`${name}: the honest claimer wins against a dishonest challenger of a correct claim, and the claim is accepted (property)`, async function () {
+      const { model } = d();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(samples.length - 1),
+          fc.nat(),
+          fc.option(fc.nat(MAX_MOVES_BEFORE_STOP), { freq: 4 }),
+          async (sample, seed, challengerStops) => {
+            const p = await postClaim(d(), sample);
+            const { gameId } = await game.connect(challengerSigner!).challenge(p.ref);
+            const before = await balance(claimerSigner!);
+            const played = await play(
+              gameId,
+              { signer: claimerSigner!, ctx: { model, trace: p.claim.trace } },
+              {
+                signer: challengerSigner!,
+                ctx: { model, honest: honestTrace(model, sample), strategy: "random", seed },
+                ...(challengerStops === null ? {} : { stopAfter: challengerStops }),
+              },
+            );
+            expect(played.view.phase).to.equal(GamePhase.ClaimerWon);
+            if (challengerStops === null) expect(played.byTimeout).to.equal(false);
+            expect((await balance(claimerSigner!)) - before).to.equal(CHALLENGE_BOND);
+            await expectSettledAccepted(d(), p, sample);
+          },
+        ),
+        { numRuns: attackRuns },
+      );
+    });
+  }
 
   it("refunds the other challengers once one game rejected the claim", async function () {
     const p = await postClaim(mlp, 2, { kind: "output", element: 3 });
@@ -332,7 +353,17 @@ describe("OPML disputes (router, adapter game, SDK strategies)", function () {
     await game.refundChallenge(second.gameId);
     expect((await balance(secondChallenger!)) - before).to.equal(CHALLENGE_BOND);
     expect((await game.game(second.gameId)).phase).to.equal(GamePhase.Refunded);
+    expect(await game.gamesOf(p.claimKey)).to.deep.equal([first.gameId, second.gameId]);
+    expect((await game.claimsOpened(p.rec.blockNumber)).map((c) => c.claimKey)).to.include(p.claimKey);
+    const wallet = await ethers.provider.getBalance(secondChallenger!);
+    const withdrawn = await game.connect(secondChallenger!).withdraw();
+    const fee = withdrawn.gasUsed * withdrawn.gasPrice;
+    expect((await ethers.provider.getBalance(secondChallenger!)) - wallet + fee).to.be.greaterThanOrEqual(CHALLENGE_BOND);
+    expect(await balance(secondChallenger!)).to.equal(0n);
     await expectSettledRejected(mlp, p);
+    // The request reopened: an honest claim on it stands and reaches the consumer.
+    const honestClaim = await postClaim(mlp, 2, undefined, p.rec);
+    await expectSettledAccepted(mlp, honestClaim, 2);
   });
 
   it("a reveal the claimer did not commit to is refused with the contract's error, and the claimer is timed out", async function () {
