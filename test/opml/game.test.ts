@@ -6,17 +6,18 @@
  * here every refusal is checked to name its error.
  */
 import { expect } from "chai";
-import { AbiCoder, ZeroHash, keccak256, toUtf8Bytes } from "ethers";
+import { ZeroHash, keccak256, toUtf8Bytes } from "ethers";
 import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { inputHashOfValues, outputHashOfValues } from "../../sdk/commit/tensorHash.js";
 import { Model } from "../../sdk/model.js";
+import { claimEvidence } from "../../sdk/opml/claim.js";
 import { ExecutionTrace } from "../../sdk/opml/trace.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { OpmlAdapter__factory, OpmlModel__factory, type OpmlAdapter, type OpmlModel } from "../../types/ethers-contracts/index.js";
-import type { ClaimRefStruct } from "../../types/ethers-contracts/contracts/adapters/OpmlAdapter.js";
+import type { ClaimRefStruct } from "../../types/ethers-contracts/adapters/OpmlAdapter.js";
 import { join } from "node:path";
 
 const WINDOW = 3600n;
@@ -28,14 +29,7 @@ const PENDING = 0n;
 const ACCEPTED = 1n;
 const REJECTED = 2n;
 
-/** The evidence bytes OpmlAdapter decodes for a trace. */
-function evidenceOf(trace: ExecutionTrace): string {
-  const last = trace.steps.length - 1;
-  return AbiCoder.defaultAbiCoder().encode(
-    ["bytes32", "bytes32", "bytes32[]", "bytes32[]", "bytes32[]"],
-    [trace.root, trace.finalState, trace.openState(0).proof, trace.openState(last).proof, trace.openStep(last, last).proof],
-  );
-}
+const evidenceOf = claimEvidence;
 
 describe("OPML dispute game: the rules", function () {
   const model = Model.load("digits-mlp");
@@ -53,7 +47,8 @@ describe("OPML dispute game: the rules", function () {
 
   before(async function () {
     connection = await network.create();
-    [router, claimer, challenger, other] = (await connection.ethers.getSigners()) as HardhatEthersSigner[];
+    const signers = await connection.ethers.getSigners();
+    [router, claimer, challenger, other] = [signers[0]!, signers[1]!, signers[2]!, signers[3]!];
     // The executor is not reached by these rules (disputes.test.ts plays games to the step).
     adapter = await new OpmlAdapter__factory(router).deploy(other.address, router.address);
     opmlModel = await new OpmlModel__factory(router).deploy(
