@@ -11,6 +11,7 @@ contract OneStepExecutorHarness {
     /// @notice One foldStep (term < K) or epilogueStep (epilogue = true) call.
     struct Step {
         NodeProgram program;
+        WeightsBinding weights;
         bytes32 stateRoot;
         uint256 element;
         uint256 term;
@@ -27,27 +28,25 @@ contract OneStepExecutorHarness {
         executor = executor_;
     }
 
-    /// @notice foldStep / epilogueStep over a batch, all against the weights `w`.
-    /// @param w The weights binding.
+    /// @notice foldStep / epilogueStep over a batch.
     /// @param cases The cases.
     /// @return out acc_{term+1} or y per case (0 where it reverted).
     /// @return errs The error selector per case (0 where it did not revert; 0xffffffff for a revert without data).
-    function steps(
-        WeightsBinding calldata w,
-        Step[] calldata cases
-    ) external view returns (int256[] memory out, bytes4[] memory errs) {
+    function steps(Step[] calldata cases) external view returns (int256[] memory out, bytes4[] memory errs) {
         out = new int256[](cases.length);
         errs = new bytes4[](cases.length);
         for (uint256 i = 0; i < cases.length; ++i) {
             Step calldata s = cases[i];
             if (s.epilogue) {
-                try executor.epilogueStep(s.program, w, s.stateRoot, s.element, s.acc, s.operands) returns (int256 y) {
+                try executor.epilogueStep(s.program, s.weights, s.stateRoot, s.element, s.acc, s.operands) returns (
+                    int256 y
+                ) {
                     out[i] = y;
                 } catch (bytes memory reason) {
                     errs[i] = _selector(reason);
                 }
             } else {
-                try executor.foldStep(s.program, w, s.stateRoot, s.element, s.term, s.acc, s.operands) returns (
+                try executor.foldStep(s.program, s.weights, s.stateRoot, s.element, s.term, s.acc, s.operands) returns (
                     int256 next
                 ) {
                     out[i] = next;

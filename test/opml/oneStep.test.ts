@@ -1,16 +1,10 @@
 /**
- * Level 3 and the one-step executor for Gemm and MatMul: the SDK's running
- * sums (sdk/opml/accumulators.ts) end in the trace's output element, and
- * contracts/opml/OneStepExecutor.sol re-executes any one term (macStep) and any
- * element's epilogue (epilogueStep) from Merkle openings of the trace and the
- * weights, equal to the SDK, refusing forged openings with named errors.
- *
- * Models: digits-mlp (two Gemms, transB, bias [n]) and a test model built with
- * onnxBuilder: MatMul with broadcast batch dims, MatMul with a constant A, and
- * a Gemm with transA, transB and a bias [m, 1] reading the second graph input.
+ * The one-step executor for every operator of the IR: the TypeScript twin
+ * (sdk/opml/operands.ts, accumulators.ts) against the integer interpreter,
+ * contracts/opml/OneStepExecutor.sol against the twin (fuzzed programs and
+ * edge values, then whole-trace steps of digits-cnn), forged openings and
+ * out-of-range steps refused with named errors, and the gas of one step.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -18,328 +12,491 @@ import { id } from "ethers";
 import fc from "fast-check";
 import { network } from "hardhat";
 
-import { merkleLevels, merkleProof } from "../../sdk/commit/merkle.js";
 import { WeightTree } from "../../sdk/commit/weights.js";
 import { Model } from "../../sdk/model.js";
 import {
-  type ElementAccumulator,
-  type LinearGeometry,
-  elementAccumulator,
-  elementCount,
-  linearGeometry,
-  termRoot,
+  INT256_MIN,
+  type NodeProgram,
+  OP,
+  OneStepRevert,
+  type OperandOpeningStruct,
+  elementAccumulators,
+  epilogue,
+  fold,
+  initialAccumulator,
+  modelProgram,
+  openOperands,
+  openingOf,
+  operandsOf,
+  outputCount,
+  termCount,
 } from "../../sdk/opml/accumulators.js";
-import { ExecutionTrace, stepLeaf } from "../../sdk/opml/trace.js";
+import { ADD, ARGMAX, CONV, LINEAR } from "../../sdk/opml/operands.js";
+import { ExecutionTrace, step } from "../../sdk/opml/trace.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { OneStepExecutorHarness__factory, OneStepExecutor__factory } from "../../types/ethers-contracts/index.js";
-import { buildOnnx, rng } from "../helpers/onnxBuilder.js";
+import { rng } from "../helpers/onnxBuilder.js";
+import { type World, linearSpec, loadSpec, poolsSpec, randomInput, randomWorld } from "./executorModels.js";
 
 const { ethers } = await network.create();
 
-const BATCH = 128;
-const BATCHES = 8; // 1024 fuzzed (model, node, element, term) cases
 const NO_ERROR = "0x00000000";
 const selector = (sig: string) => id(sig).slice(0, 10);
+const OP_NAMES = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k])) as Record<number, string>;
 
-/** A model with MatMul (broadcast batch, constant B), MatMul (constant A) and Gemm (transA, transB, C [m, 1]). */
-function matmulModel(): Model {
-  const r = rng(7);
-  const floats = (n: number) => Array.from({ length: n }, () => r() * 2 - 1);
-  const bytes = buildOnnx({
-    inputs: [
-      { name: "x", shape: [2, 1, 3, 4] },
-      { name: "g", shape: [4, 3] },
-    ],
-    outputs: [{ name: "z" }, { name: "y" }],
-    nodes: [
-      { op: "MatMul", inputs: ["x", "w1"], outputs: ["h"] },
-      { op: "Relu", inputs: ["h"], outputs: ["hr"] },
-      { op: "MatMul", inputs: ["w2", "hr"], outputs: ["z"] },
-      { op: "Gemm", inputs: ["g", "wg", "cg"], outputs: ["y"], int: { transA: 1, transB: 1 } },
-    ],
-    initializers: [
-      { name: "w1", dims: [3, 4, 5], floats: floats(60) },
-      { name: "w2", dims: [3, 3], floats: floats(9) },
-      { name: "wg", dims: [6, 4], floats: floats(24) },
-      { name: "cg", dims: [3, 1], floats: floats(3) },
-    ],
-  });
-  const dir = mkdtempSync(join(tmpdir(), "vinfer-onestep-"));
-  const path = join(dir, "model.onnx");
-  writeFileSync(path, bytes);
-  return Model.load(path);
-}
-
-interface Case {
-  readonly model: Model;
-  readonly trace: ExecutionTrace;
-  readonly geometry: LinearGeometry;
-}
-
-function linearNodes(model: Model): number[] {
-  return model.graph.nodes.flatMap((n, i) => (n.op === "Gemm" || n.op === "MatMul" ? [i] : []));
-}
-
-const mlp = Model.load("digits-mlp");
 const samples = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json")).samples;
-const mm = matmulModel();
-const mmInput = (seed: number) => {
-  const r = rng(seed);
-  return mm.quantizedInput(
-    mm.graph.inputs.map((t) => ({
-      dtype: "float32" as const,
-      shape: t.shape,
-      data: Float64Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => r() * 4 - 2),
-    })),
-  );
-};
-const traces: Case[] = [
-  ...[0, 1].flatMap((i) => {
-    const trace = ExecutionTrace.of(mlp, mlp.quantizedInput([samples[i]!]));
-    return linearNodes(mlp).map((n) => ({ model: mlp, trace, geometry: linearGeometry(mlp, n) }));
-  }),
-  ...[11, 12].flatMap((seed) => {
-    const trace = ExecutionTrace.of(mm, mmInput(seed));
-    return linearNodes(mm).map((n) => ({ model: mm, trace, geometry: linearGeometry(mm, n) }));
-  }),
+const zoo = ["digits-mlp", "digits-cnn", "sweep-cnn-1e3"].map((name) => ({ name, model: Model.load(name) }));
+const built = [
+  { name: "linear", model: loadSpec(linearSpec()) },
+  { name: "pools", model: loadSpec(poolsSpec()) },
+];
+const traces = [
+  ...zoo.flatMap(({ name, model }) =>
+    [0, 1].map((i) => ({ name, model, trace: ExecutionTrace.of(model, model.quantizedInput([samples[i]!])) })),
+  ),
+  ...built.flatMap(({ name, model }) =>
+    [21, 22].map((seed) => ({ name, model, trace: ExecutionTrace.of(model, randomInput(model, seed)) })),
+  ),
 ];
 
-const solGeometry = (g: LinearGeometry) => ({
-  ...g,
-  batchShape: [...g.batchShape],
-  aBatchShape: [...g.aBatchShape],
-  bBatchShape: [...g.bBatchShape],
-});
-const binding = (model: Model) => {
-  const c = model.commitment;
-  return { modelId: c.modelId, irHash: c.irHash, weightsRoot: c.weightsRoot, weightCount: c.weightCount };
-};
-const chunkOf = (tree: WeightTree, index: number) => {
-  const p = tree.proofFor(index);
-  return { chunk: p.chunk, proof: p.proof };
-};
-
-function macStep(c: Case, acc: ElementAccumulator, term: number) {
-  const t = acc.terms[term]!;
-  return {
-    model: binding(c.model),
-    traceRoot: c.trace.root,
-    geometry: solGeometry(c.geometry),
-    element: acc.element,
-    term,
-    acc: acc.sums[term]!,
-    inputStep: c.trace.openStep(c.geometry.inputStep),
-    input: chunkOf(c.trace.steps[c.geometry.inputStep]!.tree, t.inputIndex),
-    weight: chunkOf(c.model.commitment.tree, t.weightIndex),
-  };
+interface StepCase {
+  program: { op: number; params: bigint[] };
+  weights: { weightsRoot: string; weightCount: number };
+  stateRoot: string;
+  element: number;
+  term: number;
+  acc: bigint;
+  epilogue: boolean;
+  operands: OperandOpeningStruct[];
 }
 
-function epilogueStep(
-  c: Case,
-  acc: ElementAccumulator,
-  trace: { root: string; openStep: ExecutionTrace["openStep"]; tree: WeightTree } = outputOf(c),
-) {
-  return {
-    model: binding(c.model),
-    traceRoot: trace.root,
-    geometry: solGeometry(c.geometry),
-    element: acc.element,
-    acc: acc.sums[c.geometry.k]!,
-    bias:
-      acc.biasIndex === undefined ? { chunk: new Array<number>(16).fill(0), proof: [] } : chunkOf(c.model.commitment.tree, acc.biasIndex),
-    outputStep: trace.openStep(c.geometry.node + 1),
-    output: chunkOf(trace.tree, acc.element),
-  };
+/** What the executor should answer: the value, or the selector of the error the twin predicts. */
+function expected(p: NodeProgram, element: number, term: number, acc: bigint, isEpilogue: boolean, values: bigint[]) {
+  try {
+    return { value: isEpilogue ? epilogue(p, element, acc, values) : fold(p, element, term, acc, values), error: NO_ERROR };
+  } catch (e) {
+    if (!(e instanceof OneStepRevert)) throw e;
+    return { value: 0n, error: selector(e.signature) };
+  }
 }
 
-function outputOf(c: Case) {
-  return { root: c.trace.root, openStep: (i: number) => c.trace.openStep(i), tree: c.trace.steps[c.geometry.node + 1]!.tree };
-}
-
-/** The trace with element `element` of step `step` replaced by `value`: a consistent commitment to a wrong output. */
-function forgedTrace(trace: ExecutionTrace, step: number, element: number, value: number) {
-  const values = Float64Array.from(trace.steps[step]!.values);
-  values[element] = value;
-  const tree = new WeightTree(values);
-  const leaves = trace.steps.map((s, i) =>
-    i === step ? stepLeaf(i, tree.root, values.length) : stepLeaf(i, s.tree.root, s.values.length),
+/** One step of `world` (fold term `term`, or the epilogue when term = K) from accumulator `acc`. */
+function worldCase(w: World, element: number, term: number, acc: bigint) {
+  const p = w.program;
+  const isEpilogue = term === termCount(p, element);
+  let refs;
+  try {
+    refs = operandsOf(p, element, term, acc);
+  } catch (e) {
+    if (!(e instanceof OneStepRevert)) throw e;
+    refs = undefined; // the executor reverts before it opens anything (an ArgMax accumulator off the axis)
+  }
+  const values = (refs ?? []).map((r) =>
+    r.source === 0 ? 0n : BigInt((r.source === 1 ? w.trace.steps[r.step]!.values : w.weights.values)[r.index]!),
   );
-  const levels = merkleLevels(leaves);
+  const c: StepCase = {
+    program: { op: p.op, params: [...p.params] },
+    weights: { weightsRoot: w.weights.root, weightCount: w.weights.values.length },
+    stateRoot: w.trace.states[w.state]!,
+    element,
+    term,
+    acc,
+    epilogue: isEpilogue,
+    operands: (refs ?? []).map((r) => openingOf(w.weights, w.trace, w.state, r)),
+  };
+  return { c, want: refs ? expected(p, element, term, acc, isEpilogue, values) : expectedRevert(p, element, term, acc) };
+}
+
+function expectedRevert(p: NodeProgram, element: number, term: number, acc: bigint) {
+  try {
+    operandsOf(p, element, term, acc);
+  } catch (e) {
+    return { value: 0n, error: selector((e as OneStepRevert).signature) };
+  }
+  throw new Error("expected a revert");
+}
+
+/** A trace-model step (honest openings against state `node`). */
+function traceCase(model: Model, trace: ExecutionTrace, node: number, element: number, term: number, acc: bigint): StepCase {
+  const p = modelProgram(model).programs[node]!;
+  const c = model.commitment;
   return {
-    root: levels[levels.length - 1]![0]!,
-    openStep: (i: number) => ({
-      tensorRoot: i === step ? tree.root : trace.steps[i]!.tree.root,
-      count: trace.steps[i]!.values.length,
-      proof: merkleProof(levels, i),
-    }),
-    tree,
+    program: { op: p.op, params: [...p.params] },
+    weights: { weightsRoot: c.weightsRoot, weightCount: c.weightCount },
+    stateRoot: trace.states[node]!,
+    element,
+    term,
+    acc,
+    epilogue: term === termCount(p, element),
+    operands: openOperands(model, trace, node, element, term, acc),
   };
 }
 
-describe("OPML level 3 and the one-step executor (Gemm, MatMul)", function () {
-  it("the running sums of every element of every Gemm/MatMul, after the epilogue, equal the trace's output element", function () {
-    let elements = 0;
-    for (const c of traces) {
-      const out = c.trace.steps[c.geometry.node + 1]!.values;
-      expect(out.length).to.equal(elementCount(c.geometry));
-      for (let e = 0; e < out.length; e++) {
-        const acc = elementAccumulator(c.model, c.trace, c.geometry.node, e);
-        expect(acc.sums[0]).to.equal(0);
-        expect(acc.sums.length).to.equal(c.geometry.k + 1);
-        expect(acc.output, `node ${c.geometry.node} element ${e}`).to.equal(out[e]);
-        expect(termRoot(acc)).to.equal(new WeightTree(acc.sums).root);
-        elements++;
-      }
+/** The honest accumulator before term `term` of `world`'s element (the twin run on its values), or undefined if it reverts. */
+function honestAcc(w: World, element: number, term: number): bigint | undefined {
+  const p = w.program;
+  let acc = initialAccumulator(p, element);
+  try {
+    for (let t = 0; t < term; t++) {
+      const refs = operandsOf(p, element, t, acc);
+      const values = refs.map((r) =>
+        r.source === 0 ? 0n : BigInt((r.source === 1 ? w.trace.steps[r.step]!.values : w.weights.values)[r.index]!),
+      );
+      acc = fold(p, element, t, acc, values);
     }
-    // digits-mlp: 32 + 10 per trace; the MatMul model: 90 + 90 + 18 per trace
-    expect(elements).to.equal(2 * 42 + 2 * 198);
-    const g = traces.map((c) => c.geometry);
-    expect(g.some((x) => x.batchShape.length === 2 && !x.activationIsA)).to.equal(true);
-    expect(g.some((x) => x.transA && x.transB && x.hasBias && x.biasCols === 1 && x.inputOffset > 0)).to.equal(true);
+  } catch {
+    return undefined;
+  }
+  return acc;
+}
+
+/** An accumulator for the fuzz: honest, an edge of the bound, an exact .5 tie or a saturation edge of the epilogue. */
+function fuzzAcc(w: World, element: number, term: number, kind: number, raw: bigint): bigint {
+  const p = w.program;
+  const q = p.params;
+  const K = termCount(p, element);
+  const honest = honestAcc(w, element, term);
+  if (p.op === OP.ArgMax) return kind < 6 && honest !== undefined ? honest : (raw % (q[ARGMAX.length]! + 2n)) - 1n;
+  if (kind < 4 && honest !== undefined) return honest;
+  const limit = 1n << 52n;
+  const edges = [0n, 1n, -1n, limit - 1n, -(limit - 1n), limit, -limit, limit - 2n, INT256_MIN];
+  if (kind < 6) return edges[Number(raw % BigInt(edges.length))]!;
+  if (term === K && (p.op === OP.Gemm || p.op === OP.MatMul || p.op === OP.Conv)) {
+    // acc + bias * 2^L = k * 2^s + 2^(s-1) (a .5 tie) or k * 2^s (exact), k near the saturation bounds or small
+    const s = q[p.op === OP.Conv ? CONV.shift : LINEAR.shift]!;
+    const L = p.op === OP.Conv ? 0n : q[LINEAR.biasShiftLeft]!;
+    const refs = operandsOf(p, element, term, 0n);
+    const bias =
+      refs[0]!.source === 0
+        ? 0n
+        : BigInt((refs[0]!.source === 1 ? w.trace.steps[refs[0]!.step]!.values : w.weights.values)[refs[0]!.index]!);
+    const A = q[p.op === OP.Conv ? CONV.bits : LINEAR.bits]!;
+    const ks = [0n, 1n, -1n, (1n << (A - 1n)) - 1n, -(1n << (A - 1n)), 1n << (A - 1n), -(1n << (A - 1n)) - 1n];
+    const k = ks[Number(raw % 7n)]! + ((raw >> 8n) % 3n) - 1n;
+    const half = s === 0n ? 0n : 1n << (s - 1n);
+    return k * (1n << s) + (kind === 6 ? half : 0n) - (bias << L);
+  }
+  if (term === K && p.op === OP.AveragePool) {
+    const n = BigInt(Number(raw % 9n) + 1);
+    return n * (((raw >> 8n) % 65536n) - 32768n) + n / 2n + (kind === 6 ? 0n : 1n) * ((n + 1n) / 2n - n / 2n);
+  }
+  if (term === K && p.op === OP.Add) {
+    const A = q[ADD.bits]!;
+    return [(1n << (A - 1n)) - 1n, 1n << (A - 1n), -(1n << (A - 1n)), -(1n << (A - 1n)) - 1n][Number(raw % 4n)]!;
+  }
+  if (p.op === OP.MaxPool && term === 0) return INT256_MIN;
+  return (raw % (1n << 40n)) - (1n << 39n);
+}
+
+/** A 32-byte ABI word (two's complement). */
+const wordOf = (v: bigint | number | boolean | string): string =>
+  typeof v === "string" ? v.slice(2).padStart(64, "0") : BigInt.asUintN(256, BigInt(v)).toString(16).padStart(64, "0");
+
+/** ABI encoding of an array of dynamic elements (each already encoded as hex without 0x). */
+function dynamicArray(items: readonly string[]): string {
+  let offset = items.length * 32;
+  const heads = items.map((item) => {
+    const head = wordOf(offset);
+    offset += item.length / 2;
+    return head;
+  });
+  return wordOf(items.length) + heads.join("") + items.join("");
+}
+const staticArray = (items: readonly (bigint | number | string)[]) => wordOf(items.length) + items.map(wordOf).join("");
+
+/** OneStepExecutorHarness.steps calldata, encoded by hand: ethers' coder spent most of the fuzz's time on 30 MB of openings. */
+function encodeSteps(cases: readonly StepCase[]): string {
+  const opening = (o: OperandOpeningStruct) => {
+    const stepProof = staticArray(o.stepProof);
+    const head = [wordOf(o.tensorRoot), wordOf(o.count), wordOf(20 * 32), ...o.chunk.map(wordOf), wordOf(20 * 32 + stepProof.length / 2)];
+    return head.join("") + stepProof + staticArray(o.chunkProof);
+  };
+  const stepOf = (c: StepCase) => {
+    const program = wordOf(c.program.op) + wordOf(64) + staticArray(c.program.params);
+    const operands = dynamicArray(c.operands.map(opening));
+    const head = [
+      wordOf(9 * 32),
+      wordOf(c.weights.weightsRoot),
+      wordOf(c.weights.weightCount),
+      wordOf(c.stateRoot),
+      wordOf(c.element),
+      wordOf(c.term),
+      wordOf(c.acc),
+      wordOf(c.epilogue),
+      wordOf(9 * 32 + program.length / 2),
+    ];
+    return head.join("") + program + operands;
+  };
+  return harness.interface.getFunction("steps")!.selector + wordOf(32) + dynamicArray(cases.map(stepOf));
+}
+
+/** harness.steps over `cases`: per case the result and the error selector. */
+async function runSteps(cases: readonly StepCase[]): Promise<[bigint[], string[]]> {
+  const data = encodeSteps(cases);
+  if (!encodingChecked) {
+    expect(data).to.equal(harness.interface.encodeFunctionData("steps", [cases as StepCase[]]));
+    encodingChecked = true;
+  }
+  const ret = await ethers.provider.call({ to: await harness.getAddress(), data });
+  const [out, errs] = harness.interface.decodeFunctionResult("steps", ret);
+  return [[...(out as bigint[])], [...(errs as string[])]];
+}
+let encodingChecked = false;
+let harness: Awaited<ReturnType<OneStepExecutorHarness__factory["deploy"]>>;
+
+describe("OPML one-step executor (every operator)", function () {
+  let executor: Awaited<ReturnType<OneStepExecutor__factory["deploy"]>>;
+
+  before(async function () {
+    const [signer] = await ethers.getSigners();
+    executor = await new OneStepExecutor__factory(signer).deploy();
+    harness = await new OneStepExecutorHarness__factory(signer).deploy(await executor.getAddress());
   });
 
-  it("macStep equals the SDK's running sum k + 1 on >= 1000 fuzzed (node, element, term) cases; epilogueStep accepts every honest element and refuses a wrong one", async function () {
-    const [signer] = await ethers.getSigners();
-    const executor = await new OneStepExecutor__factory(signer).deploy();
-    const harness = await new OneStepExecutorHarness__factory(signer).deploy(await executor.getAddress());
-    const caseArb = fc.record({ c: fc.nat(traces.length - 1), e: fc.nat(), t: fc.nat() });
-    let checked = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(caseArb, { minLength: BATCH, maxLength: BATCH }), async (picks) => {
-        const cases = picks.map(({ c, e, t }) => {
-          const k = traces[c]!;
-          const acc = elementAccumulator(k.model, k.trace, k.geometry.node, e % elementCount(k.geometry));
-          const term = t % k.geometry.k;
-          return { step: macStep(k, acc, term), expected: acc.sums[term + 1]! };
-        });
-        const [out, errs] = await harness.macSteps(cases.map((x) => x.step));
-        cases.forEach((x, i) => {
-          expect(errs[i], `case ${i}`).to.equal(NO_ERROR);
-          expect(out[i], `case ${i}`).to.equal(BigInt(x.expected));
-        });
-        checked += cases.length;
-      }),
-      { numRuns: BATCHES, endOnFailure: true },
-    );
-    expect(checked).to.be.at.least(1000);
-
-    // every element's epilogue, honest and with the output element off by one
-    for (const c of traces) {
-      const honest = [];
-      const wrong = [];
-      for (let e = 0; e < elementCount(c.geometry); e++) {
-        const acc = elementAccumulator(c.model, c.trace, c.geometry.node, e);
-        honest.push(epilogueStep(c, acc));
-        wrong.push(epilogueStep(c, acc, forgedTrace(c.trace, c.geometry.node + 1, e, acc.output + 1)));
-      }
-      const [h, y, errs] = await harness.epilogueSteps(honest);
-      const [hw, yw, errsw] = await harness.epilogueSteps(wrong);
-      honest.forEach((_, e) => {
-        const expected = c.trace.steps[c.geometry.node + 1]!.values[e]!;
-        expect(errs[e]).to.equal(NO_ERROR);
-        expect(h[e], `honest element ${e}`).to.equal(true);
-        expect(y[e]).to.equal(BigInt(expected));
-        expect(errsw[e]).to.equal(NO_ERROR);
-        expect(hw[e], `wrong element ${e}`).to.equal(false);
-        expect(yw[e]).to.equal(BigInt(expected));
+  it("the reduction of every element of every node ends in the interpreter's element (zoo and built models)", function () {
+    const ops = new Set<number>();
+    let elements = 0;
+    for (const { name, model, trace } of traces) {
+      const programs = modelProgram(model).programs;
+      programs.forEach((p, node) => {
+        ops.add(p.op);
+        const out = trace.steps[node + 1]!.values;
+        expect(outputCount(p), `${name} node ${node}`).to.equal(out.length);
+        for (let e = 0; e < out.length; e++) {
+          const { accs, y } = elementAccumulators(model, trace, node, e);
+          expect(accs.length).to.equal(termCount(p, e) + 1);
+          expect(accs[0]).to.equal(initialAccumulator(p, e));
+          expect(y, `${name} node ${node} (${OP_NAMES[p.op]}) element ${e}`).to.equal(BigInt(out[e]!));
+          elements++;
+        }
       });
     }
+    expect([...ops].sort((a, b) => a - b)).to.deep.equal(Object.values(OP).sort((a, b) => a - b));
+    expect(elements).to.be.greaterThan(5000);
   });
 
-  it("refuses forged openings and out-of-range steps with named errors, and prints the gas of one step", async function () {
-    const [signer] = await ethers.getSigners();
-    const executor = await new OneStepExecutor__factory(signer).deploy();
-    const harness = await new OneStepExecutorHarness__factory(signer).deploy(await executor.getAddress());
-    const expectErrors = async (steps: ReturnType<typeof macStep>[], sig: string) => {
-      const [, errs] = await harness.macSteps(steps);
-      errs.forEach((err, i) => expect(err, `${sig} case ${i}`).to.equal(selector(sig)));
-    };
-    const picks = fc.sample(fc.record({ c: fc.nat(traces.length - 1), e: fc.nat(), t: fc.nat() }), { numRuns: 64, seed: 42 });
-    const honest = picks.map(({ c, e, t }) => {
-      const k = traces[c]!;
-      const acc = elementAccumulator(k.model, k.trace, k.geometry.node, e % elementCount(k.geometry));
-      return { k, acc, step: macStep(k, acc, t % k.geometry.k) };
+  it("foldStep and epilogueStep equal the TypeScript twin on >= 1000 fuzzed cases per step kind per operator", async function () {
+    const PER_CALL = 125;
+    const CALLS = 8; // 1000 cases per (operator, step kind)
+    const caseArb = fc.record({ seed: fc.nat(), element: fc.nat(), term: fc.nat(), kind: fc.nat(7), raw: fc.bigInt(0n, 1n << 64n) });
+    const summary: string[] = [];
+    for (const op of Object.values(OP)) {
+      for (const isEpilogue of [false, true]) {
+        let checked = 0;
+        const errors = new Map<string, number>();
+        await fc.assert(
+          fc.asyncProperty(fc.array(caseArb, { minLength: PER_CALL, maxLength: PER_CALL }), async (picks) => {
+            const worlds = new Map<number, World>();
+            const cases = picks.map(({ seed, element, term, kind, raw }) => {
+              const key = seed % 25;
+              if (!worlds.has(key)) worlds.set(key, randomWorld(op, seed));
+              const w = worlds.get(key)!;
+              const e = element % outputCount(w.program);
+              const K = termCount(w.program, e);
+              const t = isEpilogue ? K : term % K;
+              return worldCase(w, e, t, fuzzAcc(w, e, t, kind, raw));
+            });
+            const [out, errs] = await runSteps(cases.map((x) => x.c));
+            cases.forEach(({ c, want }, i) => {
+              const where = `${OP_NAMES[op]} ${isEpilogue ? "epilogue" : "fold"} element ${c.element} term ${c.term} acc ${c.acc}`;
+              expect(errs[i], where).to.equal(want.error);
+              expect(out[i], where).to.equal(want.value);
+              errors.set(want.error, (errors.get(want.error) ?? 0) + 1);
+            });
+            checked += cases.length;
+          }),
+          { numRuns: CALLS, endOnFailure: true, seed: 1000 * op + (isEpilogue ? 1 : 0) },
+        );
+        expect(checked).to.be.at.least(1000);
+        expect(errors.get(NO_ERROR) ?? 0, `${OP_NAMES[op]} successes`).to.be.greaterThan(checked / 2);
+        summary.push(`${OP_NAMES[op]} ${isEpilogue ? "epilogue" : "fold"} ${checked} (${checked - (errors.get(NO_ERROR) ?? 0)} reverts)`);
+      }
+    }
+    console.log(`      fuzzed: ${summary.join(", ")}`);
+  });
+
+  it("every fold and epilogue step of every element of every node of a digits-cnn trace holds on chain", async function () {
+    const { model, trace } = traces.find((t) => t.name === "digits-cnn")!;
+    const cases: { c: StepCase; want: bigint }[] = [];
+    modelProgram(model).programs.forEach((p, node) => {
+      for (let e = 0; e < outputCount(p); e++) {
+        const { accs, y } = elementAccumulators(model, trace, node, e);
+        const K = termCount(p, e);
+        for (let t = 0; t <= K; t++) cases.push({ c: traceCase(model, trace, node, e, t, accs[t]!), want: t === K ? y : accs[t + 1]! });
+      }
     });
-    const bump = (chunk: number[], at: number) => chunk.map((v, i) => (i === at % 16 ? v + 1 : v));
-    // a wrong input element
+    for (let i = 0; i < cases.length; i += 150) {
+      const batch = cases.slice(i, i + 150);
+      const [out, errs] = await runSteps(batch.map((x) => x.c));
+      batch.forEach(({ c, want }, j) => {
+        expect(errs[j], `node step ${c.element}/${c.term}`).to.equal(NO_ERROR);
+        expect(out[j]).to.equal(want);
+      });
+    }
+    expect(cases.length).to.equal(512 * 10 + 512 * 2 + 128 * 5 + 128 * 2 + 10 * 129);
+  });
+
+  it("refuses forged openings, out-of-range elements, terms and indices, wrong opening counts and off-axis ArgMax accumulators", async function () {
+    // honest cases reading trace and weight operands: every node of the built models, a few elements and terms
+    const r = rng(5);
+    const honest: { c: StepCase; model: Model; trace: ExecutionTrace; node: number }[] = [];
+    for (const { model, trace } of traces.filter((t) => t.name === "linear" || t.name === "pools" || t.name === "digits-cnn")) {
+      modelProgram(model).programs.forEach((p, node) => {
+        for (let i = 0; i < 3; i++) {
+          const e = Math.floor(r() * outputCount(p));
+          const { accs } = elementAccumulators(model, trace, node, e);
+          const K = termCount(p, e);
+          const t = Math.floor(r() * (K + 1));
+          honest.push({ c: traceCase(model, trace, node, e, t, accs[t]!), model, trace, node });
+        }
+      });
+    }
+    const [, okErrs] = await runSteps(honest.map((h) => h.c));
+    okErrs.forEach((err) => expect(err).to.equal(NO_ERROR));
+
+    const refsOf = (c: StepCase) => operandsOf(c.program, c.element, c.term, c.acc);
+    const expectErrors = async (cases: StepCase[], sig: string) => {
+      expect(cases.length, sig).to.be.greaterThan(0);
+      const [, errs] = await runSteps(cases);
+      errs.forEach((err, i) => expect(err, `${sig} case ${i} (op ${cases[i]!.program.op})`).to.equal(selector(sig)));
+    };
+    const withOperand = (source: number) =>
+      honest
+        .filter(({ c }) => refsOf(c).some((x) => x.source === source))
+        .map(({ c, model, trace, node }) => ({
+          c,
+          model,
+          trace,
+          node,
+          i: refsOf(c).findIndex((x) => x.source === source),
+        }));
+    const traceOps = withOperand(1);
+    const weightOps = withOperand(2);
+    const edit = (c: StepCase, i: number, f: (o: OperandOpeningStruct) => OperandOpeningStruct): StepCase => ({
+      ...c,
+      operands: c.operands.map((o, j) => (j === i ? f(o) : o)),
+    });
+    const bump = (c: StepCase, i: number) =>
+      edit(c, i, (o) => ({ ...o, chunk: o.chunk.map((v, k) => (k === refsOf(c)[i]!.index % 16 ? v + 1n : v)) }));
+
     await expectErrors(
-      honest.map(({ acc, step }) => ({
-        ...step,
-        input: { ...step.input, chunk: bump(step.input.chunk, acc.terms[step.term]!.inputIndex) },
-      })),
-      "OneStep_BadInputOpening(uint256)",
+      traceOps.map(({ c, i }) => bump(c, i)),
+      "OneStep_BadChunkOpening(uint256)",
     );
-    // a wrong weight
     await expectErrors(
-      honest.map(({ acc, step }) => ({
-        ...step,
-        weight: { ...step.weight, chunk: bump(step.weight.chunk, acc.terms[step.term]!.weightIndex) },
-      })),
+      weightOps.map(({ c, i }) => bump(c, i)),
       "OneStep_BadWeightOpening(uint256)",
     );
-    // a wrong step root (another step's tensor), or another count
+    // another step's tensor root, another count, the state of another request's trace, the state before the operand's step
     await expectErrors(
-      honest.map(({ k, step }) => ({
-        ...step,
-        inputStep: { ...step.inputStep, tensorRoot: k.trace.steps[k.geometry.node + 1]!.tree.root },
+      traceOps.map(({ c, i, trace }) =>
+        edit(c, i, (o) => ({ ...o, tensorRoot: trace.steps.find((x) => x.tree.root !== o.tensorRoot)!.tree.root })),
+      ),
+      "OneStep_BadStepOpening(uint256)",
+    );
+    await expectErrors(
+      traceOps.map(({ c, i }) => edit(c, i, (o) => ({ ...o, count: o.count + 1 }))),
+      "OneStep_BadStepOpening(uint256)",
+    );
+    await expectErrors(
+      traceOps.map(({ c, model, node, trace }) => ({
+        ...c,
+        stateRoot: traces.find((t) => t.model === model && t.trace !== trace)!.trace.states[node]!,
       })),
       "OneStep_BadStepOpening(uint256)",
     );
     await expectErrors(
-      honest.map(({ step }) => ({ ...step, inputStep: { ...step.inputStep, count: step.inputStep.count + 1 } })),
+      traceOps
+        .filter(({ c, i }) => refsOf(c)[i]!.step > 0)
+        .map(({ c, i, trace }) => ({ ...c, stateRoot: trace.states[refsOf(c)[i]!.step - 1]! })),
       "OneStep_BadStepOpening(uint256)",
     );
-    // a weights root (and proof) of another model, or a weight count not matching the model id
-    const other = (m: Model) => (m === mlp ? mm : mlp);
+    // another model's weights root; a weight count that excludes the weight
+    const other = traces.find((t) => t.name === "digits-mlp")!.model.commitment;
     await expectErrors(
-      honest.map(({ k, step }) => ({ ...step, model: { ...step.model, weightsRoot: other(k.model).commitment.weightsRoot } })),
-      "OneStep_ModelMismatch(bytes32,bytes32)",
+      weightOps.map(({ c }) => ({ ...c, weights: { ...c.weights, weightsRoot: other.weightsRoot } })),
+      "OneStep_BadWeightOpening(uint256)",
     );
     await expectErrors(
-      honest.map(({ step }) => ({ ...step, model: { ...step.model, weightCount: step.model.weightCount + 1 } })),
-      "OneStep_ModelMismatch(bytes32,bytes32)",
+      weightOps.map(({ c, i }) => ({ ...c, weights: { ...c.weights, weightCount: refsOf(c)[i]!.index } })),
+      "OneStep_IndexOutOfRange(uint256,uint256,uint256)",
     );
-    // out of range
+    // a trace whose operand step is truncated before the operand (a consistent leaf with a smaller count)
+    const truncated = traceOps.map(({ c, i, trace, node }) => {
+      const ref = refsOf(c)[i]!;
+      const forged = new ExecutionTrace(trace.steps.map((s, k) => (k === ref.step ? step(s.name, s.op, s.values.slice(0, ref.index)) : s)));
+      const opened = forged.openStep(ref.step, node);
+      return {
+        ...edit(c, i, (o) => ({ ...o, tensorRoot: opened.tensorRoot, count: opened.count, stepProof: opened.proof })),
+        stateRoot: forged.states[node]!,
+      };
+    });
+    await expectErrors(truncated, "OneStep_IndexOutOfRange(uint256,uint256,uint256)");
+    // wrong number of openings
     await expectErrors(
-      honest.map(({ k, step }) => ({ ...step, term: k.geometry.k })),
-      "OneStep_TermOutOfRange(uint256,uint256)",
+      honest.map(({ c }) => ({
+        ...c,
+        operands: [...c.operands, c.operands[0] ?? openingOf(new WeightTree([0]), traces[0]!.trace, 0, { source: 0, step: 0, index: 0 })],
+      })),
+      "OneStep_WrongOperandCount(uint256,uint256)",
     );
     await expectErrors(
-      honest.map(({ k, step }) => ({ ...step, element: elementCount(k.geometry) })),
+      honest.filter(({ c }) => c.operands.length > 0).map(({ c }) => ({ ...c, operands: c.operands.slice(1) })),
+      "OneStep_WrongOperandCount(uint256,uint256)",
+    );
+    // out of range: element, fold term
+    await expectErrors(
+      honest.map(({ c }) => ({ ...c, element: outputCount(c.program) })),
       "OneStep_ElementOutOfRange(uint256,uint256)",
     );
+    await expectErrors(
+      honest.map(({ c }) => ({ ...c, epilogue: false, term: termCount(c.program, c.element) + (c.element % 2) })),
+      "OneStep_TermOutOfRange(uint256,uint256)",
+    );
+    // ArgMax: a running best off the axis
+    const argmax = honest.filter(({ c }) => c.program.op === OP.ArgMax && !c.epilogue);
+    await expectErrors(
+      argmax.map(({ c }) => ({ ...c, acc: c.program.params[ARGMAX.length]! })),
+      "OneStep_BadAccumulator(int256)",
+    );
+    await expectErrors(
+      argmax.map(({ c }) => ({ ...c, acc: -1n })),
+      "OneStep_BadAccumulator(int256)",
+    );
+    // operandsOf names the same errors
+    const p = honest[0]!.c.program;
+    await expect(executor.operandsOf(p, outputCount(p), 0, 0)).to.be.revertedWithCustomError(executor, "OneStep_ElementOutOfRange");
+    await expect(executor.operandsOf(p, 0, termCount(p, 0) + 1, 0)).to.be.revertedWithCustomError(executor, "OneStep_TermOutOfRange");
+  });
 
-    // epilogue: a forged bias, a forged output opening, an output step of the wrong trace
-    const epi = honest.filter(({ k }) => k.geometry.hasBias).map(({ k, acc }) => ({ k, acc, step: epilogueStep(k, acc) }));
-    expect(epi.length).to.be.greaterThan(0);
-    const expectEpilogueErrors = async (steps: ReturnType<typeof epilogueStep>[], sig: string) => {
-      const [, , errs] = await harness.epilogueSteps(steps);
-      errs.forEach((err, i) => expect(err, `${sig} case ${i}`).to.equal(selector(sig)));
-    };
-    await expectEpilogueErrors(
-      epi.map(({ acc, step }) => ({ ...step, bias: { ...step.bias, chunk: bump(step.bias.chunk, acc.biasIndex!) } })),
-      "OneStep_BadBiasOpening(uint256)",
-    );
-    await expectEpilogueErrors(
-      epi.map(({ acc, step }) => ({ ...step, output: { ...step.output, chunk: bump(step.output.chunk, acc.element) } })),
-      "OneStep_BadOutputOpening(uint256)",
-    );
-    await expectEpilogueErrors(
-      epi.map(({ k, step }) => ({ ...step, outputStep: k.trace.openStep(k.geometry.inputStep) })),
-      "OneStep_BadStepOpening(uint256)",
-    );
-    await expectEpilogueErrors(
-      epi.map(({ step }) => ({ ...step, model: { ...step.model, irHash: id("another IR") } })),
-      "OneStep_ModelMismatch(bytes32,bytes32)",
-    );
-
-    // gas of one step (a transaction: 21,000 base and calldata included), fc1 of digits-mlp (k = 64)
-    const c = traces[0]!;
-    const acc = elementAccumulator(c.model, c.trace, c.geometry.node, 5);
-    const macGas = await executor.macStep.estimateGas(macStep(c, acc, 17));
-    const epiGas = await executor.epilogueStep.estimateGas(epilogueStep(c, acc));
-    console.log(`      gas (digits-mlp fc1, transaction incl. calldata): macStep ${macGas}, epilogueStep ${epiGas}`);
-    expect(macGas).to.be.below(300_000n);
-    expect(epiGas).to.be.below(300_000n);
+  it("gas: the largest foldStep and epilogueStep per operator, as a transaction, stays under 300k", async function () {
+    const lines: string[] = [];
+    const largest = new Map<string, { gas: bigint; where: string }>();
+    for (const { name, model, trace } of traces.filter((_, i) => i % 2 === 0)) {
+      const programs = modelProgram(model).programs;
+      for (let node = 0; node < programs.length; node++) {
+        const p = programs[node]!;
+        // the last element (deepest indices) and a middle one; a fold term reading the most operands, and the epilogue
+        for (const e of [outputCount(p) - 1, Math.floor(outputCount(p) / 2)]) {
+          const { accs } = elementAccumulators(model, trace, node, e);
+          const K = termCount(p, e);
+          const terms = [K - 1, Math.floor(K / 2), K];
+          for (const t of terms) {
+            const c = traceCase(model, trace, node, e, t, accs[t]!);
+            const gas = c.epilogue
+              ? await executor.epilogueStep.estimateGas(c.program, c.weights, c.stateRoot, c.element, c.acc, c.operands)
+              : await executor.foldStep.estimateGas(c.program, c.weights, c.stateRoot, c.element, c.term, c.acc, c.operands);
+            const key = `${OP_NAMES[p.op]} ${c.epilogue ? "epilogue" : "fold"}`;
+            if (!largest.has(key) || largest.get(key)!.gas < gas) largest.set(key, { gas, where: `${name} node ${node}` });
+          }
+        }
+      }
+    }
+    for (const [key, { gas, where }] of [...largest].sort()) {
+      lines.push(`${key} ${gas} (${where})`);
+      expect(gas, key).to.be.below(300_000n);
+    }
+    expect(largest.size).to.equal(20);
+    console.log(`      gas (transaction, 21,000 and calldata included):\n        ${lines.join("\n        ")}`);
   });
 });
