@@ -27,6 +27,9 @@ import { parseArgs } from "node:util";
 
 import protobuf from "protobufjs";
 
+import { elementAccumulators, openOperands } from "../sdk/opml/accumulators.js";
+import { buildClaim } from "../sdk/opml/claim.js";
+import { modelProgram } from "../sdk/opml/program.js";
 import { ExecutionTrace } from "../sdk/opml/trace.js";
 import { Model } from "../sdk/model.js";
 import { REPO_ROOT } from "../sdk/zk/artifacts.js";
@@ -261,6 +264,13 @@ if (!args["no-measure"]) {
   const heap0 = process.memoryUsage().heapUsed;
   const [trace, traceMs] = timed(() => ExecutionTrace.of(model, input));
   const heap1 = process.memoryUsage().heapUsed;
+  // What an OPML claimer and a game's last steps cost on it: the node programs (program root),
+  // the claim (trace + evidence), one element's running sums of the widest layer (fc2, node 2:
+  // 3072 terms) and the openings of one fold step (a weight opened against the 10^7-weight tree).
+  const [program, programMs] = timed(() => modelProgram(model));
+  const [claim, claimMs] = timed(() => buildClaim(model, input));
+  const [sums, sumsMs] = timed(() => elementAccumulators(model, trace, 2, 0));
+  const [operands, openMs] = timed(() => openOperands(model, trace, 2, 0, 1_000, sums.accs[1_000]!));
   const measurements = {
     model: NAME,
     parameters: PARAMS,
@@ -276,6 +286,14 @@ if (!args["no-measure"]) {
     traceSteps: trace.steps.length,
     traceRoot: trace.root,
     traceHeapMiB: mb(heap1 - heap0),
+    programMs,
+    programRoot: program.root,
+    claimMs,
+    evidenceBytes: (claim.evidence.length - 2) / 2,
+    elementSumsMs: sumsMs,
+    elementTerms: sums.accs.length - 1,
+    foldOpeningsMs: openMs,
+    foldOperands: operands.length,
     rssAfterLoadMiB: mb(process.memoryUsage().rss),
     rssGrowthMiB: mb(process.memoryUsage().rss - rss0),
     output: Array.from(outputs[0]!.data),
@@ -288,6 +306,10 @@ if (!args["no-measure"]) {
       `  commitment (model id)  ${commitMs} ms   ${commitment.modelId}`,
       `  runQuantized           ${runMs} ms`,
       `  ExecutionTrace.of      ${traceMs} ms, ${trace.steps.length} steps, heap +${measurements.traceHeapMiB} MiB`,
+      `  modelProgram           ${programMs} ms   program root ${program.root}`,
+      `  buildClaim             ${claimMs} ms, evidence ${measurements.evidenceBytes} bytes`,
+      `  one element's sums     ${sumsMs} ms (${measurements.elementTerms} terms, fc2)`,
+      `  one fold's openings    ${openMs} ms (${operands.length} operands)`,
       `  process RSS            ${measurements.rssAfterLoadMiB} MiB`,
       `  written to ${join(OUT, "measurements.json")}`,
     ].join("\n"),
