@@ -28,18 +28,8 @@ import { Model } from "../../sdk/model.js";
 import { buildClaim, type OpmlClaim } from "../../sdk/opml/claim.js";
 import { ClaimStatus, type ClaimRef, OpmlGame, ensureBond } from "../../sdk/opml/gameClient.js";
 import type { Lie } from "../../sdk/opml/lies.js";
-import {
-  type ChallengerContext,
-  type ClaimerContext,
-  GamePhase,
-  type GameView,
-  challengerMove,
-  claimerMove,
-  claimerToMove,
-  disputes,
-  gameOver,
-  programOf,
-} from "../../sdk/opml/moves.js";
+import { type ChallengerContext, type ClaimerContext, GamePhase, claimerMove, disputes, programOf } from "../../sdk/opml/moves.js";
+import { type PlayedDispute, type Side, playDispute, summarizeDispute } from "../../sdk/opml/playDispute.js";
 import { termCount } from "../../sdk/opml/accumulators.js";
 import { OPML_DEFAULTS, OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
 import { ExecutionTrace } from "../../sdk/opml/trace.js";
@@ -139,53 +129,12 @@ function requestOf(receipt: ContractTransactionReceipt): RequestRecord {
   throw new Error("no InferenceRequested log");
 }
 
-interface Side<C> {
-  readonly signer: Signer;
-  readonly ctx: C;
-  /** Stops moving after this many moves (then the other side calls timeout). */
-  readonly stopAfter?: number;
-}
-
-interface Played {
-  readonly view: GameView;
-  readonly byTimeout: boolean;
-  /** Gas of each mined move, by function. */
-  readonly gas: { fn: string; gas: bigint }[];
-}
-
 /** Plays a game to its end with both strategies; a side that stops (or has no move) is timed out. */
-async function play(gameId: bigint, claimer: Side<ClaimerContext>, challenger: Side<ChallengerContext>): Promise<Played> {
-  const gas: { fn: string; gas: bigint }[] = [];
-  const made = { claimer: 0, challenger: 0 };
-  for (;;) {
-    const view = await game.game(gameId);
-    if (gameOver(view.phase)) return { view, byTimeout: false, gas };
-    const claimerActive = claimer.stopAfter === undefined || made.claimer < claimer.stopAfter;
-    const challengerActive = challenger.stopAfter === undefined || made.challenger < challenger.stopAfter;
-    let move = null;
-    let by: "claimer" | "challenger" = "challenger";
-    if (view.phase === GamePhase.OneStep) {
-      move = challengerActive ? challengerMove(view, challenger.ctx) : null;
-      if (!move && claimerActive) {
-        move = claimerMove(view, claimer.ctx);
-        by = "claimer";
-      }
-    } else if (claimerToMove(view.phase)) {
-      move = claimerActive ? claimerMove(view, claimer.ctx) : null;
-      by = "claimer";
-    } else {
-      move = challengerActive ? challengerMove(view, challenger.ctx) : null;
-    }
-    if (!move) {
-      await networkHelpers.time.increase(CLOCK + 1n);
-      await game.timeout(gameId);
-      return { view: await game.game(gameId), byTimeout: true, gas };
-    }
-    const side = by === "claimer" ? claimer : challenger;
-    const played = await game.connect(side.signer).play(move);
-    made[by]++;
-    gas.push({ fn: played.fn, gas: played.gasUsed });
-  }
+function play(gameId: bigint, claimer: Side<ClaimerContext>, challenger: Side<ChallengerContext>): Promise<PlayedDispute> {
+  return playDispute(game, gameId, claimer, challenger, {
+    advanceTime: (s) => networkHelpers.time.increase(s).then(() => undefined),
+    clock: CLOCK,
+  });
 }
 
 const balance = (s: Signer) => s.getAddress().then((a) => game.balanceOf(a));
@@ -234,27 +183,16 @@ async function expectSettledAccepted(d: Deployed, p: Posted, sample: number): Pr
 }
 
 /** Gas and move counts of one whole dispute, printed. */
-function report(name: string, model: Model, gas: readonly { fn: string; gas: bigint }[], challengeGas: bigint, view: GameView): void {
-  const byFn = new Map<string, { n: number; gas: bigint }>();
-  for (const m of gas) {
-    const e = byFn.get(m.fn) ?? { n: 0, gas: 0n };
-    e.n++;
-    e.gas += m.gas;
-    byFn.set(m.fn, e);
-  }
-  const total = gas.reduce((s, m) => s + m.gas, challengeGas);
-  const nodes = model.graph.nodes.length;
-  const chunks = Math.ceil(view.count / 16);
-  const log2 = (n: number) => Math.ceil(Math.log2(Math.max(1, n)));
-  const rounds = (fn: string) => byFn.get(fn)?.n ?? 0;
-  console.log(`      ${name}: dispute on node ${view.node}, element ${view.element} (K = ${view.termCount}): ${gas.length} moves`);
+function report(name: string, model: Model, played: PlayedDispute, challengeGas: bigint): void {
+  const { view } = played;
+  const s = summarizeDispute(played, model.graph.nodes.length);
+  console.log(`      ${name}: dispute on node ${view.node}, element ${view.element} (K = ${view.termCount}): ${s.moves} moves`);
   console.log(`        challenge: ${challengeGas} gas`);
-  for (const [fn, e] of byFn) console.log(`        ${fn}: ${e.n} × ${e.gas / BigInt(e.n)} gas (mean)`);
-  console.log(`        whole dispute (challenge and every move): ${total} gas`);
+  for (const k of s.byKind) console.log(`        ${k.fn}: ${k.count} × ${k.mean} gas (mean; min ${k.min}, max ${k.max})`);
+  console.log(`        whole dispute (challenge and every move): ${s.movesGas + challengeGas} gas`);
   console.log(
-    `        bisection rounds: level 1 ${rounds("revealState")}, level 2 ${rounds("revealChildren")}, level 3 ${rounds("revealAccumulator")}` +
-      ` (bound ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 (terms + 1)) = ${log2(nodes)} + ${log2(chunks)} + ${log2(view.termCount + 1)});` +
-      ` ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 terms) = ${log2(nodes) + log2(chunks) + log2(view.termCount)}`,
+    `        bisection rounds: ${s.rounds.map((r) => `level ${r.level} ${r.measured}`).join(", ")}` +
+      ` (bound ceil(log2 nodes) + ceil(log2 chunks) + ceil(log2 (terms + 1)) = ${s.rounds.map((r) => r.bound).join(" + ")})`,
   );
 }
 
@@ -406,7 +344,7 @@ describe("OPML disputes (router, adapter game, SDK strategies)", function () {
       );
       expect(played.view.phase).to.equal(GamePhase.ChallengerWon);
       expect(played.byTimeout).to.equal(false);
-      report(name, deployed.model, played.gas, receipt.gasUsed, played.view);
+      report(name, deployed.model, played, receipt.gasUsed);
       await expectSettledRejected(deployed, p);
     });
   }
