@@ -19,11 +19,12 @@ export const DEFAULT_DEPLOYMENT_FILE = "vinfer-deployment.json";
 
 /**
  * Which dev account each role uses on a local chain, so deployer, requester,
- * operator and attestation verifier differ. The deployer also owns the models
- * it registers and the enclave registry (`vinfer tee deploy-registry`,
- * `tee accept`, `tee admit`); `vinfer tee attester` signs with dev account 3.
+ * operator, attestation verifier and OPML challenger differ. The deployer also
+ * owns the models it registers and the enclave registry (`vinfer tee
+ * deploy-registry`, `tee accept`, `tee admit`); `vinfer tee attester` signs
+ * with dev account 3, `vinfer challenge` with dev account 4.
  */
-export const DevAccount = { deployer: 0, operator: 1, requester: 2, attester: 3 } as const;
+export const DevAccount = { deployer: 0, operator: 1, requester: 2, attester: 3, challenger: 4 } as const;
 
 export interface ChainOptions {
   rpc: string;

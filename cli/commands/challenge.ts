@@ -17,11 +17,8 @@ import { jsonLogger } from "../../sdk/operator/log.js";
 import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
-import { type ChainOptions, addChainOptions, addDeploymentOption, connect, loadDeployment } from "../chain.js";
+import { type ChainOptions, DevAccount, addChainOptions, addDeploymentOption, connect, loadDeployment } from "../chain.js";
 import { nonNegativeInteger } from "../options.js";
-
-/** The challenger's account on a local dev chain (the deployer, operator, requester and attester use 0-3). */
-export const CHALLENGER_DEV_ACCOUNT = 4;
 
 interface ChallengeOptions extends ChainOptions {
   model: string[];
@@ -48,7 +45,7 @@ export function registerChallenge(program: Command): void {
     ),
   ).action(async (opts: ChallengeOptions) => {
     if (opts.router !== undefined && !isAddress(opts.router)) throw new InputError(`--router ${opts.router} is not an address`);
-    const c = await connect(opts, CHALLENGER_DEV_ACCOUNT);
+    const c = await connect(opts, DevAccount.challenger);
     try {
       let router = opts.router;
       let fromBlock = opts.fromBlock;

@@ -10,8 +10,22 @@ import { hexBytes, keccakBytes } from "./keccak.js";
 
 export const ZERO_HASH = `0x${"00".repeat(32)}`;
 const NODE_PREFIX = Uint8Array.of(0x01);
+/** The preimage of a node, NODE_PREFIX ‖ left ‖ right, reused by every hashPair call. */
+const pairInput = Buffer.alloc(NODE_PREFIX.length + 64);
+pairInput.set(NODE_PREFIX);
 
 export function hashPair(left: string, right: string): string {
+  // Fast path for two 0x-prefixed bytes32 (every node of a tree): decode them
+  // in place; Buffer's hex decoder stops at the first non-hex digit, hence the count.
+  if (
+    left.length === 66 &&
+    right.length === 66 &&
+    left.startsWith("0x") &&
+    right.startsWith("0x") &&
+    pairInput.write(left.slice(2), 1, 32, "hex") === 32 &&
+    pairInput.write(right.slice(2), 33, 32, "hex") === 32
+  )
+    return keccakBytes(pairInput);
   return keccakBytes(NODE_PREFIX, hexBytes(left), hexBytes(right));
 }
 

@@ -7,10 +7,11 @@
  *   leaf = keccak256(0x00 ‖ int256(v_0) ‖ … ‖ int256(v_15))
  * which Solidity computes as keccak256(abi.encodePacked(bytes1(0x00), int256[16])).
  */
+import { InputError } from "../errors.js";
 import type { QuantizedModel } from "../quant/quantize.js";
 import { keccakBytes } from "./keccak.js";
 import { merkleLevels, merkleProof } from "./merkle.js";
-import { int256Words } from "./words.js";
+import { int256Words, WORD_BYTES } from "./words.js";
 
 export const WEIGHT_CHUNK_SIZE = 16;
 const LEAF_PREFIX = Uint8Array.of(0x00);
@@ -63,10 +64,36 @@ export function weightLeaf(chunk: readonly number[]): string {
   return keccakBytes(LEAF_PREFIX, int256Words(chunk, WEIGHT_CHUNK_SIZE));
 }
 
-/** One leaf per chunk; at least one (an all-zero chunk) for a model without weights. */
+/** The preimage of a leaf, LEAF_PREFIX ‖ 16 int256 words, reused by weightLeaves for every chunk. */
+const leafInput = new Uint8Array(LEAF_PREFIX.length + WEIGHT_CHUNK_SIZE * WORD_BYTES);
+const leafView = new DataView(leafInput.buffer);
+leafInput.set(LEAF_PREFIX);
+const TWO_32 = 2 ** 32;
+
+/**
+ * One leaf per chunk; at least one (an all-zero chunk) for a model without weights.
+ * Equal to weightLeaf(weightChunk(values, i)) for every i (the commitment tests
+ * check it), but writes each chunk's words straight into one buffer, without
+ * BigInt or a fresh array per chunk: a 10^7-weight model has 640k chunks.
+ */
 export function weightLeaves(values: ArrayLike<number>): string[] {
   const chunks = Math.max(1, Math.ceil(values.length / WEIGHT_CHUNK_SIZE));
-  return Array.from({ length: chunks }, (_, i) => weightLeaf(weightChunk(values, i)));
+  const leaves = new Array<string>(chunks);
+  for (let c = 0; c < chunks; c++) {
+    for (let i = 0; i < WEIGHT_CHUNK_SIZE; i++) {
+      const k = c * WEIGHT_CHUNK_SIZE + i;
+      const v = k < values.length ? values[k]! : 0;
+      if (!Number.isSafeInteger(v)) throw new InputError(`value ${v} at index ${i} is not a safe integer`);
+      // int256 big-endian: sign extension, then the 64-bit two's complement as two 32-bit halves
+      const at = LEAF_PREFIX.length + i * WORD_BYTES;
+      const high = Math.floor(v / TWO_32);
+      leafInput.fill(v < 0 ? 0xff : 0x00, at, at + 24);
+      leafView.setInt32(at + 24, high);
+      leafView.setUint32(at + 28, v - high * TWO_32);
+    }
+    leaves[c] = keccakBytes(leafInput);
+  }
+  return leaves;
 }
 
 /** The weight tree of a stream, with the proof of any chunk. */

@@ -3,7 +3,9 @@
  * a router's OPML adapter, re-executes every claim on a model it knows,
  * challenges each wrong one within its window (posting the challenge bond),
  * and plays every game to its end (sdk/opml/moves.ts challengerMove, from the
- * honest trace of the claim's input).
+ * honest trace of the claim's input). Once a claim it disputed is rejected it
+ * settles it on the router (router.settle), so the request is open again at
+ * once for an honest operator; someone else settling it first is fine.
  *
  * Everything it learns and does is in its own SQLite file (node:sqlite, WAL,
  * synchronous FULL): the claims scanned with the block reached (one
@@ -15,6 +17,7 @@
  *
  * Claim states: new (seen, not checked) - correct (the honest trace agrees) -
  * wrong (to challenge) - challenged (a game is open or over: see games) -
+ * settled (rejected, and settled on the router: its request is open again) -
  * skipped (a model it does not know, or a window it missed).
  */
 import { mkdirSync } from "node:fs";
@@ -25,7 +28,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Provider, Wallet } from "ethers";
 
 import { sleep } from "../async.js";
-import { inputHashOfValues } from "../commit/tensorHash.js";
+import { inputHashOfValues, outputHashOfValues } from "../commit/tensorHash.js";
 import { ProtocolError, VinferError } from "../errors.js";
 import type { Model } from "../model.js";
 import { type ClaimRef, OpmlGame } from "../opml/gameClient.js";
@@ -41,7 +44,7 @@ import { type TxOutcome, TxSender } from "./txSender.js";
 /** Blocks per eth_getLogs query. */
 const SCAN_CHUNK = 5_000;
 
-export type ChallengeClaimState = "new" | "correct" | "wrong" | "challenged" | "skipped";
+export type ChallengeClaimState = "new" | "correct" | "wrong" | "challenged" | "settled" | "skipped";
 
 export interface ChallengeClaim {
   readonly claimKey: string;
@@ -175,6 +178,19 @@ export class ChallengerStore {
     ).map(toClaim);
   }
 
+  /** Challenged claims a game of theirs rejected (won, or refunded: lost to another challenger) and not yet settled. */
+  rejectedUnsettled(): ChallengeClaim[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM claims WHERE state = 'challenged' AND EXISTS (
+             SELECT 1 FROM games WHERE games.claim_key = claims.claim_key AND games.state IN ('won', 'refunded'))
+           ORDER BY CAST(request_id AS INTEGER)`,
+        )
+        .all() as unknown as ClaimRow[]
+    ).map(toClaim);
+  }
+
   all(): ChallengeClaim[] {
     return (this.db.prepare("SELECT * FROM claims ORDER BY CAST(request_id AS INTEGER)").all() as unknown as ClaimRow[]).map(toClaim);
   }
@@ -259,7 +275,7 @@ export class Challenger {
     }
   }
 
-  /** One round: new claims, verdicts, challenges, one move in every open game. */
+  /** One round: new claims, verdicts, challenges, one move in every open game, settling the claims it got rejected. */
   async tick(): Promise<void> {
     if (!this.sender) throw new Error("bug: tick() before start()");
     await this.sender.followUnconfirmed();
@@ -280,12 +296,23 @@ export class Challenger {
         this.log.log("warn", "opml.move_failed", { gameId: g.gameId, error: (err as Error).message });
       }
     }
+    for (const c of this.o.store.rejectedUnsettled()) {
+      try {
+        await this.settle(c);
+      } catch (err) {
+        this.log.log("warn", "claim.settle_failed", { requestId: c.requestId, claimKey: c.claimKey, error: (err as Error).message });
+      }
+    }
   }
 
-  /** Claims and games (resolves once every open game is over, or after `timeoutMs`). */
+  /** Claims and games (resolves once every open game is over and every claim it got rejected is settled, or after `timeoutMs`). */
   async waitForGames(timeoutMs = 600_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.o.store.games.open().length > 0 || this.o.store.withState("wrong").length > 0) {
+    while (
+      this.o.store.games.open().length > 0 ||
+      this.o.store.withState("wrong").length > 0 ||
+      this.o.store.rejectedUnsettled().length > 0
+    ) {
       if (Date.now() > deadline) throw new VinferError("CHALLENGER_TIMEOUT", `games still open after ${timeoutMs} ms`);
       await sleep(100);
     }
@@ -447,8 +474,40 @@ export class Challenger {
     }
   }
 
-  private async send(key: string, data: string, label: string): Promise<TxOutcome> {
-    const outcome = await this.sender!.perform(key, { to: this.o.adapter, data }, label);
+  /**
+   * Settles a claim it got rejected: router.settle reopens the request for another operator (the
+   * router's ClaimRejected). Once per claim (the action's key); a claim someone else settled first
+   * (Router_NoClaim, and the router's ClaimRejected for it is there) counts as settled.
+   */
+  private async settle(c: ChallengeClaim): Promise<void> {
+    const id = c.requestId;
+    const { router } = this.o;
+    const { request } = await readRequest(router, id);
+    // The claimed output, as the claim's InferenceClaimed event carries it.
+    const claimed = (await router.queryFilter(router.filters.InferenceClaimed(id, c.claim.claimer))).find(
+      (log) => outputHashOfValues([...log.args.output]).toLowerCase() === c.claim.outputHash.toLowerCase(),
+    );
+    if (!claimed) throw new ProtocolError(`request ${id}: no InferenceClaimed event of claim ${c.claimKey} on the router`);
+    const key = `settle:${id}:${c.claimKey}`;
+    const data = router.interface.encodeFunctionData("settle", [id, request, [...claimed.args.output], c.claim.claimer]);
+    let outcome: TxOutcome;
+    try {
+      outcome = await this.send(key, data, `settle(${id})`, this.o.routerAddress);
+    } catch (err) {
+      if ((err as ProtocolError).revertName !== "Router_NoClaim") throw err;
+      const [rejected] = await router.queryFilter(router.filters.ClaimRejected(id, c.claim.claimer), claimed.blockNumber);
+      if (!rejected) throw err;
+      this.o.store.setState(c.claimKey, "settled", { reason: `settled by another account (transaction ${rejected.transactionHash})` });
+      this.log.log("info", "claim.settled_elsewhere", { requestId: id, claimKey: c.claimKey, tx: rejected.transactionHash });
+      return;
+    }
+    if (outcome.status !== "mined") return; // pending: followed next round; reverted: dropped, tried again
+    this.o.store.setState(c.claimKey, "settled", { reason: `settled by this challenger (transaction ${outcome.hash})` });
+    this.log.log("info", "claim.settled", { requestId: id, claimKey: c.claimKey, tx: outcome.hash });
+  }
+
+  private async send(key: string, data: string, label: string, to = this.o.adapter): Promise<TxOutcome> {
+    const outcome = await this.sender!.perform(key, { to, data }, label);
     if (outcome.status === "reverted") {
       this.o.store.txs.drop(key); // tried again after a fresh gas estimate, which fails first if it cannot succeed
       this.log.log("warn", "tx.reverted", { key, tx: outcome.hash });

@@ -11,7 +11,8 @@
  * - a dishonest operator's claim (each kind of lie) is found wrong by the
  *   challenger, which challenges it and plays the game to the end against the
  *   operator's own defence: the challenger wins, takes both bonds, the job is
- *   `rejected`, and the consumer gets nothing;
+ *   `rejected`, and the consumer gets nothing; the challenger then settles the
+ *   rejected claim on the router, so the request is pending again at once;
  * - a dishonest challenger's game against a correct claim is won by the
  *   operator's defence, which then settles;
  * - claims of a model the challenger does not know are skipped, with the reason.
@@ -155,7 +156,7 @@ describe("OPML operator and challenger", function () {
     { kind: "node", node: 0, element: 5 },
     { kind: "accumulator", node: 2, element: 1, term: 7 },
   ] as Lie[]) {
-    it(`rejects a dishonest claim (${lie.kind} lie): the challenger wins the game against the operator's defence and takes both bonds`, async function () {
+    it(`rejects a dishonest claim (${lie.kind} lie): the challenger wins the game against the operator's defence, takes both bonds and settles the claim: the request is pending again`, async function () {
       const { f } = fx;
       const deliveries = await consumer.deliveries();
       const rec = await request(7);
@@ -179,6 +180,20 @@ describe("OPML operator and challenger", function () {
       expect(await balance(CHALLENGER)).to.equal(challengerBefore + CHALLENGE_BOND + CLAIM_BOND);
       expect(await consumer.deliveries(), "the consumer never sees a wrong output").to.equal(deliveries);
       expect(await f.router.isResult(rec.requestId, rec.request, job0Output(store, rec.requestId))).to.equal(false);
+      expect(await f.router.isPending(rec.requestId, rec.request), "settled by the challenger: open again").to.equal(true);
+      const settled = await f.router.queryFilter(f.router.filters.ClaimRejected(rec.requestId), rec.blockNumber);
+      expect(settled.map((l) => l.args.fulfiller)).to.deep.equal([fx.chain.wallet(OPERATOR).address]);
+      expect(watcher.store.all().map((c) => [c.requestId, c.state])).to.deep.equal([[rec.requestId, "settled"]]);
+      const { claimKey } = games[0]!;
+      expect(watcher.store.txs.get(`settle:${rec.requestId}:${claimKey}`)?.hash).to.equal(settled[0]!.transactionHash);
+      // Settled by someone else first (here: its own record of the settle forgotten): Router_NoClaim, settled all the same.
+      watcher.store.txs.drop(`settle:${rec.requestId}:${claimKey}`);
+      watcher.store.setState(claimKey, "challenged");
+      await watcher.c.tick();
+      expect(watcher.store.get(claimKey)!.state).to.equal("settled");
+      expect(watcher.store.get(claimKey)!.reason).to.equal(`settled by another account (transaction ${settled[0]!.transactionHash})`);
+      store.close();
+      watcher.store.close();
     });
   }
 
