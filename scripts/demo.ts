@@ -7,8 +7,12 @@
  *      attestation verifiers (TEE); circuits compiled (INSECURE dev set-ups);
  *      verifiers registered per model.
  *   4. Example consumers: a digit bounty (acts on a classification) and a score gate.
- *   5. Requests with each implemented proof type, fulfilled by the operator node.
- *   6. The verified results as the contracts saw them, gas and time per step.
+ *   5. Requests with each synchronous proof type, fulfilled by the operator node.
+ *   6. The verified results as the contracts saw them.
+ *   7. OPML: a dishonest operator's wrong claim, disputed by a watcher (`vinfer
+ *      challenge`) move by move and rejected; the honest operator's claims,
+ *      final after the challenge window (time advanced on the dev chain).
+ *   Gas and time per step.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +46,17 @@ import { attestAndSign } from "../sdk/tee/attester.js";
 import { acceptMeasurement, admitEnclaveKey, attestationHashOf, deployEnclaveRegistry } from "../sdk/tee/enclaveRegistry.js";
 import { DEV_ENCLAVE_MEASUREMENT, devBackend } from "../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../sdk/tee/worker/enclaveWorker.js";
-import { DigitBounty__factory, ScoreGate__factory } from "../types/ethers-contracts/index.js";
+import { Challenger, ChallengerStore } from "../sdk/operator/challenger.js";
+import type { Prover } from "../sdk/operator/operatorNode.js";
+import { modelProgram } from "../sdk/opml/program.js";
+import { OpmlProver } from "../sdk/opml/proofSystem.js";
+import {
+  DigitBounty__factory,
+  OpmlAdapter__factory,
+  OpmlModel__factory,
+  ScoreGate__factory,
+  type OpmlAdapter,
+} from "../types/ethers-contracts/index.js";
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -127,8 +141,8 @@ console.log("\n== 3b. circuits and verifiers of the digits models (INSECURE dev 
 // digits-cnn's Groth16 circuit needs a 2^15 powers of tau (about 10 minutes to generate on 2
 // cores), so the demo proves digits-cnn with EZKL only; `vinfer deploy --model digits-cnn --proof groth16` does the rest.
 const plan: [Model, ProofType[]][] = [
-  [models.mlp, [ProofType.Groth16, ProofType.Ezkl, ProofType.Tee]],
-  [models.cnn, [ProofType.Ezkl]],
+  [models.mlp, [ProofType.Groth16, ProofType.Ezkl, ProofType.Tee, ProofType.Opml]],
+  [models.cnn, [ProofType.Ezkl, ProofType.Opml]],
 ];
 const prepared: PreparedModel[] = [];
 const verifierRows = [["model", "proof", "verifier", "deploy gas"]];
@@ -182,10 +196,21 @@ const provider = rpcProvider(rpc.url, 100);
 const wallet = new Wallet(devAccountKey(1), provider); // the chain's public dev account #1, like `vinfer serve`
 if (wallet.address !== operator!.address) throw new Error("the operator key is not the chain's dev account #1");
 const proveTimes = new Map<string, number>();
+const DEMO_EVENTS = new Set([
+  "job.proving",
+  "job.proved",
+  "tx.broadcast",
+  "job.done",
+  "job.retry",
+  "job.failed",
+  "opml.claimed",
+  "opml.settled",
+  "opml.rejected",
+]);
 const demoLogger: Logger = {
   log(level, event, fields = {}) {
     if (event === "job.proved") proveTimes.set(String(fields.requestId), Number(fields.ms));
-    if (["job.proving", "job.proved", "tx.broadcast", "job.done", "job.retry", "job.failed"].includes(event) || level === "error")
+    if (DEMO_EVENTS.has(event) || level === "error")
       console.log(
         `  [operator] ${event} ${Object.entries(fields)
           .map(([k, v]) => `${k}=${String(v)}`)
@@ -199,7 +224,7 @@ const node = new OperatorNode({
   router: addresses.router,
   registry: addresses.registry,
   store,
-  provers: new Map(prepared.map((p) => [p.model.modelId.toLowerCase(), p.provers])),
+  provers: new Map(prepared.map((p) => [p.model.modelId.toLowerCase(), p.provers.filter((x) => x.proofType !== ProofType.Opml)])),
   workDir: join(BUILD_DIR, "demo", "work"),
   concurrency: 2,
   pollIntervalMs: 200,
@@ -243,13 +268,7 @@ for (const r of requests) {
   const verified = await router.isResult(r.requestId, request, result.output);
   allVerified &&= verified && result.callbackDelivered;
   const receipt = (await connection.ethers.provider.getTransactionReceipt(result.transactionHash))!;
-  let consumerSaw = "";
-  for (const l of receipt.logs) {
-    const b = bounties.groth16.interface.parseLog(l);
-    if (b?.name === "DigitClassified") consumerSaw = `digit ${b.args.digit}, rewarded ${b.args.rewarded}`;
-    const g = gate.interface.parseLog(l);
-    if (g?.name === "Decided") consumerSaw = `admitted ${g.args.admitted}, margin ${g.args.margin}`;
-  }
+  const consumerSaw = consumerSawIn(receipt.logs);
   const label = r.label.includes("ScoreGate") ? labels[gateSample]! : labels[bountySample]!;
   rows.push([
     String(r.requestId),
@@ -268,6 +287,10 @@ console.log(
   `operator earned ${await router.balances(operator!.address)} wei in fees; user owed ${await bounties.groth16.owed(user!.address)} + ${await bounties.ezkl.owed(user!.address)} + ${await bounties.tee.owed(user!.address)} wei of bounty`,
 );
 
+console.log("\n== 7. OPML: optimistic claims, a dishonest operator disputed and beaten, the honest claims final after the window ==");
+const opml = await runOpmlSection();
+allVerified &&= opml.verified;
+
 console.log("\n== time per step ==");
 console.log(table(stepTimes));
 provider.destroy();
@@ -275,6 +298,213 @@ await rpc.close();
 await EzklDriver.stop();
 await releaseSnarkjsWorkers();
 if (!allVerified) {
-  console.error("demo failed: a result was not verified on chain or its callback failed");
+  console.error("demo failed: a result was not verified on chain, a callback failed, or the OPML dispute went the wrong way");
   process.exitCode = 1;
+}
+
+/**
+ * Section 7. A dishonest operator (dev account #3, `vinfer serve --dishonest output`)
+ * claims a wrong digits-cnn result; the watcher (dev account #4, `vinfer challenge`)
+ * re-executes it, challenges and plays the game to the end; the claim is
+ * rejected and the request reopens. The honest operator (#1) then claims it
+ * and a digits-mlp request; both become final once the window has passed.
+ */
+async function runOpmlSection(): Promise<{ verified: boolean }> {
+  const opmlProver = (model: Model) => prepared.find((p) => p.model === model)!.provers.find((x) => x.proofType === ProofType.Opml)!;
+  const liar = new OpmlProver(models.cnn, modelProgram(models.cnn), { lie: { kind: "output" } });
+  const consumers = await step("deploy OPML consumers", async () => ({
+    bounty: await (
+      await new DigitBounty__factory(deployer!).deploy(addresses.router, models.mlp.modelId, ProofType.Opml, target, REWARD, {
+        value: parseEther("1"),
+      })
+    ).waitForDeployment(),
+    gate: await (
+      await new ScoreGate__factory(deployer!).deploy(addresses.router, models.cnn.modelId, ProofType.Opml, labels[gateSample]!, MIN_MARGIN)
+    ).waitForDeployment(),
+  }));
+  const adapterAddress = await router.adapters(ProofType.Opml);
+  const adapter = OpmlAdapter__factory.connect(adapterAddress, provider);
+  const storeDir = join(BUILD_DIR, "demo");
+  const freshDb = (name: string) => {
+    const path = join(storeDir, name);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    return path;
+  };
+  const opmlNode = (account: number, db: string, provers: [Model, Prover][]) =>
+    new OperatorNode({
+      provider,
+      wallet: new Wallet(devAccountKey(account), provider),
+      router: addresses.router,
+      registry: addresses.registry,
+      store: new JobStore(freshDb(db)),
+      provers: new Map(provers.map(([m, p]) => [m.modelId.toLowerCase(), [p]])),
+      workDir: join(BUILD_DIR, "demo", "work"),
+      pollIntervalMs: 200,
+      logger: demoLogger,
+    });
+  const challengerWallet = new Wallet(devAccountKey(4), provider);
+  const challengerStore = new ChallengerStore(freshDb("challenger.db"));
+  const challenger = new Challenger({
+    provider,
+    wallet: challengerWallet,
+    router,
+    routerAddress: addresses.router,
+    adapter: adapterAddress,
+    store: challengerStore,
+    models: new Map([models.mlp, models.cnn].map((m) => [m.modelId.toLowerCase(), m])),
+    pollIntervalMs: 200,
+    logger: {
+      log(level, event, fields = {}) {
+        if (["claim.wrong", "challenge.opened", "opml.game_over", "claim.settled"].includes(event) || level === "error")
+          console.log(
+            `  [watcher] ${event} ${Object.entries(fields)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(" ")}`,
+          );
+      },
+    },
+  });
+  await challenger.start();
+
+  // 7a. The lie and its dispute.
+  const liarAccount = new Wallet(devAccountKey(3)).address;
+  const liarBalanceBefore = await adapter.balances(liarAccount);
+  const dishonest = opmlNode(3, "dishonest-operator.db", [[models.cnn, liar]]);
+  await dishonest.start();
+  const gateRequest = await sendRequest(consumers.gate.connect(user!).applyWith(inputOf(models.cnn, gateSample), { value: FEE }));
+  console.log(`  request ${gateRequest.requestId}: digits-cnn opml -> ScoreGate (gas ${gateRequest.gas})`);
+  const lieClaim = await step("dishonest operator claims a wrong output", () => claimOf(gateRequest.requestId, liarAccount));
+  const gameId = await step("watcher re-executes, challenges, and plays the game to the end", async () => {
+    const challenged = await waitForEvent(() => adapter.queryFilter(adapter.filters.Challenged(lieClaim.claimKey)));
+    const id = challenged.args.gameId;
+    await waitForEvent(() => adapter.queryFilter(adapter.filters.GameResolved(id)));
+    return id;
+  });
+  await dishonest.stop();
+  const game = await adapter.game(gameId);
+  const moves = await movesOf(adapter, gameId, challengerWallet.address);
+  console.log(table([["#", "who", "move", "gas"], ...moves.rows]));
+  const gameWon = game.phase === 11n; // GamePhase.ChallengerWon
+  console.log(
+    `game ${gameId}: ${gameWon ? "the watcher won" : "THE LIAR WON"} in ${game.moves} moves, ${moves.totalGas} gas in all; ` +
+      `disputed node ${game.node} (${models.cnn.graph.nodes[Number(game.node)]!.op}), element ${game.element}, ` +
+      `claimed ${game.claimedValue}; bonds: the liar's adapter balance ${liarBalanceBefore} -> ${await adapter.balances(liarAccount)} wei, ` +
+      `the watcher's ${await adapter.balances(challengerWallet.address)} wei`,
+  );
+  await step("the rejected claim is settled: the request reopens", async () => {
+    const { request } = await readRequest(router, gateRequest.requestId);
+    if (!(await router.isPending(gateRequest.requestId, request))) await waitUntil(() => router.isPending(gateRequest.requestId, request));
+  });
+
+  // 7b. The honest operator claims both requests; the window passes; both become final.
+  const honest = opmlNode(1, "operator-opml.db", [
+    [models.mlp, opmlProver(models.mlp)],
+    [models.cnn, opmlProver(models.cnn)],
+  ]);
+  await honest.start();
+  const bountyRequest = await sendRequest(consumers.bounty.connect(user!).submit(inputOf(models.mlp, bountySample), { value: FEE }));
+  console.log(`  request ${bountyRequest.requestId}: digits-mlp opml -> DigitBounty (gas ${bountyRequest.gas})`);
+  const operatorAddress = operator!.address;
+  const claims = await step("honest operator claims both", () =>
+    Promise.all([claimOf(gateRequest.requestId, operatorAddress), claimOf(bountyRequest.requestId, operatorAddress)]),
+  );
+  const window = await OpmlModel__factory.connect(
+    (await readRequest(router, bountyRequest.requestId)).request.verifier,
+    provider,
+  ).challengeWindow();
+  await step(`challenge window passes unchallenged (${window} s, advanced on the dev chain)`, async () => {
+    await connection.networkHelpers.time.increase(window + 1n);
+    await honest.waitFor([gateRequest.requestId, bountyRequest.requestId]);
+  });
+  await honest.stop();
+  await challenger.stop();
+  challengerStore.close();
+
+  const rows = [["request", "what", "label", "argmax", "final on chain", "consumer saw", "request gas", "claim gas", "settle gas"]];
+  let verified = gameWon;
+  for (const [r, claim, label, what] of [
+    [bountyRequest, claims[1], labels[bountySample]!, "digits-mlp opml -> DigitBounty"],
+    [gateRequest, claims[0], labels[gateSample]!, "digits-cnn opml -> ScoreGate (after the lie was rejected)"],
+  ] as const) {
+    const result = await waitForResult(router, r.requestId, { timeoutMs: 5_000 });
+    const { request } = await readRequest(router, r.requestId);
+    const final = await router.isResult(r.requestId, request, result.output);
+    verified &&= final && result.callbackDelivered;
+    const receipt = (await provider.getTransactionReceipt(result.transactionHash))!;
+    rows.push([
+      String(r.requestId),
+      what,
+      String(label),
+      String(argmaxFlat(result.output.map(Number))),
+      `${final}${result.callbackDelivered ? " (callback delivered)" : " (callback failed)"}`,
+      consumerSawIn(receipt.logs),
+      String(r.gas),
+      String(claim.gas),
+      String(result.gasUsed),
+    ]);
+  }
+  console.log(table(rows));
+  return { verified };
+}
+
+async function sendRequest(tx: Promise<{ wait(): Promise<{ logs: readonly Log[]; gasUsed: bigint } | null> }>) {
+  const receipt = (await (await tx).wait())!;
+  const log = receipt.logs.map((l) => router.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;
+  return { requestId: log.args.requestId as bigint, gas: receipt.gasUsed };
+}
+
+/** The claim `claimer` posted for a request (its InferenceClaimed event), waiting for it. */
+async function claimOf(requestId: bigint, claimer: string): Promise<{ claimKey: string; gas: bigint }> {
+  const adapter = OpmlAdapter__factory.connect(await router.adapters(ProofType.Opml), provider);
+  const opened = await waitForEvent(async () =>
+    (await adapter.queryFilter(adapter.filters.ClaimOpened(undefined, requestId))).filter(
+      (e) => e.args.claim.claimer.toLowerCase() === claimer.toLowerCase(),
+    ),
+  );
+  const receipt = (await provider.getTransactionReceipt(opened.transactionHash))!;
+  return { claimKey: opened.args.claimKey, gas: receipt.gasUsed };
+}
+
+/** Every transaction of a game, in order: who sent it, which events it emitted, its gas. */
+async function movesOf(adapter: OpmlAdapter, gameId: bigint, challengerAddress: string) {
+  const logs = await provider.getLogs({ address: await adapter.getAddress(), fromBlock: 0 });
+  const txs = new Map<string, string[]>();
+  for (const l of logs) {
+    const parsed = adapter.interface.parseLog(l);
+    if (!parsed || !("gameId" in parsed.args) || parsed.args.gameId !== gameId) continue;
+    txs.set(l.transactionHash, [...(txs.get(l.transactionHash) ?? []), parsed.name]);
+  }
+  const rows: string[][] = [];
+  let totalGas = 0n;
+  for (const [hash, events] of txs) {
+    const [tx, receipt] = await Promise.all([provider.getTransaction(hash), provider.getTransactionReceipt(hash)]);
+    totalGas += receipt!.gasUsed;
+    const who = tx!.from.toLowerCase() === challengerAddress.toLowerCase() ? "watcher" : "dishonest operator";
+    rows.push([String(rows.length + 1), who, events.join(" + "), String(receipt!.gasUsed)]);
+  }
+  return { rows, totalGas };
+}
+
+function consumerSawIn(logs: readonly Log[]): string {
+  for (const l of logs) {
+    const b = bounties.groth16.interface.parseLog(l);
+    if (b?.name === "DigitClassified") return `digit ${b.args.digit}, rewarded ${b.args.rewarded}`;
+    const g = gate.interface.parseLog(l);
+    if (g?.name === "Decided") return `admitted ${g.args.admitted}, margin ${g.args.margin}`;
+  }
+  return "";
+}
+
+async function waitForEvent<T>(query: () => Promise<readonly T[]>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [first] = await query();
+    if (first) return first;
+    if (Date.now() > deadline) throw new Error(`the demo waited ${timeoutMs} ms for an event that did not come`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  await waitForEvent(async () => ((await check()) ? [true] : []), timeoutMs);
 }

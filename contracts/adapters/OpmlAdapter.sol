@@ -18,13 +18,13 @@ import {OpmlModel} from "../opml/OpmlModel.sol";
 ///         consumer: the router records and calls back only on Accepted.
 ///
 ///         The evidence is `abi.encode(bytes32 traceRoot, bytes32 finalState, bytes32[]
-///         initialStateProof, bytes32[] finalStateProof, bytes32[] outputPath)` (sdk/opml/claim.ts):
-///         - state 0, computed here from the request's input, is leaf 0 of the trace root;
-///         - `finalState` is leaf S of the trace root;
-///         - the claimed output's step leaf is leaf S of `finalState`.
-///         So the claim is bound to its input and output, and a game starts from an agreed state 0
-///         and a disputed state S. Its key binds the router (chain by address), request, model,
-///         verifier, claimer and output hash.
+///         finalStateProof, bytes32[] outputPath)` (sdk/opml/claim.ts): `finalState` is leaf S
+///         of the trace root, and the claimed output's step leaf is leaf S of `finalState`. So the
+///         claim is bound to its output; its key binds the router (the chain, by address), the
+///         request (and so its input, which the router has checked), the model, its verifier,
+///         the claimer and the output hash. A game starts from state 0, which `challenge`
+///         computes from the input, and the disputed state S: a trace that does not start at
+///         the input cannot join state 0 and loses.
 /// @dev The claimer must have deposited the model's claim bond (`deposit`); it is locked until the
 ///      claim is accepted (`releaseBond`) or lost to a challenger.
 contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
@@ -34,10 +34,9 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
     error Adapter_ModelMismatch(bytes32 requestModel, bytes32 verifierModel);
     /// @notice The evidence is too short to hold the trace root and the final state.
     error Adapter_MalformedEvidence(uint256 length);
-    /// @notice An opening in the evidence is wrong: 0 state 0, 1 the final state, 2 the output.
+    /// @notice An opening in the evidence is wrong: 1 the final state, 2 the output.
     error Adapter_BadClaimOpening(uint256 requestId, uint256 which);
 
-    uint256 private constant OPENING_INITIAL = 0;
     uint256 private constant OPENING_FINAL = 1;
     uint256 private constant OPENING_OUTPUT = 2;
     uint256 private constant WORD = 32;
@@ -62,12 +61,11 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
         bytes calldata evidence
     ) external returns (ClaimStatus) {
         if (msg.sender != router) revert Adapter_NotRouter(msg.sender);
-        OpmlModel model = OpmlModel(f.verifier);
-        bytes32 verifierModel = model.modelId();
+        (bytes32 verifierModel, uint256 steps, uint64 window, uint256 bond) = OpmlModel(f.verifier).claimTerms();
         if (verifierModel != f.modelId) revert Adapter_ModelMismatch(f.modelId, verifierModel);
-        ClaimRef memory claim = _claimOf(model, f, input, output, evidence);
-        _checkOpenings(model, claim, output, evidence);
-        _openClaim(claim, uint64(block.timestamp) + model.challengeWindow(), model.claimBond());
+        ClaimRef memory claim = _claimOf(f, input, output, evidence);
+        _checkOpenings(steps, claim, output, evidence);
+        _openClaim(claim, uint64(block.timestamp) + window, bond);
         return ClaimStatus.Pending;
     }
 
@@ -85,21 +83,7 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
             );
     }
 
-    /// @notice State root 0 of a request's trace: only the input's step leaf, zero elsewhere.
-    /// @param model The model's OPML verifier (its step count fixes the state tree's width).
-    /// @param input The request's quantized input.
-    /// @return The state root.
-    function initialState(OpmlModel model, int256[] calldata input) external view returns (bytes32) {
-        return _initialState(model, input);
-    }
-
-    function _initialState(OpmlModel model, int256[] calldata input) private view returns (bytes32) {
-        bytes32 leaf = TraceCommitments.stepLeaf(0, TraceCommitments.tensorRootOf(input), input.length);
-        return TraceCommitments.soleLeafRoot(leaf, TraceCommitments.stateDepth(model.stepCount()));
-    }
-
     function _claimOf(
-        OpmlModel model,
         Fulfilment calldata f,
         int256[] calldata input,
         int256[] calldata output,
@@ -118,27 +102,22 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
                 inputHash: ModelCommitments.inputHash(input),
                 outputHash: ModelCommitments.outputHash(output),
                 traceRoot: traceRoot,
-                initialState: _initialState(model, input),
                 finalState: finalState
             });
     }
 
     function _checkOpenings(
-        OpmlModel model,
+        uint256 steps,
         ClaimRef memory claim,
         int256[] calldata output,
         bytes calldata evidence
-    ) private view {
-        (, , bytes32[] memory initialProof, bytes32[] memory finalProof, bytes32[] memory outputPath) = abi.decode(
+    ) private pure {
+        (, , bytes32[] memory finalProof, bytes32[] memory outputPath) = abi.decode(
             evidence,
-            (bytes32, bytes32, bytes32[], bytes32[], bytes32[])
+            (bytes32, bytes32, bytes32[], bytes32[])
         );
-        uint256 last = model.stepCount() - 1;
-        uint256 depth = TraceCommitments.stateDepth(last + 1);
-        if (
-            initialProof.length != depth ||
-            !ModelCommitments.verifyLeaf(claim.traceRoot, 0, claim.initialState, initialProof)
-        ) revert Adapter_BadClaimOpening(claim.requestId, OPENING_INITIAL);
+        uint256 last = steps - 1;
+        uint256 depth = TraceCommitments.stateDepth(steps);
         if (
             finalProof.length != depth ||
             !ModelCommitments.verifyLeaf(claim.traceRoot, last, claim.finalState, finalProof)

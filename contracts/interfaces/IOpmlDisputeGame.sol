@@ -3,8 +3,8 @@ pragma solidity ^0.8.28;
 
 import {NodeProgram, OperandOpening} from "./IOneStepExecutor.sol";
 
-/// @notice What a challenger names a claim by: the claim key's fields and the three roots the claim
-///         committed to (all in the `ClaimOpened` event).
+/// @notice What a challenger names a claim by: the claim key's fields, the input hash and the two
+///         roots the claim committed to (all in the `ClaimOpened` event).
 struct ClaimRef {
     address router;
     uint256 requestId;
@@ -18,8 +18,6 @@ struct ClaimRef {
     bytes32 outputHash;
     /// @dev Root of the tree over the prefix state roots 0..S (sdk/opml/trace.ts).
     bytes32 traceRoot;
-    /// @dev State root 0 (the request's input only), computed on chain from the input.
-    bytes32 initialState;
     /// @dev State root S (every step), whose last leaf is the claimed output.
     bytes32 finalState;
 }
@@ -150,10 +148,13 @@ interface IOpmlDisputeGame {
     /// @notice Sends the caller its whole unlocked balance.
     function withdraw() external;
 
-    /// @notice Opens a game against a claim; msg.value must be the model's challenge bond.
+    /// @notice Opens a game against a claim; msg.value must be the model's challenge bond. The game
+    ///         starts from state 0, computed here from the request's input (so a claim does not pay
+    ///         for it, and a trace that does not start at the input loses its first game).
     /// @param claim The claim, as in its ClaimOpened event.
+    /// @param input The request's quantized input (its hash must be the claim's input hash).
     /// @return gameId The new game.
-    function challenge(ClaimRef calldata claim) external payable returns (uint256 gameId);
+    function challenge(ClaimRef calldata claim, int256[] calldata input) external payable returns (uint256 gameId);
 
     /// @notice Claimer, level 1: the state root at (lo + hi) / 2, with its proof against the trace root.
     function revealState(uint256 gameId, bytes32 stateRoot, bytes32[] calldata proof) external;

@@ -13,6 +13,7 @@ library TraceCommitments {
     /// @notice Domain prefix of a step leaf (0x00 is a chunk leaf, 0x01 an inner node).
     bytes1 internal constant STEP_LEAF_PREFIX = 0x02;
     uint256 private constant CHUNK = 16; // ModelCommitments.WEIGHT_CHUNK_SIZE
+    bytes1 private constant CHUNK_LEAF_PREFIX = 0x00; // ModelCommitments' leaf prefix
 
     /// @notice The state tree's depth for a trace of `steps` steps (log2 of the power of two at or above it).
     function stateDepth(uint256 steps) internal pure returns (uint256 depth) {
@@ -36,16 +37,20 @@ library TraceCommitments {
 
     /// @notice A tensor's root (chunks of 16, the last padded with zeros; leaves padded to a power of two).
     /// @dev Cost grows with the tensor: used for the request's input and output only, which the
-    ///      fulfilment carries in calldata anyway.
-    function tensorRootOf(int256[] memory values) internal pure returns (bytes32) {
+    ///      fulfilment carries in calldata anyway. Full chunks are hashed straight from calldata.
+    function tensorRootOf(int256[] calldata values) internal pure returns (bytes32) {
+        uint256 full = values.length / CHUNK;
         uint256 chunks = (values.length + CHUNK - 1) / CHUNK;
         uint256 width = 1;
         while (width < chunks) width <<= 1;
         bytes32[] memory level = new bytes32[](width);
-        for (uint256 c = 0; c < chunks; ++c) {
-            int256[16] memory chunk;
-            for (uint256 j = 0; j < CHUNK && c * CHUNK + j < values.length; ++j) chunk[j] = values[c * CHUNK + j];
-            level[c] = ModelCommitments.weightLeaf(chunk);
+        for (uint256 c = 0; c < full; ++c) {
+            level[c] = keccak256(abi.encodePacked(CHUNK_LEAF_PREFIX, values[c * CHUNK:(c + 1) * CHUNK]));
+        }
+        if (full < chunks) {
+            int256[16] memory last;
+            for (uint256 j = full * CHUNK; j < values.length; ++j) last[j - full * CHUNK] = values[j];
+            level[full] = ModelCommitments.weightLeaf(last);
         }
         for (; width > 1; width >>= 1) {
             for (uint256 i = 0; i < width / 2; ++i)

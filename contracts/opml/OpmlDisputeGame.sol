@@ -30,11 +30,17 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         Released
     }
 
-    /// @dev Two slots: the commitment, then everything else packed.
+    /// @dev The one slot a claim writes: its commitment (keccak256 of its input hash, trace root
+    ///      and final state, truncated to 192 bits: second preimages stay out of reach) and window. The key
+    ///      already binds the router, request, model, verifier, claimer and output.
     struct Claim {
-        bytes32 commitment;
-        address claimer;
+        bytes24 commitment;
         uint64 windowEnd;
+    }
+
+    /// @dev Written only once a claim is challenged, rejected or released, so an unchallenged
+    ///      claim pays for one storage slot.
+    struct ClaimProgress {
         uint16 openGames;
         ClaimState state;
     }
@@ -45,8 +51,10 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     /// @notice The contract that re-executes the one step a game narrows to.
     IOneStepExecutor public immutable executor;
 
-    /// @notice Claims by key (claimKeyOf).
+    /// @notice Claims by key (claimKeyOf): commitment and window end.
     mapping(bytes32 claimKey => Claim) public claims;
+    /// @notice Games still open per claim, and whether it was rejected or its bond released.
+    mapping(bytes32 claimKey => ClaimProgress) public claimProgress;
     /// @notice Withdrawable wei per account (deposits, unlocked bonds, winnings).
     mapping(address account => uint256) public balances;
     /// @notice The id the next game gets.
@@ -71,8 +79,10 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     error Game_ClaimNotRejected(bytes32 claimKey);
     /// @notice No open claim has this key.
     error Game_ClaimNotOpen(bytes32 claimKey);
-    /// @notice The claim's roots or input are not the ones it was opened with.
+    /// @notice The claim's roots or input hash are not the ones it was opened with.
     error Game_ClaimMismatch(bytes32 claimKey);
+    /// @notice The input given to `challenge` is not the request's (its hash differs from the claim's).
+    error Game_InputMismatch(bytes32 claimKey);
     /// @notice The challenge window closed at `windowEnd`.
     error Game_WindowClosed(bytes32 claimKey, uint64 windowEnd);
     /// @notice `releaseBond` before the claim is accepted (window still open, or a game still open).
@@ -123,20 +133,21 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     }
 
     /// @inheritdoc IOpmlDisputeGame
-    function challenge(ClaimRef calldata claim) external payable returns (uint256 gameId) {
+    function challenge(ClaimRef calldata claim, int256[] calldata input) external payable returns (uint256 gameId) {
         bytes32 key = claimKeyOf(claim);
         Claim storage c = claims[key];
-        if (c.state != ClaimState.Open) revert Game_ClaimNotOpen(key);
+        if (claimState(key) != ClaimState.Open) revert Game_ClaimNotOpen(key);
         if (block.timestamp > c.windowEnd) revert Game_WindowClosed(key, c.windowEnd);
-        if (_commitment(claim.inputHash, claim.traceRoot, claim.initialState, claim.finalState) != c.commitment)
+        if (_commitment(claim.inputHash, claim.traceRoot, claim.finalState) != c.commitment)
             revert Game_ClaimMismatch(key);
+        if (ModelCommitments.inputHash(input) != claim.inputHash) revert Game_InputMismatch(key);
         OpmlModel model = OpmlModel(claim.verifier);
         uint256 bond = model.challengeBond();
         if (msg.value != bond) revert Game_WrongBond(bond, msg.value);
         uint64 clock = model.clock();
 
         gameId = nextGameId++;
-        ++c.openGames;
+        ++claimProgress[key].openGames;
         GameView storage g = _games[gameId];
         g.claimKey = key;
         g.claimer = claim.claimer;
@@ -145,9 +156,10 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         g.lastMove = uint64(block.timestamp);
         g.claimerClock = clock;
         g.challengerClock = clock;
-        g.hi = uint64(model.stepCount() - 1);
+        uint256 steps = model.stepCount();
+        g.hi = uint64(steps - 1);
         g.traceRoot = claim.traceRoot;
-        g.loState = claim.initialState;
+        g.loState = _initialState(steps, input);
         g.hiState = claim.finalState;
         g.phase = g.hi > 1 ? GamePhase.StateReveal : GamePhase.NodeReveal;
         emit Challenged(key, gameId, msg.sender);
@@ -337,10 +349,10 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         GameView storage g = _games[gameId];
         if (g.claimKey == bytes32(0)) revert Game_UnknownGame(gameId);
         if (g.phase >= GamePhase.ClaimerWon) revert Game_Over(gameId, g.phase);
-        Claim storage c = claims[g.claimKey];
-        if (c.state != ClaimState.Rejected) revert Game_ClaimNotRejected(g.claimKey);
+        ClaimProgress storage progress = claimProgress[g.claimKey];
+        if (progress.state != ClaimState.Rejected) revert Game_ClaimNotRejected(g.claimKey);
         g.phase = GamePhase.Refunded;
-        --c.openGames;
+        --progress.openGames;
         balances[g.challenger] += OpmlModel(g.verifier).challengeBond();
         emit ChallengeRefunded(gameId, g.challenger);
     }
@@ -348,17 +360,25 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     /// @inheritdoc IOpmlDisputeGame
     function releaseBond(ClaimRef calldata claim) external {
         bytes32 key = claimKeyOf(claim);
-        Claim storage c = claims[key];
-        if (c.state != ClaimState.Open || !_accepted(c)) revert Game_ClaimNotAccepted(key);
-        c.state = ClaimState.Released;
+        if (claimState(key) != ClaimState.Open || !_accepted(key)) revert Game_ClaimNotAccepted(key);
+        claimProgress[key].state = ClaimState.Released;
         uint256 bond = OpmlModel(claim.verifier).claimBond();
-        balances[c.claimer] += bond;
-        emit BondReleased(key, c.claimer, bond);
+        balances[claim.claimer] += bond;
+        emit BondReleased(key, claim.claimer, bond);
     }
 
     /// @inheritdoc IOpmlDisputeGame
     function game(uint256 gameId) external view returns (GameView memory) {
         return _games[gameId];
+    }
+
+    /// @notice Where a claim stands: None (never opened), Open, Rejected or Released.
+    /// @param key The claim's key.
+    /// @return The state.
+    function claimState(bytes32 key) public view returns (ClaimState) {
+        ClaimState state = claimProgress[key].state;
+        if (state != ClaimState.None) return state;
+        return claims[key].commitment == bytes24(0) ? ClaimState.None : ClaimState.Open;
     }
 
     /// @inheritdoc IOpmlDisputeGame
@@ -373,6 +393,14 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
                 claim.claimer,
                 claim.outputHash
             );
+    }
+
+    /// @notice State root 0 of a request's trace: only the input's step leaf, zero elsewhere.
+    /// @param model The model's OPML verifier (its step count fixes the state tree's width).
+    /// @param input The request's quantized input.
+    /// @return The state root.
+    function initialState(OpmlModel model, int256[] calldata input) external view returns (bytes32) {
+        return _initialState(model.stepCount(), input);
     }
 
     /// @notice The leaf of node `node`'s program in a model's program root.
@@ -402,23 +430,19 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
             claim.claimer,
             claim.outputHash
         );
-        Claim storage c = claims[key];
-        if (c.state != ClaimState.None) revert Game_ClaimExists(key);
+        if (claimState(key) != ClaimState.None) revert Game_ClaimExists(key);
         uint256 balance = balances[claim.claimer];
         if (balance < bond) revert Game_InsufficientBond(claim.claimer, bond, balance);
         balances[claim.claimer] = balance - bond;
-        c.commitment = _commitment(claim.inputHash, claim.traceRoot, claim.initialState, claim.finalState);
-        c.claimer = claim.claimer;
-        c.windowEnd = windowEnd;
-        c.state = ClaimState.Open;
+        claims[key] = Claim(_commitment(claim.inputHash, claim.traceRoot, claim.finalState), windowEnd);
         emit ClaimOpened(key, claim.requestId, claim, windowEnd);
     }
 
     /// @dev Pending, Accepted or Rejected, as IProofAdapter.claimStatus answers (0, 1, 2).
     function _claimOutcome(bytes32 key) internal view returns (uint8) {
-        Claim storage c = claims[key];
-        if (c.state == ClaimState.Rejected) return 2;
-        if (c.state == ClaimState.Released || (c.state == ClaimState.Open && _accepted(c))) return 1;
+        ClaimState state = claimState(key);
+        if (state == ClaimState.Rejected) return 2;
+        if (state == ClaimState.Released || (state == ClaimState.Open && _accepted(key))) return 1;
         return 0;
     }
 
@@ -458,17 +482,17 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         g = _games[gameId];
         if (g.claimKey == bytes32(0)) revert Game_UnknownGame(gameId);
         if (g.phase >= GamePhase.ClaimerWon) revert Game_Over(gameId, g.phase);
-        if (claims[g.claimKey].state == ClaimState.Rejected) revert Game_ClaimRejected(g.claimKey);
+        if (claimProgress[g.claimKey].state == ClaimState.Rejected) revert Game_ClaimRejected(g.claimKey);
     }
 
     /// @dev Ends a game: the loser's bond goes to the winner; a lost claim is rejected at once.
     function _resolve(uint256 gameId, GameView storage g, bool challengerWon, bool byTimeout) private {
-        Claim storage c = claims[g.claimKey];
+        ClaimProgress storage progress = claimProgress[g.claimKey];
         OpmlModel model = OpmlModel(g.verifier);
-        --c.openGames;
+        --progress.openGames;
         if (challengerWon) {
             g.phase = GamePhase.ChallengerWon;
-            c.state = ClaimState.Rejected;
+            progress.state = ClaimState.Rejected;
             balances[g.challenger] += model.challengeBond() + model.claimBond();
             emit GameResolved(gameId, true, byTimeout);
             emit ClaimRejected(g.claimKey, gameId);
@@ -479,8 +503,8 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         }
     }
 
-    function _accepted(Claim storage c) private view returns (bool) {
-        return block.timestamp > c.windowEnd && c.openGames == 0;
+    function _accepted(bytes32 key) private view returns (bool) {
+        return block.timestamp > claims[key].windowEnd && claimProgress[key].openGames == 0;
     }
 
     function _claimerMoves(GamePhase phase) private pure returns (bool) {
@@ -492,13 +516,13 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
             phase == GamePhase.AccumulatorReveal;
     }
 
-    function _commitment(
-        bytes32 inputHash,
-        bytes32 traceRoot,
-        bytes32 initialState,
-        bytes32 finalState
-    ) private pure returns (bytes32) {
-        return keccak256(abi.encode(inputHash, traceRoot, initialState, finalState));
+    function _commitment(bytes32 inputHash, bytes32 traceRoot, bytes32 finalState) private pure returns (bytes24) {
+        return bytes24(keccak256(abi.encode(inputHash, traceRoot, finalState)));
+    }
+
+    function _initialState(uint256 steps, int256[] calldata input) private pure returns (bytes32) {
+        bytes32 leaf = TraceCommitments.stepLeaf(0, TraceCommitments.tensorRootOf(input), input.length);
+        return TraceCommitments.soleLeafRoot(leaf, TraceCommitments.stateDepth(steps));
     }
 
     function _chunkCount(uint256 count) private pure returns (uint256) {

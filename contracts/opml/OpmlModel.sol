@@ -83,4 +83,17 @@ contract OpmlModel {
         claimBond = claimBond_;
         challengeBond = challengeBond_;
     }
+
+    /// @notice What opening a claim reads, in one call.
+    /// @return modelId_ The model id.
+    /// @return stepCount_ Steps of a trace.
+    /// @return challengeWindow_ Seconds to challenge.
+    /// @return claimBond_ The claim bond in wei.
+    function claimTerms()
+        external
+        view
+        returns (bytes32 modelId_, uint256 stepCount_, uint64 challengeWindow_, uint256 claimBond_)
+    {
+        return (modelId, stepCount, challengeWindow, claimBond);
+    }
 }

@@ -396,7 +396,7 @@ export class Challenger {
           `account ${this.o.wallet.address} has ${balance} wei; challenging request ${c.requestId} needs the challenge bond of ${challengeBond} wei plus gas: fund it`,
         );
     }
-    const data = this.game.contract.interface.encodeFunctionData("challenge", [c.claim]);
+    const data = this.game.contract.interface.encodeFunctionData("challenge", [c.claim, c.input!]);
     const outcome = await this.sender!.perform(
       key,
       { to: this.o.adapter, data, value: challengeBond },
@@ -449,7 +449,7 @@ export class Challenger {
     this.o.store.games.update(gameId, view.phase, view.moves);
     const c = this.o.store.get(claimKey)!;
     const iface = this.game.contract.interface;
-    const [, , , , claimState] = await this.game.contract.claims(claimKey);
+    const claimState = await this.game.contract.claimState(claimKey);
     if (claimState === 2n) {
       // Another game rejected the claim: this one is closed and its bond refunded.
       await this.send(`refund:${gameId}`, iface.encodeFunctionData("refundChallenge", [gameId]), `refundChallenge(game ${gameId})`);

@@ -59,7 +59,6 @@ export interface ClaimRefData {
   readonly inputHash: string;
   readonly outputHash: string;
   readonly traceRoot: string;
-  readonly initialState: string;
   readonly finalState: string;
 }
 
@@ -75,7 +74,6 @@ export function claimRefFromJson(json: string): ClaimRefData {
     inputHash: o.inputHash!,
     outputHash: o.outputHash!,
     traceRoot: o.traceRoot!,
-    initialState: o.initialState!,
     finalState: o.finalState!,
   };
 }

@@ -268,7 +268,7 @@ export class OpmlClaims {
       if (outcome.status !== "mined") return;
       this.o.log.log("info", "opml.settled", { requestId: id, tx: outcome.hash });
     }
-    const [, , , , state] = await game.contract.claims(c.claimKey);
+    const state = await game.contract.claimState(c.claimKey);
     if (state === CLAIM_OPEN) {
       const data = game.contract.interface.encodeFunctionData("releaseBond", [c.claim]);
       const outcome = await this.o.sender.perform(`release:${id}`, { to: game.address, data }, `releaseBond(${id})`);

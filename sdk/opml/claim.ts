@@ -3,12 +3,11 @@
  * evidence bytes router.fulfill carries, exactly as contracts/adapters/
  * OpmlAdapter.sol decodes them:
  *
- *   abi.encode(bytes32 traceRoot, bytes32 finalState, bytes32[] initialStateProof,
- *              bytes32[] finalStateProof, bytes32[] outputPath)
+ *   abi.encode(bytes32 traceRoot, bytes32 finalState, bytes32[] finalStateProof, bytes32[] outputPath)
  *
- * state 0 (the input only, which the adapter computes from the request) opens
- * at leaf 0 of the trace root, the final state S at leaf S, and the output's
- * step leaf at leaf S of the final state. The output is the last step's
+ * The final state S opens at leaf S of the trace root and the output's step
+ * leaf at leaf S of the final state; state 0 is not opened by the claim (a
+ * challenge computes it from the request's input). The output is the last step's
  * tensor, so the model's output must be its last node's only output
  * (modelProgram refuses other graphs).
  */
@@ -48,7 +47,7 @@ export function claimOf(trace: ExecutionTrace): OpmlClaim {
 export function claimEvidence(trace: ExecutionTrace): string {
   const last = trace.steps.length - 1;
   return AbiCoder.defaultAbiCoder().encode(
-    ["bytes32", "bytes32", "bytes32[]", "bytes32[]", "bytes32[]"],
-    [trace.root, trace.finalState, trace.openState(0).proof, trace.openState(last).proof, trace.openStep(last, last).proof],
+    ["bytes32", "bytes32", "bytes32[]", "bytes32[]"],
+    [trace.root, trace.finalState, trace.openState(last).proof, trace.openStep(last, last).proof],
   );
 }

@@ -8,8 +8,14 @@
  */
 import type { ContractRunner, ContractTransactionReceipt, ContractTransactionResponse, Signer } from "ethers";
 
-import { type OpmlAdapter, OpmlAdapter__factory, OpmlModel__factory } from "../../types/ethers-contracts/index.js";
+import {
+  InferenceRouter__factory,
+  type OpmlAdapter,
+  OpmlAdapter__factory,
+  OpmlModel__factory,
+} from "../../types/ethers-contracts/index.js";
 import { ProtocolError } from "../errors.js";
+import { readRequest } from "../protocol/client.js";
 import { explainRevert } from "../protocol/contracts.js";
 import { type GameView, GamePhase, type Move, gameViewOf } from "./moves.js";
 
@@ -24,7 +30,6 @@ export interface ClaimRef {
   readonly inputHash: string;
   readonly outputHash: string;
   readonly traceRoot: string;
-  readonly initialState: string;
   readonly finalState: string;
 }
 
@@ -104,10 +109,15 @@ export class OpmlGame {
     return { challengeWindow, clock, claimBond, challengeBond, stepCount };
   }
 
-  /** Opens a game against `claim`, posting `bond` (default: the model's challenge bond). */
+  /**
+   * Opens a game against `claim`, posting `bond` (default: the model's
+   * challenge bond). The game starts from state 0, which the contract computes
+   * from the request's input: read from the router's InferenceRequested event.
+   */
   async challenge(claim: ClaimRef, bond?: bigint): Promise<{ gameId: bigint; receipt: ContractTransactionReceipt }> {
     const value = bond ?? (await this.terms(claim.verifier)).challengeBond;
-    const receipt = await this.send(`challenge(request ${claim.requestId})`, () => this.contract.challenge(claim, { value }));
+    const { input } = await readRequest(InferenceRouter__factory.connect(claim.router, this.runner), claim.requestId);
+    const receipt = await this.send(`challenge(request ${claim.requestId})`, () => this.contract.challenge(claim, input, { value }));
     for (const log of receipt.logs) {
       const parsed = this.contract.interface.parseLog(log);
       if (parsed?.name === "Challenged") return { gameId: parsed.args.gameId as bigint, receipt };
@@ -233,7 +243,6 @@ export function claimRefOf(c: ClaimRef): ClaimRef {
     inputHash: c.inputHash,
     outputHash: c.outputHash,
     traceRoot: c.traceRoot,
-    initialState: c.initialState,
     finalState: c.finalState,
   };
 }

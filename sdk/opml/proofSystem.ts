@@ -128,7 +128,7 @@ export const opmlProofSystem: ProofSystem = {
     Adapter_MalformedEvidence: "the evidence is too short: it must be abi.encode(traceRoot, finalState, three proofs) (buildClaim)",
     Adapter_ModelMismatch: "the request's OPML verifier describes another model: register the model's own OpmlModel",
     Adapter_BadClaimOpening:
-      "the evidence does not open state 0 (0), the final state (1) or the output (2) against the trace root: build it with buildClaim on the request's input",
+      "the evidence does not open the final state (1) against the trace root or the output (2) against the final state: build it with buildClaim on the request's input",
     Game_UnknownGame: "no game has this id on this adapter",
     Game_Over: "the game is over (see its phase); nothing more to play",
     Game_WrongPhase: "the game waits for another move: read game(id) and play the move of its phase",

@@ -97,7 +97,7 @@ describe("vinfer deploy / request / serve", function () {
     expect(notEnabled.stderr).to.match(/ProofTypeNotEnabled\(0x[0-9a-f]{64}, 1\): the model has no verifier for this proof type/);
 
     const opml = await request("opml");
-    expect(opml.stderr).to.match(/NoAdapter\(2\): the router has no adapter for this proof type/);
+    expect(opml.stderr).to.match(/ProofTypeNotEnabled\(0x[0-9a-f]{64}, 2\): the model has no verifier for this proof type/);
 
     const badProof = await vinferAsync(["request", "digits-mlp", "--deployment", deployment, "--input", input, "--proof", "snark"]);
     expect(badProof.code).to.equal(2);

@@ -28,7 +28,6 @@ const CLAIM = {
     inputHash: ZERO32,
     outputHash: ZERO32,
     traceRoot: `0x${"01".repeat(32)}`,
-    initialState: `0x${"02".repeat(32)}`,
     finalState: `0x${"03".repeat(32)}`,
   },
 };

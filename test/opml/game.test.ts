@@ -6,7 +6,7 @@
  * here every refusal is checked to name its error.
  */
 import { expect } from "chai";
-import { ZeroHash, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, ZeroHash, keccak256, toUtf8Bytes } from "ethers";
 import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -79,7 +79,6 @@ describe("OPML dispute game: the rules", function () {
       inputHash: inputHashOfValues(input),
       outputHash: outputHashOfValues(output),
       traceRoot: trace.root,
-      initialState: trace.initialState,
       finalState: trace.finalState,
     };
   }
@@ -94,7 +93,7 @@ describe("OPML dispute game: the rules", function () {
 
   async function openGame(requestId: bigint, who: HardhatEthersSigner = challenger): Promise<bigint> {
     const id = await adapter.nextGameId();
-    await adapter.connect(who).challenge(claimRef(requestId), { value: CHALLENGE_BOND });
+    await adapter.connect(who).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND });
     return id;
   }
 
@@ -115,24 +114,57 @@ describe("OPML dispute game: the rules", function () {
         .withArgs(2n);
     });
 
-    it("must open its trace at the request's input and end at the claimed output", async function () {
+    it("must end its trace at the claimed output", async function () {
       const f = fulfilment(1001n);
       await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
-      const anotherInput = [...input];
-      anotherInput[0] = anotherInput[0]! + 1n;
-      await expect(adapter.submit(f, anotherInput, output, evidenceOf(trace)))
-        .to.be.revertedWithCustomError(adapter, "Adapter_BadClaimOpening")
-        .withArgs(1001n, 0n);
       const anotherOutput = [...output];
       anotherOutput[3] = anotherOutput[3]! + 1n;
       await expect(adapter.submit(f, input, anotherOutput, evidenceOf(trace)))
         .to.be.revertedWithCustomError(adapter, "Adapter_BadClaimOpening")
         .withArgs(1001n, 2n);
-      // Another model's trace (another input's) cannot stand for this request either.
-      const otherTrace = ExecutionTrace.of(model, model.quantizedInput([samples[1]!]));
-      await expect(adapter.submit(f, input, output, evidenceOf(otherTrace)))
+      const forged = AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "bytes32", "bytes32[]", "bytes32[]"],
+        [trace.root, trace.states[1]!, trace.openState(trace.steps.length - 1).proof, []],
+      );
+      await expect(adapter.submit(f, input, output, forged))
         .to.be.revertedWithCustomError(adapter, "Adapter_BadClaimOpening")
-        .withArgs(1001n, 0n);
+        .withArgs(1001n, 1n);
+    });
+
+    it("whose trace does not start at the request's input loses its first game", async function () {
+      // Another input's honest trace and output, claimed for this request's input.
+      const otherTrace = ExecutionTrace.of(model, model.quantizedInput([samples[1]!]));
+      const otherOutput = Array.from(otherTrace.steps.at(-1)!.values, BigInt);
+      const requestId = nextRequestId++;
+      await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
+      await adapter.submit(fulfilment(requestId), input, otherOutput, evidenceOf(otherTrace));
+      const ref = {
+        ...claimRef(requestId),
+        outputHash: outputHashOfValues(otherOutput),
+        traceRoot: otherTrace.root,
+        finalState: otherTrace.finalState,
+      };
+      await expect(
+        adapter.connect(challenger).challenge(
+          ref,
+          input.map((v, k) => (k === 0 ? v + 1n : v)),
+          { value: CHALLENGE_BOND },
+        ),
+      ).to.be.revertedWithCustomError(adapter, "Game_InputMismatch");
+      const gameId = await adapter.nextGameId();
+      await adapter.connect(challenger).challenge(ref, input, { value: CHALLENGE_BOND });
+      expect((await adapter.game(gameId)).loState).to.equal(trace.initialState);
+      for (let g = await adapter.game(gameId); g.phase === 0n; g = await adapter.game(gameId)) {
+        const { stateRoot, proof } = otherTrace.openState(Number((g.lo + g.hi) / 2n));
+        await adapter.connect(claimer).revealState(gameId, stateRoot, proof);
+        await adapter.connect(challenger).pickState(gameId, false);
+      }
+      const open = otherTrace.openStep(1, 1);
+      await expect(
+        adapter.connect(claimer).revealNode(gameId, open.tensorRoot, open.count, otherTrace.statePath(1), { op: 0, params: [] }, []),
+      )
+        .to.be.revertedWithCustomError(adapter, "Game_BadStatePath")
+        .withArgs(gameId, 1n);
     });
 
     it("answers Pending, locks the bond, and is Accepted only after an unchallenged window", async function () {
@@ -151,10 +183,9 @@ describe("OPML dispute game: the rules", function () {
       // The same claim is a different claim through another router, or for another output.
       expect(await adapter.claimStatus(f, outputHash, other.address)).to.equal(PENDING);
       expect(await adapter.claimStatus(f, ZeroHash, router.address)).to.equal(PENDING);
-      await expect(adapter.connect(challenger).challenge(claimRef(requestId), { value: CHALLENGE_BOND })).to.be.revertedWithCustomError(
-        adapter,
-        "Game_WindowClosed",
-      );
+      await expect(
+        adapter.connect(challenger).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND }),
+      ).to.be.revertedWithCustomError(adapter, "Game_WindowClosed");
       await expect(adapter.connect(other).releaseBond(claimRef(requestId)))
         .to.emit(adapter, "BondReleased")
         .withArgs(await adapter.claimKeyOf(claimRef(requestId)), claimer.address, CLAIM_BOND);
@@ -169,20 +200,20 @@ describe("OPML dispute game: the rules", function () {
   describe("a challenge", function () {
     it("names an open claim exactly, within its window, with the model's bond", async function () {
       const requestId = await openClaim();
-      await expect(adapter.connect(challenger).challenge(claimRef(requestId), { value: CHALLENGE_BOND - 1n }))
+      await expect(adapter.connect(challenger).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND - 1n }))
         .to.be.revertedWithCustomError(adapter, "Game_WrongBond")
         .withArgs(CHALLENGE_BOND, CHALLENGE_BOND - 1n);
       await expect(
-        adapter.connect(challenger).challenge({ ...claimRef(requestId), traceRoot: ZeroHash }, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge({ ...claimRef(requestId), traceRoot: ZeroHash }, input, { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_ClaimMismatch");
       await expect(
-        adapter.connect(challenger).challenge({ ...claimRef(requestId), inputHash: ZeroHash }, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge({ ...claimRef(requestId), inputHash: ZeroHash }, input, { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_ClaimMismatch");
       await expect(
-        adapter.connect(challenger).challenge({ ...claimRef(requestId), requestId: 999_999n }, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge({ ...claimRef(requestId), requestId: 999_999n }, input, { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_ClaimNotOpen");
       const gameId = await adapter.nextGameId();
-      await expect(adapter.connect(challenger).challenge(claimRef(requestId), { value: CHALLENGE_BOND }))
+      await expect(adapter.connect(challenger).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND }))
         .to.emit(adapter, "Challenged")
         .withArgs(await adapter.claimKeyOf(claimRef(requestId)), gameId, challenger.address);
       const g = await adapter.game(gameId);

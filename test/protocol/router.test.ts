@@ -112,7 +112,10 @@ describe("InferenceRouter", function () {
         f.router,
         "Router_ProofTypeNotEnabled",
       );
-      await expect(r.request(f.model.modelId, input, ProofType.Opml, 0)).to.be.revertedWithCustomError(f.router, "Router_NoAdapter");
+      const unregistered = 9; // a proof type id no adapter is registered for
+      await expect(r.request(f.model.modelId, input, unregistered, 0))
+        .to.be.revertedWithCustomError(f.router, "Router_NoAdapter")
+        .withArgs(unregistered);
       await expect(r.request(f.model.modelId, input.slice(1), ProofType.Groth16, 0))
         .to.be.revertedWithCustomError(f.router, "Router_InputLengthMismatch")
         .withArgs(64, 63);
