@@ -48,7 +48,10 @@ import { DEV_ENCLAVE_MEASUREMENT, devBackend } from "../sdk/tee/worker/backends.
 import { EnclaveWorker } from "../sdk/tee/worker/enclaveWorker.js";
 import { Challenger, ChallengerStore } from "../sdk/operator/challenger.js";
 import type { Prover } from "../sdk/operator/operatorNode.js";
+import { elementAccumulators } from "../sdk/opml/accumulators.js";
+import { GamePhase } from "../sdk/opml/moves.js";
 import { modelProgram } from "../sdk/opml/program.js";
+import { ExecutionTrace } from "../sdk/opml/trace.js";
 import { OpmlProver } from "../sdk/opml/proofSystem.js";
 import {
   DigitBounty__factory,
@@ -330,7 +333,7 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
     return path;
   };
-  const opmlNode = (account: number, db: string, provers: [Model, Prover][]) =>
+  const opmlNode = (account: number, db: string, provers: [Model, Prover][], logger: Logger) =>
     new OperatorNode({
       provider,
       wallet: new Wallet(devAccountKey(account), provider),
@@ -340,7 +343,7 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
       provers: new Map(provers.map(([m, p]) => [m.modelId.toLowerCase(), [p]])),
       workDir: join(BUILD_DIR, "demo", "work"),
       pollIntervalMs: 200,
-      logger: demoLogger,
+      logger,
     });
   const challengerWallet = new Wallet(devAccountKey(4), provider);
   const challengerStore = new ChallengerStore(freshDb("challenger.db"));
@@ -368,8 +371,12 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
 
   // 7a. The lie and its dispute.
   const liarAccount = new Wallet(devAccountKey(3)).address;
-  const liarBalanceBefore = await adapter.balances(liarAccount);
-  const dishonest = opmlNode(3, "dishonest-operator.db", [[models.cnn, liar]]);
+  const dishonest = opmlNode(
+    3,
+    "dishonest-operator.db",
+    [[models.cnn, liar]],
+    prefixedLogger("dishonest operator", ["job.proved", "opml.claimed"]),
+  );
   await dishonest.start();
   const gateRequest = await sendRequest(consumers.gate.connect(user!).applyWith(inputOf(models.cnn, gateSample), { value: FEE }));
   console.log(`  request ${gateRequest.requestId}: digits-cnn opml -> ScoreGate (gas ${gateRequest.gas})`);
@@ -384,12 +391,18 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
   const game = await adapter.game(gameId);
   const moves = await movesOf(adapter, gameId, challengerWallet.address);
   console.log(table([["#", "who", "move", "gas"], ...moves.rows]));
-  const gameWon = game.phase === 11n; // GamePhase.ChallengerWon
+  const gameWon = game.phase === BigInt(GamePhase.ChallengerWon);
+  const truth = elementAccumulators(
+    models.cnn,
+    ExecutionTrace.of(models.cnn, inputOf(models.cnn, gateSample)),
+    Number(game.node),
+    Number(game.element),
+  ).y;
   console.log(
-    `game ${gameId}: ${gameWon ? "the watcher won" : "THE LIAR WON"} in ${game.moves} moves, ${moves.totalGas} gas in all; ` +
-      `disputed node ${game.node} (${models.cnn.graph.nodes[Number(game.node)]!.op}), element ${game.element}, ` +
-      `claimed ${game.claimedValue}; bonds: the liar's adapter balance ${liarBalanceBefore} -> ${await adapter.balances(liarAccount)} wei, ` +
-      `the watcher's ${await adapter.balances(challengerWallet.address)} wei`,
+    `game ${gameId}: ${gameWon ? "the watcher won" : "THE LIAR WON"} in ${game.moves} moves, ${moves.totalGas} gas in all (challenge included).\n` +
+      `disputed: node ${game.node} (${models.cnn.graph.nodes[Number(game.node)]!.op}), output element ${game.element}: claimed ${game.claimedValue}, ` +
+      `re-executed on chain ${truth}.\nbonds: the liar's claim bond and the watcher's challenge bond are now the watcher's ` +
+      `(${await adapter.balances(challengerWallet.address)} wei to withdraw); the liar's balance ${await adapter.balances(liarAccount)} wei.`,
   );
   await step("the rejected claim is settled: the request reopens", async () => {
     const { request } = await readRequest(router, gateRequest.requestId);
@@ -397,10 +410,15 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
   });
 
   // 7b. The honest operator claims both requests; the window passes; both become final.
-  const honest = opmlNode(1, "operator-opml.db", [
-    [models.mlp, opmlProver(models.mlp)],
-    [models.cnn, opmlProver(models.cnn)],
-  ]);
+  const honest = opmlNode(
+    1,
+    "operator-opml.db",
+    [
+      [models.mlp, opmlProver(models.mlp)],
+      [models.cnn, opmlProver(models.cnn)],
+    ],
+    prefixedLogger("operator", ["job.proved", "opml.claimed", "opml.settled", "opml.bond_released"]),
+  );
   await honest.start();
   const bountyRequest = await sendRequest(consumers.bounty.connect(user!).submit(inputOf(models.mlp, bountySample), { value: FEE }));
   console.log(`  request ${bountyRequest.requestId}: digits-mlp opml -> DigitBounty (gas ${bountyRequest.gas})`);
@@ -447,6 +465,19 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
   return { verified };
 }
 
+function prefixedLogger(who: string, events: readonly string[]): Logger {
+  return {
+    log(level, event, fields = {}) {
+      if (events.includes(event) || level === "error")
+        console.log(
+          `  [${who}] ${event} ${Object.entries(fields)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(" ")}`,
+        );
+    },
+  };
+}
+
 async function sendRequest(tx: Promise<{ wait(): Promise<{ logs: readonly Log[]; gasUsed: bigint } | null> }>) {
   const receipt = (await (await tx).wait())!;
   const log = receipt.logs.map((l) => router.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;
@@ -471,7 +502,7 @@ async function movesOf(adapter: OpmlAdapter, gameId: bigint, challengerAddress: 
   const txs = new Map<string, string[]>();
   for (const l of logs) {
     const parsed = adapter.interface.parseLog(l);
-    if (!parsed || !("gameId" in parsed.args) || parsed.args.gameId !== gameId) continue;
+    if (parsed?.args.toObject().gameId !== gameId) continue;
     txs.set(l.transactionHash, [...(txs.get(l.transactionHash) ?? []), parsed.name]);
   }
   const rows: string[][] = [];
