@@ -15,6 +15,12 @@ export function nonNegativeInteger(value: string): number {
   return n;
 }
 
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
 export function weiAmount(value: string): bigint {
   try {
     return BigInt(value);

@@ -26,7 +26,7 @@ import {
   proofTypesOption,
   writeDeployment,
 } from "../chain.js";
-import { nonNegativeInteger } from "../options.js";
+import { nonNegativeInteger, positiveInteger, weiAmount } from "../options.js";
 import { table } from "../format.js";
 import { checkEnclaveRegistry } from "./tee.js";
 
@@ -37,6 +37,10 @@ interface DeployOptions extends ChainOptions {
   deploymentId?: string;
   requestTimeout: number;
   enclaveRegistry?: string;
+  challengeWindow?: number;
+  clock?: number;
+  claimBond?: bigint;
+  challengeBond?: bigint;
 }
 
 export function registerDeploy(program: Command): void {
@@ -55,7 +59,11 @@ export function registerDeploy(program: Command): void {
       .option(
         "--enclave-registry <address>",
         "--proof tee: the EnclaveRegistry that admits the model's enclave keys (default: the --out file's, from `vinfer tee deploy-registry`)",
-      ),
+      )
+      .option("--challenge-window <seconds>", "--proof opml: how long anyone may challenge a claim (default 3600)", positiveInteger)
+      .option("--clock <seconds>", "--proof opml: each side's chess clock in a dispute game (default 3600)", positiveInteger)
+      .option("--claim-bond <wei>", "--proof opml: what a claimer locks per claim (default 0.1 ETH)", weiAmount)
+      .option("--challenge-bond <wei>", "--proof opml: what a challenger posts per game (default 0.1 ETH)", weiAmount),
   ).action(async (opts: DeployOptions) => {
     const out = resolve(opts.out);
     const c = await connect(opts, DevAccount.deployer);
@@ -80,7 +88,14 @@ export function registerDeploy(program: Command): void {
       writeDeployment(out, deployment);
       console.log(`\ncore contracts on chain ${c.chainId} (Ignition deployment ${deploymentId}); addresses written to ${out}`);
 
-      let settings: ProofSettings = {};
+      let settings: ProofSettings = {
+        opml: {
+          ...(opts.challengeWindow !== undefined ? { challengeWindow: opts.challengeWindow } : {}),
+          ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
+          ...(opts.claimBond !== undefined ? { claimBond: opts.claimBond } : {}),
+          ...(opts.challengeBond !== undefined ? { challengeBond: opts.challengeBond } : {}),
+        },
+      };
       if (opts.proof.includes(ProofType.Tee) && opts.model.length > 0) {
         const enclaveRegistry = opts.enclaveRegistry ?? tee?.enclaveRegistry;
         if (!enclaveRegistry)
@@ -90,7 +105,7 @@ export function registerDeploy(program: Command): void {
           );
         await checkEnclaveRegistry(c, enclaveRegistry, addresses.registry);
         // Deploy only reads the TEE verifier (the registry's address): no enclave signs anything here.
-        settings = { tee: { worker: EnclaveWorker.start(), enclaveRegistry } };
+        settings = { ...settings, tee: { worker: EnclaveWorker.start(), enclaveRegistry } };
       }
 
       const { registry } = connectProtocol(addresses, c.wallet);

@@ -176,7 +176,9 @@ export class OpmlGame {
       verifierParams: claim.verifierParams,
       fulfiller: claim.claimer,
     };
-    return Number(await this.contract.claimStatus(f, claim.outputHash, claim.router)) as ClaimStatus;
+    // The pending block: on a chain that mines only on demand (a local dev node) the latest block
+    // can be older than the window's end long after it has passed.
+    return Number(await this.contract.claimStatus(f, claim.outputHash, claim.router, { blockTag: "pending" })) as ClaimStatus;
   }
 
   /** The key of a claim. */
