@@ -32,7 +32,6 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 
-import type { ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
 import { table } from "../cli/format.js";
@@ -49,7 +48,8 @@ import { prepareModel, verifiersOf } from "../sdk/proofs/prepareModel.js";
 import { connectProtocol } from "../sdk/protocol/contracts.js";
 import { deployProtocol } from "../sdk/protocol/deployProtocol.js";
 import { ProofType } from "../sdk/protocol/proofType.js";
-import { type RequestRecord, requestFromStruct } from "../sdk/protocol/request.js";
+import { requestOfReceipt } from "../sdk/protocol/client.js";
+import type { RequestRecord } from "../sdk/protocol/request.js";
 import { registerModel } from "../sdk/protocol/registerModel.js";
 import { readInputFile, readManifest } from "../sdk/zoo/files.js";
 import { BUILD_DIR, REPO_ROOT } from "../sdk/zk/artifacts.js";
@@ -123,24 +123,9 @@ const CLOCK = BigInt(OPML_DEFAULTS.clock);
 const WINDOW = BigInt(OPML_DEFAULTS.challengeWindow);
 const advanceTime = (s: bigint) => networkHelpers.time.increase(s).then(() => undefined);
 
-function requestOf(receipt: ContractTransactionReceipt): RequestRecord {
-  for (const l of receipt.logs) {
-    const parsed = router.interface.parseLog(l);
-    if (parsed?.name === "InferenceRequested")
-      return {
-        requestId: parsed.args.requestId as bigint,
-        request: requestFromStruct(parsed.args.request),
-        input: [...(parsed.args.input as bigint[])],
-        blockNumber: receipt.blockNumber,
-        transactionHash: receipt.hash,
-      };
-  }
-  throw new Error(`transaction ${receipt.hash} emitted no InferenceRequested`);
-}
-
 async function request(model: Model, input: readonly bigint[]): Promise<{ rec: RequestRecord; gas: bigint }> {
   const receipt = (await (await router.connect(user!).request(model.modelId, [...input], ProofType.Opml, 0)).wait())!;
-  return { rec: requestOf(receipt), gas: receipt.gasUsed };
+  return { rec: await requestOfReceipt(router, receipt), gas: receipt.gasUsed };
 }
 
 async function fulfil(rec: RequestRecord, input: readonly bigint[], output: bigint[], evidence: string, bond: bigint) {

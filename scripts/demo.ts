@@ -17,7 +17,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 
-import { type Log, Wallet, parseEther } from "ethers";
+import { type ContractTransactionResponse, type Log, Wallet, parseEther } from "ethers";
 import { network } from "hardhat";
 
 import { table } from "../cli/format.js";
@@ -29,7 +29,7 @@ import { Model } from "../sdk/model.js";
 import { JobStore } from "../sdk/operator/jobStore.js";
 import type { Logger } from "../sdk/operator/log.js";
 import { OperatorNode } from "../sdk/operator/operatorNode.js";
-import { readRequest, waitForResult } from "../sdk/protocol/client.js";
+import { readRequest, requestOfReceipt, waitForResult } from "../sdk/protocol/client.js";
 import { connectProtocol } from "../sdk/protocol/contracts.js";
 import { deployProtocol } from "../sdk/protocol/deployProtocol.js";
 import { type PreparedModel, prepareModel, verifiersOf } from "../sdk/proofs/prepareModel.js";
@@ -251,10 +251,9 @@ const requests = await step("send requests", async () => {
     ["digits-mlp tee -> DigitBounty", asUser.bountyT.submit(inputOf(models.mlp, bountySample), { value: FEE })],
     ["digits-cnn ezkl -> ScoreGate", asUser.gate.applyWith(inputOf(models.cnn, gateSample), { value: FEE })],
   ] as const) {
-    const receipt = (await (await tx).wait())!;
-    const log = receipt.logs.map((l: Log) => router.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;
-    sent.push({ label, requestId: log.args.requestId as bigint, requestGas: receipt.gasUsed, sentAt: performance.now() });
-    console.log(`  request ${log.args.requestId}: ${label} (gas ${receipt.gasUsed})`);
+    const { requestId, gas } = await sendRequest(tx);
+    sent.push({ label, requestId, requestGas: gas, sentAt: performance.now() });
+    console.log(`  request ${requestId}: ${label} (gas ${gas})`);
   }
   return sent;
 });
@@ -478,10 +477,9 @@ function prefixedLogger(who: string, events: readonly string[]): Logger {
   };
 }
 
-async function sendRequest(tx: Promise<{ wait(): Promise<{ logs: readonly Log[]; gasUsed: bigint } | null> }>) {
+async function sendRequest(tx: Promise<ContractTransactionResponse>) {
   const receipt = (await (await tx).wait())!;
-  const log = receipt.logs.map((l) => router.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;
-  return { requestId: log.args.requestId as bigint, gas: receipt.gasUsed };
+  return { requestId: (await requestOfReceipt(router, receipt)).requestId, gas: receipt.gasUsed };
 }
 
 /** The claim `claimer` posted for a request (its InferenceClaimed event), waiting for it. */

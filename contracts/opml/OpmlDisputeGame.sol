@@ -383,16 +383,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
 
     /// @inheritdoc IOpmlDisputeGame
     function claimKeyOf(ClaimRef calldata claim) public pure returns (bytes32) {
-        return
-            _claimKey(
-                claim.router,
-                claim.requestId,
-                claim.modelId,
-                claim.verifier,
-                claim.verifierParams,
-                claim.claimer,
-                claim.outputHash
-            );
+        return _keyOf(claim);
     }
 
     /// @notice State root 0 of a request's trace: only the input's step leaf, zero elsewhere.
@@ -421,15 +412,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
 
     /// @dev Opens a claim (the adapter's submit). The caller has checked the roots.
     function _openClaim(ClaimRef memory claim, uint64 windowEnd, uint256 bond) internal returns (bytes32 key) {
-        key = _claimKey(
-            claim.router,
-            claim.requestId,
-            claim.modelId,
-            claim.verifier,
-            claim.verifierParams,
-            claim.claimer,
-            claim.outputHash
-        );
+        key = _keyOf(claim);
         if (claimState(key) != ClaimState.None) revert Game_ClaimExists(key);
         uint256 balance = balances[claim.claimer];
         if (balance < bond) revert Game_InsufficientBond(claim.claimer, bond, balance);
@@ -444,6 +427,19 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         if (state == ClaimState.Rejected) return 2;
         if (state == ClaimState.Released || (state == ClaimState.Open && _accepted(key))) return 1;
         return 0;
+    }
+
+    function _keyOf(ClaimRef memory claim) private pure returns (bytes32) {
+        return
+            _claimKey(
+                claim.router,
+                claim.requestId,
+                claim.modelId,
+                claim.verifier,
+                claim.verifierParams,
+                claim.claimer,
+                claim.outputHash
+            );
     }
 
     function _claimKey(

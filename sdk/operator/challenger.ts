@@ -20,9 +20,6 @@
  * settled (rejected, and settled on the router: its request is open again) -
  * skipped (a model it does not know, or a window it missed).
  */
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 
 import type { Provider, Wallet } from "ethers";
@@ -38,6 +35,7 @@ import { readRequest } from "../protocol/client.js";
 import type { InferenceRouter } from "../protocol/contracts.js";
 import { claimRefFromJson, claimRefToJson } from "./jobQueue.js";
 import { type Logger, silentLogger } from "./log.js";
+import { openDatabase } from "./sqlite.js";
 import { GameTable, type GameState, OPML_SCHEMA, TxLog } from "./txLog.js";
 import { type TxOutcome, TxSender } from "./txSender.js";
 
@@ -80,19 +78,6 @@ CREATE TABLE IF NOT EXISTS claims (
 CREATE INDEX IF NOT EXISTS claims_by_state ON claims (state);
 `;
 
-function loadSqlite(): typeof import("node:sqlite") {
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (String(warning).includes("SQLite is an experimental feature")) return;
-    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
-  } finally {
-    process.emitWarning = emit;
-  }
-}
-
 const toClaim = (r: ClaimRow): ChallengeClaim => ({
   claimKey: r.claim_key,
   requestId: BigInt(r.request_id),
@@ -110,9 +95,7 @@ export class ChallengerStore {
   readonly txs: TxLog;
 
   constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new (loadSqlite().DatabaseSync)(path);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    this.db = openDatabase(path);
     this.db.exec(OPML_SCHEMA);
     this.db.exec(SCHEMA);
     this.games = new GameTable(this.db);

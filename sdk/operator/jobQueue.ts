@@ -5,6 +5,7 @@
  * the same queue never proves the same job. The SQLite JobStore implements
  * it; a networked queue (Redis/BullMQ, Postgres) can take its place.
  */
+import type { ClaimRef } from "../opml/gameClient.js";
 import { VinferError } from "../errors.js";
 import type { InferenceRequest, RequestRecord } from "../protocol/request.js";
 import type { GameTable, TxLog } from "./txLog.js";
@@ -49,18 +50,8 @@ export interface ClaimRecord {
 }
 
 /** IOpmlDisputeGame's ClaimRef. */
-export interface ClaimRefData {
-  readonly router: string;
-  readonly requestId: bigint;
-  readonly modelId: string;
-  readonly verifier: string;
-  readonly verifierParams: bigint;
-  readonly claimer: string;
-  readonly inputHash: string;
-  readonly outputHash: string;
-  readonly traceRoot: string;
-  readonly finalState: string;
-}
+/** A claim as its ClaimOpened event names it (stored with the job as JSON). */
+export type ClaimRefData = ClaimRef;
 
 export function claimRefFromJson(json: string): ClaimRefData {
   const o = JSON.parse(json) as Record<string, string>;

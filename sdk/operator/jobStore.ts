@@ -8,9 +8,6 @@
  * broadcast, so after a kill -9 the node re-sends the very same transaction
  * (same hash, same nonce) instead of a second one.
  */
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 
 import { VinferError } from "../errors.js";
@@ -26,6 +23,7 @@ import {
   claimRefFromJson,
   claimRefToJson,
 } from "./jobQueue.js";
+import { openDatabase } from "./sqlite.js";
 import { GameTable, OPML_SCHEMA, TxLog } from "./txLog.js";
 
 export type { Job, JobState } from "./jobQueue.js";
@@ -47,24 +45,6 @@ interface JobRow {
   claim_key: string | null;
   claim_json: string | null;
   window_end: number | null;
-}
-
-/**
- * node:sqlite, loaded without its one-off "experimental" warning: the API
- * used here (DatabaseSync, prepare, exec) is stable in practice and the
- * warning would otherwise top every operator log and test run.
- */
-function loadSqlite(): typeof import("node:sqlite") {
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (String(warning).includes("SQLite is an experimental feature")) return;
-    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
-  } finally {
-    process.emitWarning = emit;
-  }
 }
 
 const SCHEMA = `
@@ -128,10 +108,7 @@ export class JobStore implements JobQueue {
 
   /** Opens (creating if needed) the database at `path`; ":memory:" for a throwaway store. */
   constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new (loadSqlite().DatabaseSync)(path);
-    // WAL + FULL: a committed state change survives a crash of the process or the machine.
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    this.db = openDatabase(path);
     this.db.exec(SCHEMA);
     this.db.exec(OPML_SCHEMA);
     this.games = new GameTable(this.db);

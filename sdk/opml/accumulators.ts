@@ -16,7 +16,6 @@
 import { ZERO_HASH } from "../commit/merkle.js";
 import { WEIGHT_CHUNK_SIZE, type WeightTree } from "../commit/weights.js";
 import type { Model } from "../model.js";
-import { sizeOf } from "../tensor.js";
 import {
   type NodeProgram,
   type OperandRef,
@@ -25,6 +24,7 @@ import {
   epilogue,
   fold,
   initialAccumulator,
+  locate,
   modelProgram,
   operandsOf,
   termCount,
@@ -55,20 +55,9 @@ export const EMPTY_OPENING: OperandOpeningStruct = Object.freeze({
 
 /** Which trace step, and where in it, holds tensor `name` (a graph input: step 0; node p's output: step p + 1). */
 export function tensorLocation(model: Model, name: string): { step: number; offset: number } {
-  const { graph } = model;
-  let offset = 0;
-  for (const input of graph.inputs) {
-    if (input.name === name) return { step: 0, offset };
-    offset += sizeOf(input.shape);
-  }
-  for (let p = 0; p < graph.nodes.length; p++) {
-    offset = 0;
-    for (const out of graph.nodes[p]!.outputs) {
-      if (out === name) return { step: p + 1, offset };
-      offset += sizeOf(graph.tensors.get(out)!.shape);
-    }
-  }
-  throw new RangeError(`tensor "${name}" is neither a graph input nor a node output`);
+  const at = locate(model, name);
+  if (!at) throw new RangeError(`tensor "${name}" is neither a graph input nor a node output`);
+  return at;
 }
 
 /** Node `node`'s program. */

@@ -268,7 +268,7 @@ function nodeProgram(model: Model, node: IrNode, index: number): NodeProgram {
 }
 
 /** Where tensor `name` lies in the trace (a graph input: step 0; node p's output: step p + 1), or undefined. */
-function locate(model: Model, name: string): { step: number; offset: number } | undefined {
+export function locate(model: Model, name: string): { step: number; offset: number } | undefined {
   const { graph } = model;
   let offset = 0;
   for (const input of graph.inputs) {

@@ -36,6 +36,14 @@ export async function requestInference(router: InferenceRouter, o: RequestOption
     throw explainRevert("request", err);
   }
   if (!receipt) throw new ProtocolError("request: the transaction was dropped");
+  return { ...(await requestOfReceipt(router, receipt)), receipt };
+}
+
+/** The request a mined transaction made (its InferenceRequested event), e.g. a consumer contract's call. */
+export async function requestOfReceipt(
+  router: InferenceRouter,
+  receipt: Pick<ContractTransactionReceipt, "logs" | "blockNumber" | "hash">,
+): Promise<RequestRecord> {
   for (const log of receipt.logs) {
     const parsed = router.interface.parseLog(log);
     if (parsed?.name === "InferenceRequested") {
@@ -45,12 +53,11 @@ export async function requestInference(router: InferenceRouter, o: RequestOption
         input: [...(parsed.args.input as bigint[])],
         blockNumber: receipt.blockNumber,
         transactionHash: receipt.hash,
-        receipt,
       };
     }
   }
   throw new ProtocolError(
-    `request: transaction ${receipt.hash} emitted no InferenceRequested event (is ${await router.getAddress()} an InferenceRouter?)`,
+    `transaction ${receipt.hash} emitted no InferenceRequested event (is ${await router.getAddress()} an InferenceRouter?)`,
   );
 }
 

@@ -20,7 +20,7 @@
 import { join } from "node:path";
 
 import { expect } from "chai";
-import type { ContractTransactionReceipt, Signer } from "ethers";
+import type { Signer } from "ethers";
 import fc from "fast-check";
 import { network } from "hardhat";
 
@@ -36,7 +36,8 @@ import { ExecutionTrace } from "../../sdk/opml/trace.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
-import { type RequestRecord, requestFromStruct } from "../../sdk/protocol/request.js";
+import { requestOfReceipt } from "../../sdk/protocol/client.js";
+import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { ProtocolError } from "../../sdk/errors.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
@@ -104,7 +105,9 @@ interface Posted {
 /** The consumer requests `sample`; the claimer deposits its bond and claims (a lie if given). */
 async function postClaim(d: Deployed, sample: number, lie?: Lie, reopened?: RequestRecord): Promise<Posted> {
   const input = inputOf(d.model, sample);
-  const rec = reopened ?? requestOf((await (await d.consumer.requestFor(d.model.modelId, input, ProofType.Opml, CALLBACK_GAS)).wait())!);
+  const rec =
+    reopened ??
+    (await requestOfReceipt(d.router, (await (await d.consumer.requestFor(d.model.modelId, input, ProofType.Opml, CALLBACK_GAS)).wait())!));
   const claim = buildClaim(d.model, input, lie);
   await ensureBond(d.game, claimerSigner!, CLAIM_BOND);
   const fulfilled = await (
@@ -112,21 +115,6 @@ async function postClaim(d: Deployed, sample: number, lie?: Lie, reopened?: Requ
   ).wait();
   const opened = d.game.claimFromReceipt(fulfilled!);
   return { rec, claim, ref: opened.claim, claimKey: opened.claimKey };
-}
-
-function requestOf(receipt: ContractTransactionReceipt): RequestRecord {
-  for (const log of receipt.logs) {
-    const parsed = router.interface.parseLog(log);
-    if (parsed?.name === "InferenceRequested")
-      return {
-        requestId: parsed.args.requestId as bigint,
-        request: requestFromStruct(parsed.args.request),
-        input: [...(parsed.args.input as bigint[])],
-        blockNumber: receipt.blockNumber,
-        transactionHash: receipt.hash,
-      };
-  }
-  throw new Error("no InferenceRequested log");
 }
 
 /** Plays a game to its end with both strategies; a side that stops (or has no move) is timed out. */
