@@ -400,8 +400,9 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
   console.log(
     `game ${gameId}: ${gameWon ? "the watcher won" : "THE LIAR WON"} in ${game.moves} moves, ${moves.totalGas} gas in all (challenge included).\n` +
       `disputed: node ${game.node} (${models.cnn.graph.nodes[Number(game.node)]!.op}), output element ${game.element}: claimed ${game.claimedValue}, ` +
-      `re-executed on chain ${truth}.\nbonds: the liar's claim bond and the watcher's challenge bond are now the watcher's ` +
-      `(${await adapter.balances(challengerWallet.address)} wei to withdraw); the liar's balance ${await adapter.balances(liarAccount)} wei.`,
+      `re-executed on chain ${truth}.\nbonds: the watcher got its challenge bond back and half the liar's claim bond ` +
+      `(${await adapter.balances(challengerWallet.address)} wei to withdraw), the other half was burned ` +
+      `(${await adapter.burnedBonds()} wei); the liar's balance ${await adapter.balances(liarAccount)} wei.`,
   );
   await step("the rejected claim is settled: the request reopens", async () => {
     const { request } = await readRequest(router, gateRequest.requestId);

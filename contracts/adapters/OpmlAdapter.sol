@@ -65,7 +65,7 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
         if (verifierModel != f.modelId) revert Adapter_ModelMismatch(f.modelId, verifierModel);
         ClaimRef memory claim = _claimOf(f, input, output, evidence);
         _checkOpenings(steps, claim, output, evidence);
-        _openClaim(claim, uint64(block.timestamp) + window, bond);
+        _openClaim(claim, uint40(block.timestamp + window), bond);
         return ClaimStatus.Pending;
     }
 

@@ -101,12 +101,14 @@ struct GameView {
 ///         Optimism's FaultDisputeGame: bonds, a chess clock per side, permissionless; ORA's opML:
 ///         multi-phase bisection, then one step on chain). Anyone may challenge a claim within its
 ///         window by posting the challenge bond; each challenge is its own game; a claim stands
-///         only if the window passed and it won every game. The loser's bond goes to the winner.
+///         only if the window passed and it won every game. A challenger that loses pays its bond
+///         to the claimer; a claimer that loses pays half its bond to that challenger and the
+///         other half is burned.
 ///         Every move is the claimer revealing something it committed to, then the challenger
 ///         picking where the disagreement continues (docs/opml.md).
 interface IOpmlDisputeGame {
     /// @notice A claim was posted (by the adapter, for the router's fulfil).
-    event ClaimOpened(bytes32 indexed claimKey, uint256 indexed requestId, ClaimRef claim, uint64 windowEnd);
+    event ClaimOpened(bytes32 indexed claimKey, uint256 indexed requestId, ClaimRef claim, uint40 windowEnd);
     /// @notice `challenger` opened game `gameId` against a claim.
     event Challenged(bytes32 indexed claimKey, uint256 indexed gameId, address indexed challenger);
     /// @notice The claimer revealed a level-1 state root (index `index`).
@@ -133,6 +135,8 @@ interface IOpmlDisputeGame {
     event GameResolved(uint256 indexed gameId, bool challengerWon, bool byTimeout);
     /// @notice A claim was proven wrong (by game `gameId`); its request reopens on settle.
     event ClaimRejected(bytes32 indexed claimKey, uint256 indexed gameId);
+    /// @notice The part of a rejected claim's bond that does not go to the winning challenger is burned.
+    event BondBurned(bytes32 indexed claimKey, uint256 amount);
     /// @notice A game of an already rejected claim was closed and its challenger refunded.
     event ChallengeRefunded(uint256 indexed gameId, address indexed challenger);
     /// @notice An accepted claim's bond went back to its claimer's balance.

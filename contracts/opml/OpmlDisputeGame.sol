@@ -31,21 +31,39 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     }
 
     /// @dev The one slot a claim writes: its commitment (keccak256 of its input hash, trace root
-    ///      and final state, truncated to 192 bits: second preimages stay out of reach) and window. The key
+    ///      and final state, truncated to 160 bits: second preimages stay out of reach, and a
+    ///      claimer gains nothing from a collision since the challenger names the roots a game
+    ///      uses), its window's end, and the bond it locked, in gwei. The bond is recorded because
+    ///      the verifier is whatever contract the model's registrant named: amounts are read from
+    ///      it once, when they are paid in, and never again when they are paid out. The key
     ///      already binds the router, request, model, verifier, claimer and output.
     struct Claim {
-        bytes24 commitment;
-        uint64 windowEnd;
+        bytes20 commitment;
+        uint40 windowEnd;
+        uint56 bondGwei;
     }
 
     /// @dev Written only once a claim is challenged, rejected or released, so an unchallenged
     ///      claim pays for one storage slot.
     struct ClaimProgress {
-        uint16 openGames;
+        uint64 openGames;
         ClaimState state;
     }
 
+    /// @dev A challenge bond as the game recorded it when it was paid in.
+    struct GameBond {
+        uint96 challengeBond;
+    }
+
     uint256 private constant CHUNK = 16; // ModelCommitments.WEIGHT_CHUNK_SIZE
+    uint256 private constant GWEI = 1 gwei;
+    /// @dev A rejected claim's bond: this share (in basis points) goes to the challenger that won,
+    ///      the rest is burned. A claimer that challenged its own wrong claim from another account
+    ///      and lost on purpose (to take its bond back before an honest watcher's game ends) still
+    ///      loses the other half, so a lie always costs half a bond (Arbitrum burns half for the
+    ///      same reason).
+    uint256 private constant WINNER_SHARE_BPS = 5_000;
+    uint256 private constant BPS = 10_000;
     bytes1 private constant PROGRAM_LEAF_PREFIX = 0x03;
 
     /// @notice The contract that re-executes the one step a game narrows to.
@@ -57,6 +75,9 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     mapping(bytes32 claimKey => ClaimProgress) public claimProgress;
     /// @notice Withdrawable wei per account (deposits, unlocked bonds, winnings).
     mapping(address account => uint256) public balances;
+    /// @notice Wei of rejected claims' bonds burned (held by this contract for ever).
+    uint256 public burnedBonds;
+    mapping(uint256 gameId => GameBond) private _bonds;
     /// @notice The id the next game gets.
     uint256 public nextGameId;
     mapping(uint256 gameId => GameView) private _games;
@@ -109,6 +130,8 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     error Game_ClaimExists(bytes32 claimKey);
     /// @notice The claimer's deposited balance does not cover the model's claim bond (deposit first).
     error Game_InsufficientBond(address claimer, uint256 required, uint256 balance);
+    /// @notice A claim bond that is not a whole number of gwei below 2^56 gwei (the claim records it in gwei).
+    error Game_BadBond(uint256 bond);
     /// @notice Nothing to withdraw.
     error Game_NothingToWithdraw(address account);
 
@@ -143,11 +166,12 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         if (ModelCommitments.inputHash(input) != claim.inputHash) revert Game_InputMismatch(key);
         OpmlModel model = OpmlModel(claim.verifier);
         uint256 bond = model.challengeBond();
-        if (msg.value != bond) revert Game_WrongBond(bond, msg.value);
+        if (msg.value != bond || bond % GWEI != 0 || bond > type(uint96).max) revert Game_WrongBond(bond, msg.value);
         uint64 clock = model.clock();
 
         gameId = nextGameId++;
         ++claimProgress[key].openGames;
+        _bonds[gameId] = GameBond(uint96(bond));
         GameView storage g = _games[gameId];
         g.claimKey = key;
         g.claimer = claim.claimer;
@@ -353,7 +377,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         if (progress.state != ClaimState.Rejected) revert Game_ClaimNotRejected(g.claimKey);
         g.phase = GamePhase.Refunded;
         --progress.openGames;
-        balances[g.challenger] += OpmlModel(g.verifier).challengeBond();
+        balances[g.challenger] += _bonds[gameId].challengeBond;
         emit ChallengeRefunded(gameId, g.challenger);
     }
 
@@ -362,7 +386,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         bytes32 key = claimKeyOf(claim);
         if (claimState(key) != ClaimState.Open || !_accepted(key)) revert Game_ClaimNotAccepted(key);
         claimProgress[key].state = ClaimState.Released;
-        uint256 bond = OpmlModel(claim.verifier).claimBond();
+        uint256 bond = uint256(claims[key].bondGwei) * GWEI;
         balances[claim.claimer] += bond;
         emit BondReleased(key, claim.claimer, bond);
     }
@@ -378,7 +402,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     function claimState(bytes32 key) public view returns (ClaimState) {
         ClaimState state = claimProgress[key].state;
         if (state != ClaimState.None) return state;
-        return claims[key].commitment == bytes24(0) ? ClaimState.None : ClaimState.Open;
+        return claims[key].commitment == bytes20(0) ? ClaimState.None : ClaimState.Open;
     }
 
     /// @inheritdoc IOpmlDisputeGame
@@ -411,13 +435,18 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     }
 
     /// @dev Opens a claim (the adapter's submit). The caller has checked the roots.
-    function _openClaim(ClaimRef memory claim, uint64 windowEnd, uint256 bond) internal returns (bytes32 key) {
+    function _openClaim(ClaimRef memory claim, uint40 windowEnd, uint256 bond) internal returns (bytes32 key) {
         key = _keyOf(claim);
         if (claimState(key) != ClaimState.None) revert Game_ClaimExists(key);
+        if (bond % GWEI != 0 || bond / GWEI > type(uint56).max) revert Game_BadBond(bond);
         uint256 balance = balances[claim.claimer];
         if (balance < bond) revert Game_InsufficientBond(claim.claimer, bond, balance);
         balances[claim.claimer] = balance - bond;
-        claims[key] = Claim(_commitment(claim.inputHash, claim.traceRoot, claim.finalState), windowEnd);
+        claims[key] = Claim(
+            _commitment(claim.inputHash, claim.traceRoot, claim.finalState),
+            windowEnd,
+            uint56(bond / GWEI)
+        );
         emit ClaimOpened(key, claim.requestId, claim, windowEnd);
     }
 
@@ -484,17 +513,21 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     /// @dev Ends a game: the loser's bond goes to the winner; a lost claim is rejected at once.
     function _resolve(uint256 gameId, GameView storage g, bool challengerWon, bool byTimeout) private {
         ClaimProgress storage progress = claimProgress[g.claimKey];
-        OpmlModel model = OpmlModel(g.verifier);
+        uint256 challengeBond = _bonds[gameId].challengeBond;
         --progress.openGames;
         if (challengerWon) {
             g.phase = GamePhase.ChallengerWon;
             progress.state = ClaimState.Rejected;
-            balances[g.challenger] += model.challengeBond() + model.claimBond();
+            uint256 claimBond = uint256(claims[g.claimKey].bondGwei) * GWEI;
+            uint256 share = (claimBond * WINNER_SHARE_BPS) / BPS;
+            balances[g.challenger] += challengeBond + share;
+            burnedBonds += claimBond - share;
             emit GameResolved(gameId, true, byTimeout);
             emit ClaimRejected(g.claimKey, gameId);
+            emit BondBurned(g.claimKey, claimBond - share);
         } else {
             g.phase = GamePhase.ClaimerWon;
-            balances[g.claimer] += model.challengeBond();
+            balances[g.claimer] += challengeBond;
             emit GameResolved(gameId, false, byTimeout);
         }
     }
@@ -512,8 +545,8 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
             phase == GamePhase.AccumulatorReveal;
     }
 
-    function _commitment(bytes32 inputHash, bytes32 traceRoot, bytes32 finalState) private pure returns (bytes24) {
-        return bytes24(keccak256(abi.encode(inputHash, traceRoot, finalState)));
+    function _commitment(bytes32 inputHash, bytes32 traceRoot, bytes32 finalState) private pure returns (bytes20) {
+        return bytes20(keccak256(abi.encode(inputHash, traceRoot, finalState)));
     }
 
     function _initialState(uint256 steps, int256[] calldata input) private pure returns (bytes32) {

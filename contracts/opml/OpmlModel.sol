@@ -13,9 +13,10 @@ import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 ///      Everything else is checked here: the weights commitment against the model id, and the
 ///      timing against the router's claim timeout.
 contract OpmlModel {
-    /// @notice The router settles a claim still pending this long after the request's deadline as
-    ///         Rejected (InferenceRouter.CLAIM_TIMEOUT): window and both clocks must fit in it.
-    uint256 public constant MAX_DISPUTE_DURATION = 30 days;
+    /// @notice The router settles a claim still pending 30 days after the request's deadline as
+    ///         Rejected (InferenceRouter.CLAIM_TIMEOUT): window and both clocks must fit in it, with
+    ///         a day to spare for the last timeout and settle transactions.
+    uint256 public constant MAX_DISPUTE_DURATION = 29 days;
 
     /// @notice The model id (ModelCommitments.modelId of the three values below).
     bytes32 public immutable modelId;
@@ -46,6 +47,8 @@ contract OpmlModel {
     error OpmlModel_DisputeTooLong(uint256 duration, uint256 maximum);
     /// @notice A bond is zero: a free claim or challenge could be spammed.
     error OpmlModel_ZeroBond();
+    /// @notice A bond is not a whole number of gwei (the game records bonds in gwei).
+    error OpmlModel_BondNotGwei();
 
     /// @param irHash_ The model's IR hash.
     /// @param weightsRoot_ Its weight-stream root.
@@ -72,6 +75,7 @@ contract OpmlModel {
         uint256 duration = uint256(challengeWindow_) + 2 * uint256(clock_);
         if (duration > MAX_DISPUTE_DURATION) revert OpmlModel_DisputeTooLong(duration, MAX_DISPUTE_DURATION);
         if (claimBond_ == 0 || challengeBond_ == 0) revert OpmlModel_ZeroBond();
+        if (claimBond_ % 1 gwei != 0 || challengeBond_ % 1 gwei != 0) revert OpmlModel_BondNotGwei();
         modelId = ModelCommitments.modelId(irHash_, weightsRoot_, weightCount_);
         irHash = irHash_;
         weightsRoot = weightsRoot_;

@@ -205,9 +205,15 @@ export interface ChallengerContext {
   readonly seed?: number;
 }
 
-/** Whether an honest challenger disputes a claim: its trace root is not the honest one. */
-export function disputes(claim: { readonly traceRoot: string }, honest: ExecutionTrace): boolean {
-  return claim.traceRoot.toLowerCase() !== honest.root.toLowerCase();
+/**
+ * Whether an honest challenger disputes a claim: its final state is not the
+ * honest one. Not the trace root: a game never opens leaf 0 of the trace root
+ * (it computes state 0 from the input), so a claim with the right states
+ * along every path a game can take, and junk at leaf 0, wins every game; a
+ * wrong final state always loses one (docs/opml.md).
+ */
+export function disputes(claim: { readonly finalState: string }, honest: ExecutionTrace): boolean {
+  return claim.finalState.toLowerCase() !== honest.finalState.toLowerCase();
 }
 
 /** The claimer's next move, or null when it is not the claimer's turn (or the game is over). */

@@ -51,7 +51,8 @@ export const OPML_DEFAULTS = {
   challengeBond: parseEther("0.1"),
 } as const;
 /** The router settles a claim still pending this long after its request's deadline as Rejected. */
-const MAX_DISPUTE_SECONDS = 30 * 24 * HOUR;
+const MAX_DISPUTE_SECONDS = 29 * 24 * HOUR; // OpmlModel.MAX_DISPUTE_DURATION: the claim timeout less a day
+const GWEI = 10n ** 9n;
 const UINT64_MAX = 2 ** 64 - 1;
 
 /** The constructor arguments of a model's OpmlModel, in the constructor's order. */
@@ -73,6 +74,10 @@ export function opmlModelArgs(model: Model, program: ModelProgram, s: OpmlSettin
     );
   if (claimBond <= 0n || challengeBond <= 0n)
     throw new InputError("opml bonds must be positive (free claims or challenges could be spammed)");
+  if (claimBond % GWEI !== 0n || challengeBond % GWEI !== 0n)
+    throw new InputError(
+      `opml bonds must be whole numbers of gwei (the game records them in gwei), not ${claimBond} and ${challengeBond} wei`,
+    );
   return [c.irHash, c.weightsRoot, c.weightCount, program.root, program.programs.length + 1, window, clock, claimBond, challengeBond];
 }
 
@@ -171,6 +176,8 @@ export const opmlProofSystem: ProofSystem = {
     OpmlModel_ZeroDuration: "the challenge window and the clock must be positive",
     OpmlModel_DisputeTooLong: "window + 2 × clock must fit in the router's claim timeout (30 days)",
     OpmlModel_ZeroBond: "both bonds must be positive",
+    OpmlModel_BondNotGwei: "bonds must be whole numbers of gwei (the game records them in gwei)",
+    Game_BadBond: "the model's claim bond is not a whole number of gwei below 2^56 gwei: its verifier is not a genuine OpmlModel",
   },
   errorAbis: () => [OpmlModel__factory.abi, OneStepExecutor__factory.abi],
   async prepare(model, options = {}) {

@@ -232,7 +232,7 @@ describe("OPML: vinfer serve --dishonest and vinfer challenge killed with SIGKIL
     const [gameLog] = await game.contract.queryFilter(game.contract.filters.Challenged());
     const view = await game.game(gameLog!.args.gameId);
     expect(view.phase).to.equal(GamePhase.ChallengerWon);
-    expect(await game.balanceOf(challengerAddress)).to.equal(before + OPML_DEFAULTS.challengeBond + OPML_DEFAULTS.claimBond);
+    expect(await game.balanceOf(challengerAddress)).to.equal(before + OPML_DEFAULTS.challengeBond + OPML_DEFAULTS.claimBond / 2n);
     const fulfilled = await f.router.queryFilter(f.router.filters.InferenceFulfilled(requestId));
     expect(fulfilled, "the wrong output never reaches the requester").to.deep.equal([]);
 

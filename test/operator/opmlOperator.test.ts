@@ -10,7 +10,7 @@
  *   the claim correct and challenges nothing;
  * - a dishonest operator's claim (each kind of lie) is found wrong by the
  *   challenger, which challenges it and plays the game to the end against the
- *   operator's own defence: the challenger wins, takes both bonds, the job is
+ *   operator's own defence: the challenger wins, takes its bond back and half the claim bond (the rest burned), the job is
  *   `rejected`, and the consumer gets nothing; the challenger then settles the
  *   rejected claim on the router, so the request is pending again at once;
  * - a dishonest challenger's game against a correct claim is won by the
@@ -156,7 +156,7 @@ describe("OPML operator and challenger", function () {
     { kind: "node", node: 0, element: 5 },
     { kind: "accumulator", node: 2, element: 1, term: 7 },
   ] as Lie[]) {
-    it(`rejects a dishonest claim (${lie.kind} lie): the challenger wins the game against the operator's defence, takes both bonds and settles the claim: the request is pending again`, async function () {
+    it(`rejects a dishonest claim (${lie.kind} lie): the challenger wins the game against the operator's defence, takes its bond and half the claim bond, and settles the claim: the request is pending again`, async function () {
       const { f } = fx;
       const deliveries = await consumer.deliveries();
       const rec = await request(7);
@@ -177,7 +177,7 @@ describe("OPML operator and challenger", function () {
       const games = watcher.store.games.all();
       expect(games.map((g) => g.state)).to.deep.equal(["won"]);
       expect(store.games.all().map((g) => [g.gameId, g.state])).to.deep.equal([[games[0]!.gameId, "lost"]]);
-      expect(await balance(CHALLENGER)).to.equal(challengerBefore + CHALLENGE_BOND + CLAIM_BOND);
+      expect(await balance(CHALLENGER)).to.equal(challengerBefore + CHALLENGE_BOND + CLAIM_BOND / 2n);
       expect(await consumer.deliveries(), "the consumer never sees a wrong output").to.equal(deliveries);
       expect(await f.router.isResult(rec.requestId, rec.request, job0Output(store, rec.requestId))).to.equal(false);
       expect(await f.router.isPending(rec.requestId, rec.request), "settled by the challenger: open again").to.equal(true);

@@ -7,7 +7,7 @@
  * - whatever a claimer lies about (an output element, any node's element with
  *   the later nodes run on it, running sums from any term on, reveals that
  *   change from move to move), the honest challenger wins every game, takes
- *   the claim bond, and the router settles the claim Rejected: the consumer
+ *   half the claim bond, and the router settles the claim Rejected: the consumer
  *   never sees the wrong output;
  * - whatever a dishonest challenger picks against a correct claim, the honest
  *   claimer wins, takes the challenge bond, and after the window the router
@@ -225,7 +225,7 @@ describe("OPML disputes (router, adapter game, SDK strategies)", function () {
             );
             expect(played.view.phase, `lie ${JSON.stringify(lie)}`).to.equal(GamePhase.ChallengerWon);
             if (liarStops === null) expect(played.byTimeout).to.equal(false);
-            expect((await balance(challengerSigner!)) - before).to.equal(CHALLENGE_BOND + CLAIM_BOND);
+            expect((await balance(challengerSigner!)) - before).to.equal(CHALLENGE_BOND + CLAIM_BOND / 2n);
             await expectSettledRejected(d(), p);
           },
         ),

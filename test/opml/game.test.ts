@@ -293,6 +293,7 @@ describe("OPML dispute game: the rules", function () {
       const requestId = await openClaim();
       const gameId = await openGame(requestId);
       const challengerBefore = await adapter.balances(challenger.address);
+      const burnedBefore = await adapter.burnedBonds();
       await expect(adapter.timeout(gameId)).to.be.revertedWithCustomError(adapter, "Game_ClockNotExpired");
       await connection.networkHelpers.time.increase(CLOCK + 1n);
       const { stateRoot, proof } = trace.openState(Number((await adapter.game(gameId)).hi / 2n));
@@ -300,7 +301,8 @@ describe("OPML dispute game: the rules", function () {
         .to.be.revertedWithCustomError(adapter, "Game_ClockExpired")
         .withArgs(gameId, claimer.address);
       await expect(adapter.connect(other).timeout(gameId)).to.emit(adapter, "GameResolved").withArgs(gameId, true, true);
-      expect(await adapter.balances(challenger.address)).to.equal(challengerBefore + CHALLENGE_BOND + CLAIM_BOND);
+      expect(await adapter.balances(challenger.address)).to.equal(challengerBefore + CHALLENGE_BOND + CLAIM_BOND / 2n);
+      expect(await adapter.burnedBonds()).to.equal(burnedBefore + CLAIM_BOND / 2n);
       expect(await adapter.claimStatus(fulfilment(requestId), outputHashOfValues(output), router.address)).to.equal(REJECTED);
       await expect(adapter.connect(claimer).revealState(gameId, stateRoot, proof)).to.be.revertedWithCustomError(adapter, "Game_Over");
       await expect(adapter.timeout(gameId)).to.be.revertedWithCustomError(adapter, "Game_Over");
