@@ -39,9 +39,9 @@ import { Model } from "../sdk/model.js";
 import { buildClaim } from "../sdk/opml/claim.js";
 import { ClaimStatus, OpmlGame, ensureBond } from "../sdk/opml/gameClient.js";
 import type { Lie } from "../sdk/opml/lies.js";
-import { GamePhase, programOf } from "../sdk/opml/moves.js";
+import { GamePhase } from "../sdk/opml/moves.js";
 import { type DisputeSummary, type PlayedDispute, ceilLog2, playDispute, summarizeDispute } from "../sdk/opml/playDispute.js";
-import { outputCount, termCount } from "../sdk/opml/program.js";
+import { modelProgram, outputCount, termCount } from "../sdk/opml/program.js";
 import { OPML_DEFAULTS } from "../sdk/opml/proofSystem.js";
 import { ExecutionTrace } from "../sdk/opml/trace.js";
 import { prepareModel, verifiersOf } from "../sdk/proofs/prepareModel.js";
@@ -176,7 +176,7 @@ interface Place {
 
 /** The lie at (node, element) whose first wrong value is v_firstWrong, and the game it makes. */
 function placeOf(model: Model, node: number, firstWrong: number): Place {
-  const program = programOf(model).programs[node]!;
+  const program = modelProgram(model).programs[node]!;
   const outputs = outputCount(program);
   // The middle element: no padding tap in a convolution's or pool's window.
   const element = Math.floor(outputs / 2);
@@ -210,7 +210,7 @@ function placeOf(model: Model, node: number, firstWrong: number): Place {
 function longestPlaces(model: Model): Place[] {
   const perNode: Place[] = [];
   for (let node = 0; node < model.graph.nodes.length; node++) {
-    const terms = termCount(programOf(model).programs[node]!, 0);
+    const terms = termCount(modelProgram(model).programs[node]!, 0);
     let best: Place | undefined;
     for (let j = terms + 1; j >= 1; j--) {
       const p = placeOf(model, node, j);
@@ -284,7 +284,7 @@ async function benchModel(ref: string) {
   if (big) log(`  committing to the weights (keccak tree over every weight; 30 to 50 s for 10^7 weights on a 2-core machine)…`);
   const [commitment, commitMs] = timed(() => (big ? withHeartbeat("committing", () => model.commitment) : model.commitment));
   log(`  commitment ${seconds(commitMs)}: model id ${commitment.modelId}, ${commitment.weightCount.toLocaleString("en")} weights`);
-  const [program, programMs] = timed(() => programOf(model));
+  const [program, programMs] = timed(() => modelProgram(model));
   const input = model.quantizedInput([readInputFile(join(dirname(model.path), "input.json")).samples[0]!]);
   const [honest, traceMs] = timed(() => ExecutionTrace.of(model, input));
   const [claim, claimMs] = timed(() => buildClaim(model, input));

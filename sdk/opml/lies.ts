@@ -18,6 +18,7 @@
  *                honest value or another one: a claimer that changes its story from move to move
  *   random       a seeded choice among output, node, accumulator and inconsistent
  */
+import { seededRandom } from "../random.js";
 import { InputError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { Tensor } from "../tensor.js";
@@ -40,18 +41,6 @@ export interface ResolvedLie {
   readonly term?: number;
   /** inconsistent: the seed of the level-3 reveals. */
   readonly seed?: number;
-}
-
-/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Makes every choice of `lie` for `model` (seeded for `random`), checking its node, element and term. */

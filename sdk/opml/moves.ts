@@ -25,8 +25,9 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { WEIGHT_CHUNK_SIZE, weightChunk } from "../commit/weights.js";
 import type { Model } from "../model.js";
 import { elementAccumulators, openOperands } from "./accumulators.js";
-import { type ResolvedLie, lieAccumulator, seededRandom } from "./lies.js";
-import { type ModelProgram, type NodeProgram, modelProgram } from "./program.js";
+import { seededRandom } from "../random.js";
+import { type ResolvedLie, lieAccumulator } from "./lies.js";
+import { type NodeProgram, modelProgram } from "./program.js";
 import type { ExecutionTrace } from "./trace.js";
 
 /** IOpmlDisputeGame.GamePhase, in its order. */
@@ -229,7 +230,7 @@ export function claimerMove(view: GameView, ctx: ClaimerContext): Move | null {
       const node = view.lo;
       const step = view.hi;
       const { tensorRoot, count } = trace.openStep(step, step);
-      const program = programOf(ctx.model);
+      const program = modelProgram(ctx.model);
       return {
         fn: "revealNode",
         args: [id, tensorRoot, count, trace.statePath(step), programStruct(program.programs[node]!), program.proof(node)],
@@ -274,7 +275,7 @@ export function challengerMove(view: GameView, ctx: ChallengerContext): Move | n
       const mine = chunkOf(honest, view.node + 1, view.position);
       const offset = chunk.findIndex((v, j) => v !== mine[j] && view.position * WEIGHT_CHUNK_SIZE + j < view.count);
       if (offset < 0) return null;
-      return { fn: "pickElement", args: [id, offset, [...chunk], programStruct(programOf(ctx.model).programs[view.node]!)] };
+      return { fn: "pickElement", args: [id, offset, [...chunk], programStruct(modelProgram(ctx.model).programs[view.node]!)] };
     }
     case GamePhase.AccumulatorPick: {
       const honestValue = values(ctx.model, honest, view.node, view.element)[mid(view)]!;
@@ -304,7 +305,7 @@ function randomChallengerMove(view: GameView, ctx: ChallengerContext): Move | nu
       const chunk = requireChunk(view);
       const inside = Math.min(WEIGHT_CHUNK_SIZE, view.count - view.position * WEIGHT_CHUNK_SIZE);
       const offset = Math.min(inside - 1, Math.floor(r() * inside));
-      return { fn: "pickElement", args: [id, offset, [...chunk], programStruct(programOf(ctx.model).programs[view.node]!)] };
+      return { fn: "pickElement", args: [id, offset, [...chunk], programStruct(modelProgram(ctx.model).programs[view.node]!)] };
     }
     case GamePhase.AccumulatorPick:
       return { fn: "pickAccumulator", args: [id, r() < 0.5] };
@@ -315,7 +316,7 @@ function randomChallengerMove(view: GameView, ctx: ChallengerContext): Move | nu
 
 /** executeStep on the game's last step, operands opened from `trace` against state `node` (the agreed one). */
 function executeStep(model: Model, trace: ExecutionTrace, view: GameView): Move {
-  const program = programOf(model).programs[view.node]!;
+  const program = modelProgram(model).programs[view.node]!;
   const operands = openOperands(model, trace, view.node, view.element, view.lo, view.loAcc);
   return { fn: "executeStep", args: [view.gameId, programStruct(program), operands] };
 }
@@ -342,18 +343,6 @@ export function chunkOf(trace: ExecutionTrace, step: number, position: number): 
 /** A node program as the contract's NodeProgram struct. */
 export function programStruct(p: NodeProgram): { op: number; params: bigint[] } {
   return { op: p.op, params: [...p.params] };
-}
-
-const programs = new WeakMap<Model, ModelProgram>();
-
-/** The model's program (computed once per Model object). */
-export function programOf(model: Model): ModelProgram {
-  let p = programs.get(model);
-  if (!p) {
-    p = modelProgram(model);
-    programs.set(model, p);
-  }
-  return p;
 }
 
 const valueCache = new WeakMap<ExecutionTrace, Map<string, bigint[]>>();

@@ -20,8 +20,7 @@ import type { ContractArtifact, ModelProver, ProofSystem, ProveContext, ProvenRe
 import { ProofType } from "../protocol/proofType.js";
 import { buildClaim } from "./claim.js";
 import type { Lie } from "./lies.js";
-import { programOf } from "./moves.js";
-import type { ModelProgram } from "./program.js";
+import { type ModelProgram, modelProgram } from "./program.js";
 
 export interface OpmlSettings {
   /** Seconds after a claim during which anyone may challenge it (default 1 hour). */
@@ -181,7 +180,7 @@ export const opmlProofSystem: ProofSystem = {
   },
   errorAbis: () => [OpmlModel__factory.abi, OneStepExecutor__factory.abi],
   async prepare(model, options = {}) {
-    const program = programOf(model); // OpmlUnsupportedError for a graph OPML cannot dispute
+    const program = modelProgram(model); // OpmlUnsupportedError for a graph OPML cannot dispute
     const settings = options.settings?.opml ?? {};
     opmlModelArgs(model, program, settings); // refuse bad settings now, not at deployment
     return new OpmlProver(model, program, settings);

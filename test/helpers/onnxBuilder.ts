@@ -85,13 +85,4 @@ export function withOpReplaced(modelPath: string, index: number, opType: string)
 }
 
 /** Deterministic pseudo-random numbers (mulberry32) for reproducible test inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from "../../sdk/random.js";

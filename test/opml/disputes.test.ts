@@ -28,9 +28,9 @@ import { Model } from "../../sdk/model.js";
 import { buildClaim, type OpmlClaim } from "../../sdk/opml/claim.js";
 import { ClaimStatus, type ClaimRef, OpmlGame, ensureBond } from "../../sdk/opml/gameClient.js";
 import type { Lie } from "../../sdk/opml/lies.js";
-import { type ChallengerContext, type ClaimerContext, GamePhase, claimerMove, disputes, programOf } from "../../sdk/opml/moves.js";
+import { type ChallengerContext, type ClaimerContext, GamePhase, claimerMove, disputes } from "../../sdk/opml/moves.js";
 import { type PlayedDispute, type Side, playDispute, summarizeDispute } from "../../sdk/opml/playDispute.js";
-import { termCount } from "../../sdk/opml/accumulators.js";
+import { modelProgram, termCount } from "../../sdk/opml/accumulators.js";
 import { OPML_DEFAULTS, OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
 import { ExecutionTrace } from "../../sdk/opml/trace.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
@@ -139,7 +139,7 @@ function lieOf(model: Model, kind: number, nodeRaw: number, elementRaw: number, 
     case 1:
       return { kind: "node", node, element };
     case 2:
-      return { kind: "accumulator", node, element, term: termRaw % termCount(programOf(model).programs[node]!, element) };
+      return { kind: "accumulator", node, element, term: termRaw % termCount(modelProgram(model).programs[node]!, element) };
     case 3:
       return { kind: "inconsistent", node, element, seed };
     default:
