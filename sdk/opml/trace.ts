@@ -56,14 +56,19 @@ export class ExecutionTrace {
   readonly states: readonly string[];
   /** The trace tree (over the state roots), leaves first. */
   readonly levels: string[][];
+  /** Each state's tree, leaves first (kept: every opening in a state reads it). */
+  private readonly stateTrees: readonly string[][][];
 
   constructor(readonly steps: readonly TraceStep[]) {
     this.leaves = steps.map((s, i) => stepLeaf(i, s.tree.root, s.values.length));
     const width = stateWidth(steps.length);
-    const states: string[] = [];
-    for (let k = 0; k < steps.length; k++) states.push(this.stateLevels(k, width).at(-1)![0]!);
-    this.states = states;
-    this.levels = merkleLevels(states);
+    this.stateTrees = steps.map((_, k) => {
+      const leaves = new Array<string>(width).fill(ZERO_HASH);
+      for (let i = 0; i <= k; i++) leaves[i] = this.leaves[i]!;
+      return merkleLevels(leaves);
+    });
+    this.states = this.stateTrees.map((levels) => levels.at(-1)![0]!);
+    this.levels = merkleLevels(this.states);
   }
 
   /** Runs `model` on a request's quantized input and records every step. */
@@ -110,7 +115,7 @@ export class ExecutionTrace {
     this.checkStep(state);
     if (index > state) throw new RangeError(`step ${index} is not in state ${state} (steps 0..${state})`);
     const s = this.steps[index]!;
-    const levels = this.stateLevels(state, stateWidth(this.steps.length));
+    const levels = this.stateTrees[state]!;
     return { tensorRoot: s.tree.root, count: s.values.length, proof: merkleProof(levels, index) };
   }
 
@@ -121,7 +126,7 @@ export class ExecutionTrace {
    */
   statePath(index: number): string[] {
     this.checkStep(index);
-    return merkleProof(this.stateLevels(index, stateWidth(this.steps.length)), index);
+    return merkleProof(this.stateTrees[index]!, index);
   }
 
   /** The chunk holding element `element` of step `index`'s tensor, with its proof to the tensor root. */
@@ -138,12 +143,6 @@ export class ExecutionTrace {
     const n = Math.min(this.steps.length, other.steps.length);
     for (let i = 0; i < n; i++) if (this.leaves[i] !== other.leaves[i]) return i;
     return this.steps.length === other.steps.length ? -1 : n;
-  }
-
-  private stateLevels(k: number, width: number): string[][] {
-    const leaves = new Array<string>(width).fill(ZERO_HASH);
-    for (let i = 0; i <= k; i++) leaves[i] = this.leaves[i]!;
-    return merkleLevels(leaves);
   }
 
   private checkStep(index: number): void {
