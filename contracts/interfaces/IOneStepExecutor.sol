@@ -56,24 +56,25 @@ struct OperandRef {
 ///      All of it is docs/integer-semantics.md bit for bit (padding taps, broadcasting, ties,
 ///      rounding, saturation). Operands are opened against the *agreed state root* (the
 ///      positional tree over the step leaves 0..n, zero beyond: sdk/opml/trace.ts) and the
-///      weights root. Pure: the same arguments give the same answer on every chain.
+///      weights root. Deterministic: the same arguments give the same answer on every chain (view only
+///      because operator families beyond the executor's own live in IOpKernel contracts it calls).
 interface IOneStepExecutor {
     /// @notice How many output elements node program `p` has (the count of its trace step).
     /// @param p The node's program.
     /// @return count The number of output elements.
-    function outputCount(NodeProgram calldata p) external pure returns (uint256 count);
+    function outputCount(NodeProgram calldata p) external view returns (uint256 count);
 
     /// @notice How many fold terms output element `element` of `p` has (K >= 1).
     /// @param p The node's program.
     /// @param element The output element (row-major).
     /// @return terms K.
-    function termCount(NodeProgram calldata p, uint256 element) external pure returns (uint256 terms);
+    function termCount(NodeProgram calldata p, uint256 element) external view returns (uint256 terms);
 
     /// @notice acc_0 of output element `element`.
     /// @param p The node's program.
     /// @param element The output element.
     /// @return acc The initial accumulator.
-    function initialAccumulator(NodeProgram calldata p, uint256 element) external pure returns (int256 acc);
+    function initialAccumulator(NodeProgram calldata p, uint256 element) external view returns (int256 acc);
 
     /// @notice The operands that term `term` of `element` reads from pre-accumulator `acc` (ArgMax
     ///         reads the running best, so the address depends on it); term == termCount: the
@@ -88,7 +89,7 @@ interface IOneStepExecutor {
         uint256 element,
         uint256 term,
         int256 acc
-    ) external pure returns (OperandRef[] memory refs);
+    ) external view returns (OperandRef[] memory refs);
 
     /// @notice acc_{term+1} from acc_term, reading the term's operands through their openings.
     /// @param p The node's program (the caller has checked it against the model's program root).
@@ -107,7 +108,7 @@ interface IOneStepExecutor {
         uint256 term,
         int256 acc,
         OperandOpening[] calldata operands
-    ) external pure returns (int256 next);
+    ) external view returns (int256 next);
 
     /// @notice Output element y from acc_K.
     /// @param p The node's program.
@@ -124,5 +125,5 @@ interface IOneStepExecutor {
         uint256 element,
         int256 acc,
         OperandOpening[] calldata operands
-    ) external pure returns (int256 y);
+    ) external view returns (int256 y);
 }

@@ -8,12 +8,13 @@ import {
     OperandRef,
     WeightsBinding
 } from "../interfaces/IOneStepExecutor.sol";
+import {IOpKernel} from "../interfaces/IOpKernel.sol";
 import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 import {TraceCommitments} from "../libraries/TraceCommitments.sol";
 import {IntegerSemantics} from "./IntegerSemantics.sol";
 import {ElementwiseOperands} from "./operands/ElementwiseOperands.sol";
 import {LinearOperands} from "./operands/LinearOperands.sol";
-import {ProgramParams as P} from "./operands/ProgramParams.sol";
+import {OneStep_BadParams, OneStep_UnknownOp, ProgramParams as P} from "./operands/ProgramParams.sol";
 import {WindowOperands} from "./operands/WindowOperands.sol";
 
 /// @title OneStepExecutor
@@ -36,6 +37,21 @@ import {WindowOperands} from "./operands/WindowOperands.sol";
 contract OneStepExecutor is IOneStepExecutor {
     /// @notice The chunk size of every tensor and of the weight stream.
     uint256 internal constant CHUNK = 16; // ModelCommitments.WEIGHT_CHUNK_SIZE
+    /// @notice Op codes below this are the executor's own; from it on, 16 per kernel family (IOpKernel).
+    uint8 internal constant FIRST_KERNEL_OP = 16;
+    /// @notice Op codes per kernel family.
+    uint8 internal constant KERNEL_OPS = 16;
+    /// @notice How many kernel families the executor dispatches to.
+    uint256 public constant KERNEL_FAMILIES = 4;
+
+    /// @notice Family 0 (op codes 16..31): data movement (sdk/opml/kernels/index.ts names every family).
+    IOpKernel public immutable kernel0;
+    /// @notice Family 1 (op codes 32..47).
+    IOpKernel public immutable kernel1;
+    /// @notice Family 2 (op codes 48..63).
+    IOpKernel public immutable kernel2;
+    /// @notice Family 3 (op codes 64..79).
+    IOpKernel public immutable kernel3;
 
     /// @notice The element is not an output element of the node.
     /// @param element The element.
@@ -64,21 +80,32 @@ contract OneStepExecutor is IOneStepExecutor {
     /// @param count The count it must be below.
     error OneStep_IndexOutOfRange(uint256 operand, uint256 index, uint256 count);
 
+    /// @param kernels The kernel of each family (address 0: the family's op codes are unknown ops).
+    constructor(IOpKernel[KERNEL_FAMILIES] memory kernels) {
+        kernel0 = kernels[0];
+        kernel1 = kernels[1];
+        kernel2 = kernels[2];
+        kernel3 = kernels[3];
+    }
+
     /// @inheritdoc IOneStepExecutor
-    function outputCount(NodeProgram calldata p) external pure returns (uint256 count) {
+    function outputCount(NodeProgram calldata p) external view returns (uint256 count) {
+        IOpKernel k = _kernelOf(p);
+        if (address(k) != address(0)) return k.outputCount(p);
         P.check(p);
         return _outputCount(p);
     }
 
     /// @inheritdoc IOneStepExecutor
-    function termCount(NodeProgram calldata p, uint256 element) external pure returns (uint256 terms) {
-        _checkElement(p, element);
-        return _termCount(p);
+    function termCount(NodeProgram calldata p, uint256 element) external view returns (uint256 terms) {
+        IOpKernel k = _checkElement(p, element);
+        return _termCount(k, p, element);
     }
 
     /// @inheritdoc IOneStepExecutor
-    function initialAccumulator(NodeProgram calldata p, uint256 element) external pure returns (int256 acc) {
-        _checkElement(p, element);
+    function initialAccumulator(NodeProgram calldata p, uint256 element) external view returns (int256 acc) {
+        IOpKernel k = _checkElement(p, element);
+        if (address(k) != address(0)) return k.initialAccumulator(p, element);
         return p.op == P.OP_MAXPOOL ? type(int256).min : int256(0);
     }
 
@@ -88,10 +115,11 @@ contract OneStepExecutor is IOneStepExecutor {
         uint256 element,
         uint256 term,
         int256 acc
-    ) external pure returns (OperandRef[] memory refs) {
-        _checkElement(p, element);
-        uint256 terms = _termCount(p);
+    ) external view returns (OperandRef[] memory refs) {
+        IOpKernel k = _checkElement(p, element);
+        uint256 terms = _termCount(k, p, element);
         if (term > terms) revert OneStep_TermOutOfRange(term, terms);
+        if (address(k) != address(0)) return k.operandsOf(p, element, term, acc);
         return term == terms ? _epilogueRefs(p, element) : _termRefs(p, element, term, acc);
     }
 
@@ -104,10 +132,14 @@ contract OneStepExecutor is IOneStepExecutor {
         uint256 term,
         int256 acc,
         OperandOpening[] calldata operands
-    ) external pure returns (int256 next) {
-        _checkElement(p, element);
-        uint256 terms = _termCount(p);
+    ) external view returns (int256 next) {
+        IOpKernel k = _checkElement(p, element);
+        uint256 terms = _termCount(k, p, element);
         if (term >= terms) revert OneStep_TermOutOfRange(term, terms);
+        if (address(k) != address(0)) {
+            int256[] memory values = _open(k.operandsOf(p, element, term, acc), operands, w, stateRoot);
+            return k.fold(p, element, term, acc, values);
+        }
         OperandRef[] memory refs = _termRefs(p, element, term, acc);
         int256[] memory v = _open(refs, operands, w, stateRoot);
         uint8 op = p.op;
@@ -132,8 +164,13 @@ contract OneStepExecutor is IOneStepExecutor {
         uint256 element,
         int256 acc,
         OperandOpening[] calldata operands
-    ) external pure returns (int256 y) {
-        _checkElement(p, element);
+    ) external view returns (int256 y) {
+        IOpKernel k = _checkElement(p, element);
+        if (address(k) != address(0)) {
+            uint256 terms = k.termCount(p, element);
+            int256[] memory values = _open(k.operandsOf(p, element, terms, acc), operands, w, stateRoot);
+            return k.epilogue(p, element, acc, values);
+        }
         OperandRef[] memory refs = _epilogueRefs(p, element);
         int256[] memory v = _open(refs, operands, w, stateRoot);
         uint8 op = p.op;
@@ -153,11 +190,42 @@ contract OneStepExecutor is IOneStepExecutor {
         return acc; // MaxPool, ArgMax, Flatten, Reshape
     }
 
-    /// @notice Checks the program, then that `element` is one of its output elements.
-    function _checkElement(NodeProgram calldata p, uint256 element) private pure {
-        P.check(p);
-        uint256 count = _outputCount(p);
+    /// @notice Checks the program, then that `element` is one of its output elements; returns the op's
+    ///         kernel (address 0 for the executor's own ops).
+    function _checkElement(NodeProgram calldata p, uint256 element) private view returns (IOpKernel k) {
+        k = _kernelOf(p);
+        uint256 count;
+        if (address(k) != address(0)) {
+            count = k.outputCount(p);
+        } else {
+            P.check(p);
+            count = _outputCount(p);
+        }
         if (element >= count) revert OneStep_ElementOutOfRange(element, count);
+    }
+
+    /// @notice The kernel of a kernel op (after checking every param is below 2^64), or address 0 for
+    ///         the executor's own ops; reverts OneStep_UnknownOp for a family without a kernel.
+    function _kernelOf(NodeProgram calldata p) private view returns (IOpKernel k) {
+        uint8 op = p.op;
+        if (op < FIRST_KERNEL_OP) return IOpKernel(address(0));
+        uint256 family = op / KERNEL_OPS - 1;
+        if (family >= KERNEL_FAMILIES) revert OneStep_UnknownOp(op);
+        k =
+            family == 0
+                ? kernel0
+                : family == 1
+                    ? kernel1
+                    : family == 2
+                        ? kernel2
+                        : kernel3;
+        if (address(k) == address(0)) revert OneStep_UnknownOp(op);
+        uint256[] calldata q = p.params;
+        for (uint256 i = 0; i < q.length; ++i) if (q[i] >= P.PARAM_LIMIT) revert OneStep_BadParams(op, i);
+    }
+
+    function _termCount(IOpKernel k, NodeProgram calldata p, uint256 element) private pure returns (uint256) {
+        return address(k) != address(0) ? k.termCount(p, element) : _termCount(p);
     }
 
     function _outputCount(NodeProgram calldata p) private pure returns (uint256) {

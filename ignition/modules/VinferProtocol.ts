@@ -6,6 +6,7 @@
  * per circuit.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { ZeroAddress } from "ethers";
 
 import type { ContractArtifact, ProofSystem } from "../../sdk/proofs/proofSystem.js";
 import { proofSystems } from "../../sdk/proofs/registry.js";
@@ -40,9 +41,13 @@ export function vinferProtocolModule(systems: readonly ProofSystem[]) {
     const router = m.contract("InferenceRouter", [registry, requestTimeout, maxCallbackGasLimit, owner]);
     const adapters = systems.map((s) => {
       const artifact = s.adapter();
-      const dependencies = (s.adapterDependencies?.() ?? []).map((d, i) =>
-        m.contract(d.contractName, ignitionArtifact(d), [], { id: `${adapterFutureId(s)}_dependency_${i}` }),
-      );
+      const dependencies: ReturnType<typeof m.contract>[] = [];
+      for (const [i, d] of (s.adapterDependencies?.() ?? []).entries()) {
+        const args = (d.constructorArgs ?? []).map((a) =>
+          typeof a === "number" ? dependencies[a]! : a.map((j) => (j === null ? ZeroAddress : dependencies[j]!)),
+        );
+        dependencies.push(m.contract(d.contractName, ignitionArtifact(d), args, { id: `${adapterFutureId(s)}_dependency_${i}` }));
+      }
       const args = s.adapterTakesRouter ? [...dependencies, router] : dependencies;
       const adapter = m.contract(artifact.contractName, ignitionArtifact(artifact), args, { id: adapterFutureId(s) });
       m.call(router, "registerAdapter", [s.proofType, adapter], { id: `register_${adapterFutureId(s)}` });

@@ -26,7 +26,30 @@
  * Failures throw OneStepRevert naming the Solidity error the executor reverts
  * with (IntegerSemantics' bounds included), so a caller can predict a revert.
  */
-/** Op codes of NodeProgram.op. */
+import { KERNELS, familyOf } from "./kernels/index.js";
+import type { OpKernel } from "./kernels/kernel.js";
+import {
+  INT256_MIN,
+  NO_OPERAND,
+  type NodeProgram,
+  OneStepRevert,
+  type OperandRef,
+  PARAM_LIMIT,
+  SOURCE_NONE,
+  addSaturate,
+  argMaxTakes,
+  divRoundHalfUp,
+  floorDiv,
+  linearEpilogue,
+  mac,
+  max,
+  ref,
+  relu,
+} from "./semantics.js";
+
+export * from "./semantics.js";
+
+/** Op codes of NodeProgram.op (the executor's own; kernel families: sdk/opml/kernels/). */
 export const OP = {
   Gemm: 1,
   MatMul: 2,
@@ -39,14 +62,6 @@ export const OP = {
   Flatten: 9,
   Reshape: 10,
 } as const;
-
-/** Operand sources (OperandRef.source, and the first word of a loc). */
-export const SOURCE_NONE = 0;
-export const SOURCE_TRACE = 1;
-export const SOURCE_WEIGHT = 2;
-
-/** Every param is below this bound (the executor refuses larger ones), so index arithmetic never overflows. */
-export const PARAM_LIMIT = 1n << 64n;
 
 /** Fixed param positions (the executor's twins: contracts/opml/operands/*.sol). */
 export const LINEAR = {
@@ -75,96 +90,6 @@ export const ARGMAX = { x: 0, outer: 3, length: 4, inner: 5, selectLast: 6, size
 /** Words per window dim: input size, output size, kernel, stride, pad begin, pad end, dilation. */
 export const WINDOW_DIM_WORDS = 7;
 
-export interface NodeProgram {
-  readonly op: number;
-  readonly params: readonly bigint[];
-}
-
-/** Where an operand lies: source 0 none (nothing read), 1 trace (step, element index), 2 weight (stream index). */
-export interface OperandRef {
-  readonly source: 0 | 1 | 2;
-  readonly step: number;
-  readonly index: number;
-}
-
-/** What the executor reverts with, as a Solidity error signature (e.g. "Semantics_Overflow(int256)") and its arguments. */
-export class OneStepRevert extends Error {
-  constructor(
-    readonly signature: string,
-    readonly args: readonly bigint[],
-  ) {
-    super(`the one-step executor reverts with ${signature.split("(")[0]}(${args.join(", ")})`);
-    this.name = "OneStepRevert";
-  }
-}
-
-export const INT256_MIN = -(1n << 255n);
-export const ACCUMULATOR_LIMIT = 1n << 52n;
-const MAX_ACCUMULATOR_SHIFT = 52n;
-export const NO_OPERAND: OperandRef = Object.freeze({ source: SOURCE_NONE, step: 0, index: 0 });
-
-// ---------------------------------------------------------------- IntegerSemantics.sol, in bigint
-
-const overflow = (v: bigint) => new OneStepRevert("Semantics_Overflow(int256)", [v]);
-function checkBelow(v: bigint, limit: bigint): void {
-  if (v >= limit || v <= -limit) throw overflow(v);
-}
-export function rescale(v: bigint, shift: bigint): bigint {
-  if (shift === 0n) return v;
-  return (v >> shift) + ((v >> (shift - 1n)) & 1n);
-}
-export function saturate(v: bigint, bits: bigint): bigint {
-  if (bits < 2n || bits > 32n) throw new OneStepRevert("Semantics_BadActivationBits(uint256)", [bits]);
-  const hi = (1n << (bits - 1n)) - 1n;
-  const lo = -(1n << (bits - 1n));
-  return v > hi ? hi : v < lo ? lo : v;
-}
-export function mac(acc: bigint, a: bigint, w: bigint): bigint {
-  checkBelow(acc, ACCUMULATOR_LIMIT);
-  checkBelow(a, ACCUMULATOR_LIMIT);
-  checkBelow(w, ACCUMULATOR_LIMIT);
-  const r = acc + a * w;
-  checkBelow(r, ACCUMULATOR_LIMIT);
-  return r;
-}
-export function linearEpilogue(acc: bigint, bias: bigint, biasShiftLeft: bigint, shift: bigint, bits: bigint): bigint {
-  checkBelow(acc, ACCUMULATOR_LIMIT);
-  let aligned = 0n;
-  if (bias !== 0n) {
-    if (biasShiftLeft >= MAX_ACCUMULATOR_SHIFT) throw overflow(bias);
-    checkBelow(bias, ACCUMULATOR_LIMIT);
-    aligned = bias << biasShiftLeft;
-    checkBelow(aligned, ACCUMULATOR_LIMIT);
-  }
-  const v = acc + aligned;
-  if (shift > MAX_ACCUMULATOR_SHIFT) throw overflow(v);
-  checkBelow(v, ACCUMULATOR_LIMIT - (shift === 0n ? 1n : 1n << (shift - 1n)));
-  return saturate(rescale(v, shift), bits);
-}
-export function addSaturate(a: bigint, b: bigint, bits: bigint): bigint {
-  checkBelow(a, ACCUMULATOR_LIMIT);
-  checkBelow(b, ACCUMULATOR_LIMIT);
-  const s = a + b;
-  checkBelow(s, ACCUMULATOR_LIMIT - 1n);
-  return saturate(s, bits);
-}
-export function floorDiv(a: bigint, b: bigint): bigint {
-  if (b <= 0n) throw new OneStepRevert("Semantics_NonPositiveDivisor(int256)", [b]);
-  const q = a / b;
-  return a % b !== 0n && a < 0n ? q - 1n : q;
-}
-export function divRoundHalfUp(sum: bigint, count: bigint): bigint {
-  if (count <= 0n) throw new OneStepRevert("Semantics_NonPositiveDivisor(int256)", [count]);
-  checkBelow(sum, ACCUMULATOR_LIMIT);
-  checkBelow(count, ACCUMULATOR_LIMIT);
-  const t = 2n * sum + count;
-  checkBelow(t, ACCUMULATOR_LIMIT - 1n);
-  return floorDiv(t, 2n * count);
-}
-export const relu = (x: bigint): bigint => (x > 0n ? x : 0n);
-export const max = (best: bigint, v: bigint): bigint => (v > best ? v : best);
-export const argMaxTakes = (best: bigint, v: bigint, selectLast: boolean): boolean => v > best || (selectLast && v === best);
-
 // ---------------------------------------------------------------- params
 
 const badParams = (p: NodeProgram, word: number) => new OneStepRevert("OneStep_BadParams(uint8,uint256)", [BigInt(p.op), BigInt(word)]);
@@ -172,8 +97,9 @@ const badParams = (p: NodeProgram, word: number) => new OneStepRevert("OneStep_B
 /** The executor's check of a program's params (ProgramParams.check): throws OneStepRevert for a malformed one. */
 export function checkProgram(p: NodeProgram): void {
   const q = p.params;
+  if (kernelOf(p)) return;
   if (!Object.values(OP).includes(p.op as never)) throw new OneStepRevert("OneStep_UnknownOp(uint8)", [BigInt(p.op)]);
-  for (let i = 0; i < q.length; i++) if (q[i]! < 0n || q[i]! >= PARAM_LIMIT) throw badParams(p, i);
+  checkParamBounds(p);
   const n = q.length;
   const need = (length: number) => {
     if (n !== length) throw badParams(p, n);
@@ -257,11 +183,26 @@ export function checkProgram(p: NodeProgram): void {
   }
 }
 
-const ref = (q: readonly bigint[], at: number, index: bigint): OperandRef => ({
-  source: Number(q[at]) as 0 | 1 | 2,
-  step: Number(q[at + 1]),
-  index: Number(q[at + 2]! + index),
-});
+function checkParamBounds(p: NodeProgram): void {
+  p.params.forEach((v, i) => {
+    if (v < 0n || v >= PARAM_LIMIT) throw badParams(p, i);
+  });
+}
+
+/**
+ * The kernel of a kernel op, after the executor's own checks (OneStepExecutor._kernelOf: a family with
+ * a kernel, every param below 2^64) and the kernel's check of its params (its outputCount); undefined
+ * for the executor's own ops.
+ */
+function kernelOf(p: NodeProgram): OpKernel | undefined {
+  if (p.op < 16) return undefined;
+  const family = familyOf(p.op);
+  const kernel = family === undefined ? undefined : KERNELS[family];
+  if (!kernel) throw new OneStepRevert("OneStep_UnknownOp(uint8)", [BigInt(p.op)]);
+  checkParamBounds(p);
+  kernel.outputCount(p);
+  return kernel;
+}
 
 // ---------------------------------------------------------------- windows (Conv, pools)
 
@@ -340,6 +281,8 @@ export function outputCount(p: NodeProgram): number {
 }
 
 function outputCountOf(p: NodeProgram): bigint {
+  const kernel = kernelOf(p);
+  if (kernel) return kernel.outputCount(p);
   checkProgram(p);
   const q = p.params;
   switch (p.op) {
@@ -373,7 +316,9 @@ function checkElement(p: NodeProgram, element: number | bigint): bigint {
   return e;
 }
 
-function termCountOf(p: NodeProgram): bigint {
+function termCountOf(p: NodeProgram, element: bigint): bigint {
+  const kernel = kernelOf(p);
+  if (kernel) return kernel.termCount(p, element);
   const q = p.params;
   switch (p.op) {
     case OP.Gemm:
@@ -395,13 +340,14 @@ function termCountOf(p: NodeProgram): bigint {
 
 /** K, the number of fold terms of element `element` (>= 1). */
 export function termCount(p: NodeProgram, element: number): number {
-  checkElement(p, element);
-  return Number(termCountOf(p));
+  return Number(termCountOf(p, checkElement(p, element)));
 }
 
 /** acc_0 of element `element`. */
 export function initialAccumulator(p: NodeProgram, element: number): bigint {
-  checkElement(p, element);
+  const e = checkElement(p, element);
+  const kernel = kernelOf(p);
+  if (kernel) return kernel.initialAccumulator(p, e);
   return p.op === OP.MaxPool ? INT256_MIN : 0n;
 }
 
@@ -413,8 +359,10 @@ export function initialAccumulator(p: NodeProgram, element: number): bigint {
 export function operandsOf(p: NodeProgram, element: number, term: number, acc: bigint): OperandRef[] {
   const e = checkElement(p, element);
   const t = BigInt(term);
-  const terms = termCountOf(p);
+  const terms = termCountOf(p, e);
   if (t < 0n || t > terms) throw new OneStepRevert("OneStep_TermOutOfRange(uint256,uint256)", [t, terms]);
+  const kernel = kernelOf(p);
+  if (kernel) return kernel.operandsOf(p, e, t, acc);
   const epilogue = t === terms;
   const q = p.params;
   switch (p.op) {
@@ -496,11 +444,13 @@ export function operandsOf(p: NodeProgram, element: number, term: number, acc: b
 
 /** acc_{term+1} from acc_term and the values of operandsOf(p, element, term, acc) (0 for source-0 entries). */
 export function fold(p: NodeProgram, element: number, term: number, acc: bigint, values: readonly bigint[]): bigint {
-  checkElement(p, element);
-  const terms = termCountOf(p);
+  const e = checkElement(p, element);
+  const terms = termCountOf(p, e);
   if (term < 0 || BigInt(term) >= terms) throw new OneStepRevert("OneStep_TermOutOfRange(uint256,uint256)", [BigInt(term), terms]);
   const refs = operandsOf(p, element, term, acc);
   checkCount(values, refs);
+  const kernel = kernelOf(p);
+  if (kernel) return kernel.fold(p, e, BigInt(term), acc, values);
   const none = refs[0]!.source === SOURCE_NONE;
   switch (p.op) {
     case OP.Gemm:
@@ -521,8 +471,11 @@ export function fold(p: NodeProgram, element: number, term: number, acc: bigint,
 
 /** y from acc_K and the values of operandsOf(p, element, K, acc). */
 export function epilogue(p: NodeProgram, element: number, acc: bigint, values: readonly bigint[]): bigint {
-  const refs = operandsOf(p, element, Number(termCountOf(p)), acc);
+  const e = checkElement(p, element);
+  const refs = operandsOf(p, element, Number(termCountOf(p, e)), acc);
   checkCount(values, refs);
+  const kernel = kernelOf(p);
+  if (kernel) return kernel.epilogue(p, e, acc, values);
   const q = p.params;
   switch (p.op) {
     case OP.Gemm:

@@ -48,6 +48,8 @@ import type { Model } from "../model.js";
 import { broadcastShapes } from "../ops/broadcast.js";
 import { windowTaps } from "../ops/window.js";
 import { sizeOf, stridesOf } from "../tensor.js";
+import { kernelOfOp } from "./kernels/index.js";
+import type { Loc } from "./kernels/kernel.js";
 import { type NodeProgram, OP, PARAM_LIMIT, SOURCE_TRACE, SOURCE_WEIGHT } from "./operands.js";
 
 export * from "./operands.js";
@@ -117,7 +119,6 @@ export function modelProgram(model: Model): ModelProgram {
   return result;
 }
 
-type Loc = readonly [bigint, bigint, bigint];
 const NO_LOC: Loc = [0n, 0n, 0n];
 
 function nodeProgram(model: Model, node: IrNode, index: number): NodeProgram {
@@ -258,8 +259,12 @@ function nodeProgram(model: Model, node: IrNode, index: number): NodeProgram {
       ]);
       break;
     }
-    default:
-      return fail("the one-step executor has no such operator");
+    default: {
+      const served = kernelOfOp((node as IrNode).op);
+      if (!served) return fail("the one-step executor has no such operator");
+      op = served.code;
+      params = served.kernel.program({ model, node, index, loc, shapeOf, outShape, shift, biasShiftLeft, bits, fail }).map(BigInt);
+    }
   }
   const out = params.map((v) => BigInt(v));
   if (out.some((v) => v < 0n || v >= PARAM_LIMIT)) fail(`a parameter is outside 0..2^64 (params [${out.join(", ")}])`);

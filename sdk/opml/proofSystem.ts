@@ -13,12 +13,13 @@
  */
 import { AbiCoder, parseEther } from "ethers";
 
-import { OneStepExecutor__factory, OpmlAdapter__factory, OpmlModel__factory } from "../../types/ethers-contracts/index.js";
+import { OpmlAdapter__factory, OpmlModel__factory } from "../../types/ethers-contracts/index.js";
 import { InputError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { ContractArtifact, ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDeploy } from "../proofs/proofSystem.js";
 import { ProofType } from "../protocol/proofType.js";
 import { buildClaim } from "./claim.js";
+import { executorDeployment } from "./executorDeployment.js";
 import type { Lie } from "./lies.js";
 import { type ModelProgram, modelProgram } from "./program.js";
 
@@ -125,7 +126,7 @@ export const opmlProofSystem: ProofSystem = {
   proofType: ProofType.Opml,
   name: "opml",
   adapter: () => artifact("OpmlAdapter", OpmlAdapter__factory),
-  adapterDependencies: () => [artifact("OneStepExecutor", OneStepExecutor__factory)],
+  adapterDependencies: executorDeployment,
   adapterTakesRouter: true,
   revertAdvice: {
     Adapter_NotRouter: "the OPML adapter takes fulfilments from its own router only",
@@ -178,7 +179,7 @@ export const opmlProofSystem: ProofSystem = {
     OpmlModel_BondNotGwei: "bonds must be whole numbers of gwei (the game records them in gwei)",
     Game_BadBond: "the model's claim bond is not a whole number of gwei below 2^56 gwei: its verifier is not a genuine OpmlModel",
   },
-  errorAbis: () => [OpmlModel__factory.abi, OneStepExecutor__factory.abi],
+  errorAbis: () => [OpmlModel__factory.abi, ...executorDeployment().map((d) => d.abi)],
   async prepare(model, options = {}) {
     const program = modelProgram(model); // OpmlUnsupportedError for a graph OPML cannot dispute
     const settings = options.settings?.opml ?? {};

@@ -24,6 +24,15 @@ export interface ContractArtifact {
   readonly bytecode: string;
 }
 
+/**
+ * A contract deployed before an adapter, with its constructor arguments: each
+ * the index of an earlier dependency (its address), or a list of them (an
+ * address[] / fixed array; null for address 0).
+ */
+export interface AdapterDependency extends ContractArtifact {
+  readonly constructorArgs?: readonly (number | readonly (number | null)[])[];
+}
+
 /** Everything a prover may bind its evidence to: the request and who submits it. */
 export interface ProveContext {
   readonly chainId: bigint;
@@ -86,7 +95,7 @@ export interface ProofSystem {
    * without constructor arguments (e.g. OPML's one-step executor); their
    * addresses are the adapter's constructor arguments, in this order.
    */
-  adapterDependencies?(): readonly ContractArtifact[];
+  adapterDependencies?(): readonly AdapterDependency[];
   /**
    * Whether the adapter's constructor takes the router as its last argument
    * (after the dependencies): an adapter that holds funds for the router's

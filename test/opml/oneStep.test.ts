@@ -34,7 +34,8 @@ import {
 import { ADD, ARGMAX, CONV, LINEAR } from "../../sdk/opml/operands.js";
 import { ExecutionTrace, step } from "../../sdk/opml/trace.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
-import { OneStepExecutorHarness__factory, OneStepExecutor__factory } from "../../types/ethers-contracts/index.js";
+import { deployOneStepExecutor } from "../../sdk/opml/executorDeployment.js";
+import { OneStepExecutorHarness__factory, type OneStepExecutor } from "../../types/ethers-contracts/index.js";
 import { rng } from "../helpers/onnxBuilder.js";
 import { type World, linearSpec, loadSpec, poolsSpec, randomInput, randomWorld } from "./executorModels.js";
 
@@ -245,11 +246,11 @@ let encodingChecked = false;
 let harness: Awaited<ReturnType<OneStepExecutorHarness__factory["deploy"]>>;
 
 describe("OPML one-step executor (every operator)", function () {
-  let executor: Awaited<ReturnType<OneStepExecutor__factory["deploy"]>>;
+  let executor: OneStepExecutor;
 
   before(async function () {
     const [signer] = await ethers.getSigners();
-    executor = await new OneStepExecutor__factory(signer).deploy();
+    executor = await deployOneStepExecutor(signer!);
     harness = await new OneStepExecutorHarness__factory(signer).deploy(await executor.getAddress());
   });
 

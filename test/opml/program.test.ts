@@ -29,7 +29,7 @@ import {
 } from "../../sdk/opml/program.js";
 import { ExecutionTrace } from "../../sdk/opml/trace.js";
 import { elementAccumulators } from "../../sdk/opml/accumulators.js";
-import { OneStepExecutor__factory } from "../../types/ethers-contracts/index.js";
+import { deployOneStepExecutor } from "../../sdk/opml/executorDeployment.js";
 import type { GraphSpec } from "../helpers/onnxBuilder.js";
 import { linearSpec, loadSpec, poolsSpec, randomInput, randomWorld } from "./executorModels.js";
 
@@ -89,7 +89,7 @@ describe("OPML node programs", function () {
 
   it("the executor's outputCount, termCount, initialAccumulator and operandsOf equal the twin on every node", async function () {
     const [signer] = await ethers.getSigners();
-    const executor = await new OneStepExecutor__factory(signer).deploy();
+    const executor = await deployOneStepExecutor(signer!);
     let checked = 0;
     for (const { name, model } of models) {
       const trace = ExecutionTrace.of(
@@ -122,7 +122,7 @@ describe("OPML node programs", function () {
 
   it("malformed programs are refused alike by the twin and the executor (OneStep_UnknownOp, OneStep_BadParams)", async function () {
     const [signer] = await ethers.getSigners();
-    const executor = await new OneStepExecutor__factory(signer).deploy();
+    const executor = await deployOneStepExecutor(signer!);
     const ops = Object.values(OP);
     const special = [0n, 1n, 2n, 3n, PARAM_LIMIT - 1n, PARAM_LIMIT, (1n << 255n) + 5n, 1n << 40n];
     const mutation = fc.record({
