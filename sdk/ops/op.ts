@@ -93,6 +93,12 @@ export interface OpDefinition<N extends IrNode> {
    * Absent means false.
    */
   readonly accumulator?: boolean;
+  /**
+   * Positions of inputs that must be graph constants (a Reshape's shape, Slice's starts/ends,
+   * Unsqueeze's axes...): the IR has static shapes, so these are read when the node is built.
+   * Tests that feed them as graph inputs (the ONNX node tests) freeze them. Absent means none.
+   */
+  readonly constantInputs?: readonly number[];
   build(ctx: BuildContext): Built<N>;
   run(node: N, inputs: readonly Tensor[], outputs: readonly TensorInfo[], arith: NodeArithmetic): Tensor[];
   /** Chooses the exponents of the node's operands and outputs; returns its rescale. */

@@ -31,6 +31,7 @@ export const flatten: OpDefinition<FlattenNode> = {
 export const reshape: OpDefinition<ReshapeNode> = {
   op: "Reshape",
   attributes: ["allowzero"],
+  constantInputs: [1],
   quantize: keepInputScale,
 
   build(ctx) {
