@@ -12,6 +12,7 @@ function floatArithmetic(graph: IrGraph, node: IrNode): NodeArithmetic {
   const dtype = graph.tensors.get(node.outputs[0]!)!.dtype;
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
   return {
+    mode: "float",
     productScale: node.op === "Gemm" ? node.alpha : 1,
     biasScale: node.op === "Gemm" ? node.beta : 1,
     linear: round,

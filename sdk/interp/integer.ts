@@ -11,9 +11,12 @@ import type { Tensor } from "../tensor.js";
 import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
-  const { shift, biasShiftLeft } = model.nodes.get(node.name)!;
+  const scale = model.nodes.get(node.name)!;
+  const { shift, biasShiftLeft } = scale;
   const bits = model.config.activationBits;
   return {
+    mode: "integer",
+    integer: { fracBits: model.config.fracBits, activationBits: bits, scale },
     productScale: 1,
     biasScale: 2 ** biasShiftLeft,
     linear: (acc) => saturate(rescale(acc, shift), bits),

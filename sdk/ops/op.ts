@@ -34,6 +34,15 @@ export interface Built<N extends IrNode> {
  * Integer: see docs/integer-semantics.md (rescale by shift, saturation, rounded division).
  */
 export interface NodeArithmetic {
+  /**
+   * Which run this is: ONNX float arithmetic ("float"), the integer semantics ("integer"), or the
+   * quantizer's worst-case run ("bound": exact sums of magnitudes, no rounding, shift or saturation).
+   * Ops whose integer kernel is more than linear/add/average (non-linear functions, element-wise
+   * products, divisions) branch on it.
+   */
+  readonly mode: "float" | "integer" | "bound";
+  /** The model's widths and the node's rescale (integer and bound modes; undefined in float mode). */
+  readonly integer?: IntegerContext;
   /** Scale applied to a linear op's sum of products (Gemm alpha; 1 in integer mode). */
   readonly productScale: number;
   /** Scale applied to a linear op's bias (Gemm beta; 2^k alignment in integer mode). */
@@ -73,6 +82,21 @@ export interface NodeScale {
   readonly shift: number;
   /** Left shift that aligns an activation bias (Gemm C) to the accumulator; 0 elsewhere. */
   readonly biasShiftLeft: number;
+  /**
+   * Integer constants of the op's integer kernel that its quantization rule chose (e.g. a
+   * fixed-point multiplier for LeakyRelu's alpha, a Div's reciprocal). Part of the committed IR
+   * (sdk/commit/irDescription.ts), read by every engine. Absent means none.
+   */
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+/** What an integer kernel knows besides its inputs: the model's widths and the node's rescale. */
+export interface IntegerContext {
+  /** F. */
+  readonly fracBits: number;
+  /** A. */
+  readonly activationBits: number;
+  readonly scale: NodeScale;
 }
 
 export const NO_RESCALE: NodeScale = { shift: 0, biasShiftLeft: 0 };

@@ -142,22 +142,23 @@ class Quantizer implements QuantizeContext {
   /** Applies the op's quantization rule (sdk/ops), then checks its shift and accumulator bound. */
   visit(node: IrNode): void {
     const op = opOf(node);
-    const { shift, biasShiftLeft } = op.quantize(node, this);
+    const scale = op.quantize(node, this);
+    const { shift, biasShiftLeft } = scale;
     if (shift < 0) throw new QuantizationError(`${node.op} node "${node.name}": negative rescale shift ${shift}`);
-    const accumulatorBound = op.accumulator ? this.bound(node, biasShiftLeft) : 0;
+    const accumulatorBound = op.accumulator ? this.bound(node, scale) : 0;
     if (accumulatorBound + 2 ** Math.max(shift - 1, 0) >= ACCUMULATOR_LIMIT) {
       throw new QuantizationError(
         `${node.op} node "${node.name}": accumulator can reach ${accumulatorBound} (> 2^52); lower activationBits or weightBits`,
       );
     }
-    this.nodes.set(node.name, { shift, biasShiftLeft, accumulatorBound });
+    this.nodes.set(node.name, { ...scale, accumulatorBound });
   }
 
   /**
    * Worst case over all inputs: the node's own kernel run on |constants| and
    * on activations at their largest magnitude 2^(A-1), with no rounding.
    */
-  private bound(node: IrNode, biasShiftLeft: number): number {
+  private bound(node: IrNode, scale: NodeScale): number {
     const extreme = 2 ** (this.config.activationBits - 1);
     const inputs = node.inputs.map((name): Tensor => {
       const c = this.constants.get(name);
@@ -168,8 +169,10 @@ class Quantizer implements QuantizeContext {
     });
     const identity = (v: number) => v;
     const arith: NodeArithmetic = {
+      mode: "bound",
+      integer: { fracBits: this.config.fracBits, activationBits: this.config.activationBits, scale },
       productScale: 1,
-      biasScale: 2 ** biasShiftLeft,
+      biasScale: 2 ** scale.biasShiftLeft,
       linear: identity,
       add: identity,
       average: (sum, count) => 2 * sum + count,

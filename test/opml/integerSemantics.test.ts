@@ -285,7 +285,14 @@ describe("IntegerSemantics.sol equals the TypeScript integer semantics", functio
       alpha: 1,
       beta: 1,
     };
-    const identity: NodeArithmetic = { productScale: 1, biasScale: 1, linear: (v) => v, add: (v) => v, average: divRoundHalfUp };
+    const identity: NodeArithmetic = {
+      mode: "bound",
+      productScale: 1,
+      biasScale: 1,
+      linear: (v) => v,
+      add: (v) => v,
+      average: divRoundHalfUp,
+    };
     await fuzzBatches(arb, edges, async (cases) => {
       const [out, errs] = await h.macBatch(
         cases.map((c) => c.acc),

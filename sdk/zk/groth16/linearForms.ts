@@ -23,9 +23,18 @@ export interface AffineForm {
 }
 
 export function affineForms(model: QuantizedModel, node: IrNode): AffineForm[] {
-  const { biasShiftLeft } = model.nodes.get(node.name)!;
+  const scale = model.nodes.get(node.name)!;
   const identity = (v: number) => v;
-  const arith: NodeArithmetic = { productScale: 1, biasScale: 2 ** biasShiftLeft, linear: identity, add: identity, average: identity };
+  // The accumulators themselves (no rounding): the "bound" mode's exact arithmetic.
+  const arith: NodeArithmetic = {
+    mode: "bound",
+    integer: { fracBits: model.config.fracBits, activationBits: model.config.activationBits, scale },
+    productScale: 1,
+    biasScale: 2 ** scale.biasShiftLeft,
+    linear: identity,
+    add: identity,
+    average: identity,
+  };
   const activations = node.inputs.filter((n) => !model.constants.has(n));
   const zeroInputs = (): Tensor[] =>
     node.inputs.map((name) => {
