@@ -32,6 +32,14 @@ SUPPORTED_OPS = [
     "Flatten",
     "Reshape",
     "ArgMax",
+    "Transpose",
+    "Concat",
+    "Slice",
+    "Squeeze",
+    "Unsqueeze",
+    "Gather",
+    "Pad",
+    "Expand",
 ]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

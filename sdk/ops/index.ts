@@ -9,6 +9,13 @@ import type { OpDefinition } from "./op.js";
 import { averagePool, maxPool } from "./pool.js";
 import { relu } from "./relu.js";
 import { flatten, reshape } from "./shape.js";
+import { concat } from "./concat.js";
+import { expand } from "./expand.js";
+import { gather } from "./gather.js";
+import { pad } from "./pad.js";
+import { slice } from "./slice.js";
+import { squeeze, unsqueeze } from "./squeezeUnsqueeze.js";
+import { transpose } from "./transpose.js";
 
 type Registry = { [K in OpType]: OpDefinition<Extract<IrNode, { op: K }>> };
 
@@ -23,6 +30,14 @@ export const OPS: Registry = {
   Flatten: flatten,
   Reshape: reshape,
   ArgMax: argmax,
+  Transpose: transpose,
+  Concat: concat,
+  Slice: slice,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Gather: gather,
+  Pad: pad,
+  Expand: expand,
 };
 
 /** ONNX op_types (default domain) the IR supports. Keep scripts/vendor_onnx_node_tests.py in sync. */

@@ -62,6 +62,8 @@ export interface NodeArithmetic {
 export interface QuantizeContext {
   /** F: the exponent of every activation. */
   readonly fracBits: number;
+  /** A: the signed width of every activation. */
+  readonly activationBits: number;
   /** Whether tensor `name` is a graph constant (not an activation). */
   isConstant(name: string): boolean;
   /** Quantizes constant `name` times `scale` as a weight; returns its exponent e_w. */
@@ -72,6 +74,8 @@ export interface QuantizeContext {
   activation(node: IrNode, name: string): number;
   /** Exponent of an operand of a product: a weight if constant, else an activation. */
   factor(node: IrNode, name: string, scale: number): number;
+  /** Whether tensor `name` is an index tensor (no exponent: an integer graph input, an ArgMax output). */
+  indexTensor(name: string): boolean;
   /** Records the exponent of an output tensor; null for an index tensor. */
   setExponent(tensor: string, exponent: number | null): void;
 }
