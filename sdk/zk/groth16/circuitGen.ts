@@ -25,6 +25,7 @@ import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
 import { accumulatorBits, cost } from "./costs.js";
 import { packedSignalCount, valuesPerSignal } from "./packing.js";
+import { lowerDataMovement } from "./lowerings/dataMovement.js";
 
 export class CircuitCompileError extends VinferError {
   constructor(node: IrNode | undefined, reason: string) {
@@ -70,7 +71,7 @@ const TEMPLATE = "VinferModel";
  * its cost; `size` is the element count of its first output. `relu` is a Relu
  * node fused into a linear node (its output is the fused layer's output).
  */
-type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
+export type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
 
 const lowerLinear: Lowering<IrNode> = (b, node, size, relu) => b.linear(node, relu, size);
 
@@ -97,6 +98,14 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   MaxPool: lowerPool,
   AveragePool: lowerPool,
   ArgMax: lowerArgMax,
+  Transpose: lowerDataMovement,
+  Concat: lowerDataMovement,
+  Slice: lowerDataMovement,
+  Squeeze: lowerDataMovement,
+  Unsqueeze: lowerDataMovement,
+  Gather: lowerDataMovement,
+  Pad: lowerDataMovement,
+  Expand: lowerDataMovement,
 };
 
 function loweringOf<N extends IrNode>(node: N): Lowering<N> {
@@ -150,7 +159,7 @@ export function planCircuit(model: QuantizedModel, options: CircuitOptions & { e
 }
 
 /** Builds the circuit; the lowerings (LOWERINGS) emit each node through its non-private members. */
-class CircuitBuilder {
+export class CircuitBuilder {
   private readonly body: string[] = [];
   private readonly layers: LayerCost[] = [];
   /** circom expression for element i of a tensor. */
@@ -260,6 +269,7 @@ class CircuitBuilder {
       `include "argmax.circom";`,
       `include "packing.circom";`,
       `include "poseidonChain.circom";`,
+      `include "dataMovement.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
       ...header,
@@ -295,6 +305,11 @@ class CircuitBuilder {
     const c = this.model.constants.get(tensor);
     if (c) return (i) => String(c.tensor.data[i]!);
     throw new CircuitCompileError(undefined, `tensor "${tensor}" has no signal`);
+  }
+
+  /** Maps tensor `tensor` to circom expressions (element i -> signal or literal). */
+  setRef(tensor: string, ref: (i: number) => string): void {
+    this.refs.set(tensor, ref);
   }
 
   /** Maps tensor `tensor` to the signals of tensor `from`. */
