@@ -96,6 +96,27 @@ describe("data-movement ops in every engine", function () {
     expect(failed, "the circuit accepted index V").to.equal(true);
   });
 
+  it("fold the shape arithmetic exporters write (Shape -> Gather -> Unsqueeze -> Concat -> Reshape) at load time", () => {
+    const model = loadSpec({
+      inputs: [{ name: "x", shape: [2, 3, 4] }],
+      outputs: [{ name: "y" }],
+      initializers: [
+        { name: "zero", dims: [], ...ints(0) },
+        { name: "rest", dims: [1], ...ints(-1) },
+      ],
+      nodes: [
+        { op: "Shape", inputs: ["x"], outputs: ["shape"] },
+        { op: "Gather", inputs: ["shape", "zero"], outputs: ["batch"], int: { axis: 0 } },
+        { op: "Unsqueeze", inputs: ["batch"], outputs: ["batch1"], ints: { axes: [0] } },
+        { op: "Concat", inputs: ["batch1", "rest"], outputs: ["target"], int: { axis: 0 } },
+        { op: "Reshape", inputs: ["x", "target"], outputs: ["y"] },
+      ],
+      opset: 11,
+    });
+    expect(model.graph.nodes.map((n) => n.op)).to.deep.equal(["Reshape"]);
+    expect(model.graph.outputs[0]!.shape).to.deep.equal([2, 12]);
+  });
+
   it("refuses what it cannot do, naming node, op and reason", () => {
     // Slice starts fed at run time: the IR has static shapes
     const dynamicSlice: GraphSpec = {
