@@ -32,6 +32,11 @@ SUPPORTED_OPS = [
     "Flatten",
     "Reshape",
     "ArgMax",
+    "GlobalAveragePool",
+    "ReduceMean",
+    "ReduceSum",
+    "ReduceMax",
+    "ReduceMin",
 ]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -7,6 +7,7 @@ import { gemm } from "./gemm.js";
 import { matmul } from "./matmul.js";
 import type { OpDefinition } from "./op.js";
 import { averagePool, maxPool } from "./pool.js";
+import { globalAveragePool, reduceMax, reduceMean, reduceMin, reduceSum } from "./reduce.js";
 import { relu } from "./relu.js";
 import { flatten, reshape } from "./shape.js";
 
@@ -23,6 +24,11 @@ export const OPS: Registry = {
   Flatten: flatten,
   Reshape: reshape,
   ArgMax: argmax,
+  GlobalAveragePool: globalAveragePool,
+  ReduceMean: reduceMean,
+  ReduceSum: reduceSum,
+  ReduceMax: reduceMax,
+  ReduceMin: reduceMin,
 };
 
 /** ONNX op_types (default domain) the IR supports. Keep scripts/vendor_onnx_node_tests.py in sync. */
