@@ -25,6 +25,8 @@ import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
 import { accumulatorBits, cost } from "./costs.js";
 import { packedSignalCount, valuesPerSignal } from "./packing.js";
+import { lowerActivationProduct } from "./lowerings/product.js";
+import { lowerReduction } from "./lowerings/reduce.js";
 
 export class CircuitCompileError extends VinferError {
   constructor(node: IrNode | undefined, reason: string) {
@@ -70,7 +72,7 @@ const TEMPLATE = "VinferModel";
  * its cost; `size` is the element count of its first output. `relu` is a Relu
  * node fused into a linear node (its output is the fused layer's output).
  */
-type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
+export type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
 
 const lowerLinear: Lowering<IrNode> = (b, node, size, relu) => b.linear(node, relu, size);
 
@@ -97,6 +99,11 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   MaxPool: lowerPool,
   AveragePool: lowerPool,
   ArgMax: lowerArgMax,
+  GlobalAveragePool: lowerReduction,
+  ReduceMean: lowerReduction,
+  ReduceSum: lowerReduction,
+  ReduceMax: lowerReduction,
+  ReduceMin: lowerReduction,
 };
 
 function loweringOf<N extends IrNode>(node: N): Lowering<N> {
@@ -150,7 +157,7 @@ export function planCircuit(model: QuantizedModel, options: CircuitOptions & { e
 }
 
 /** Builds the circuit; the lowerings (LOWERINGS) emit each node through its non-private members. */
-class CircuitBuilder {
+export class CircuitBuilder {
   private readonly body: string[] = [];
   private readonly layers: LayerCost[] = [];
   /** circom expression for element i of a tensor. */
@@ -162,7 +169,7 @@ class CircuitBuilder {
 
   constructor(
     readonly model: QuantizedModel,
-    private readonly options: CircuitOptions,
+    readonly options: CircuitOptions,
     private readonly emit: boolean,
   ) {
     this.A = model.config.activationBits;
@@ -260,6 +267,7 @@ class CircuitBuilder {
       `include "argmax.circom";`,
       `include "packing.circom";`,
       `include "poseidonChain.circom";`,
+      `include "reduce.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
       ...header,
@@ -319,7 +327,7 @@ class CircuitBuilder {
     const quant = this.model.nodes.get(node.name)!;
     const productOperands = node.inputs.slice(0, 2);
     if (productOperands.every((n) => !this.model.constants.has(n))) {
-      throw new CircuitCompileError(node, "products of two activations are not supported in circuits");
+      return lowerActivationProduct(this, node, relu, size);
     }
     const accBits = accumulatorBits(quant.accumulatorBound, quant.shift, this.A);
     const template = relu

@@ -30,6 +30,8 @@ export const cost = {
   },
   /** One product of a private weight with an activation. */
   product: () => 1,
+  /** Min2 (circuits/lib/reduce.circom): Max2's decomposition with the other branch. */
+  min2: (actBits: number) => actBits + 2,
 };
 
 /** Bits of the remainder of a division by 2 * count (DivRoundHalfUp). */
