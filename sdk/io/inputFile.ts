@@ -3,7 +3,7 @@
  * command that takes `--input` (run, request, zk prove, zk accuracy, EZKL
  * calibration) goes through `readModelInputs`, which parses the JSON
  * (`parseInputJson`, model-free) and binds it to the model's graph inputs
- * (`bindInputs`), checking each value's count, shape and type.
+ * (`bindInputFile`), checking each value's count, shape and type.
  *
  * Accepted JSON (docs/input-files.md has examples):
  *
@@ -88,7 +88,7 @@ const FORMS =
 
 /** Reads and binds an input file to a model's graph inputs; throws InputError naming the input and what was wrong. */
 export function readModelInputs(file: string, io: GraphIo): ModelInputs {
-  return bindInputs(parseInputFile(file), io);
+  return bindInputFile(parseInputFile(file), io);
 }
 
 /** Reads an input file's JSON and parses it (no model needed). */
@@ -220,7 +220,7 @@ function describe(v: unknown): string {
 // ---------------------------------------------------------------- binding to a model
 
 /** Binds a parsed file to a model's graph inputs: one tensor per input per sample, checked. */
-export function bindInputs(file: ParsedInputFile, io: GraphIo): ModelInputs {
+export function bindInputFile(file: ParsedInputFile, io: GraphIo): ModelInputs {
   if (io.inputs.length === 0) throw new InputError("the model has no graph input to feed");
   return file.format === "ezkl" ? bindEzkl(file, io) : bindVinfer(file, io);
 }
@@ -324,7 +324,7 @@ function batchCount(data: readonly RawValues[], inputs: readonly TensorInfo[], s
   const info = inputs[i]!;
   throw new InputError(
     `graph input "${info.name}" needs shape ${shapeText(info.shape)} (${sizeOf(info.shape)} values), ` +
-      `got ${data[i]!.values.length} values (in ${source} at ${data[i]!.at})`,
+      `got ${valuesText(data[i]!.values.length)} (in ${source} at ${data[i]!.at})`,
   );
 }
 
@@ -334,7 +334,7 @@ function toTensor(info: TensorInfo, raw: RawValues, source: string): Tensor {
   const site = `(in ${source} at ${raw.at})`;
   if (raw.values.length !== n) {
     throw new InputError(
-      `graph input "${info.name}" needs shape ${shapeText(info.shape)} (${n} values), got ${raw.values.length} values ${site}`,
+      `graph input "${info.name}" needs shape ${shapeText(info.shape)} (${n} values), got ${valuesText(raw.values.length)} ${site}`,
     );
   }
   if (raw.shape && !sameLayout(raw.shape, info.shape)) {
@@ -391,6 +391,10 @@ function sameLayout(a: readonly number[], b: readonly number[]): boolean {
   const squeeze = (s: readonly number[]) => s.filter((d) => d !== 1);
   const [x, y] = [squeeze(a), squeeze(b)];
   return sizeOf(a) === sizeOf(b) && x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
+function valuesText(n: number): string {
+  return `${n} value${n === 1 ? "" : "s"}`;
 }
 
 function shapeText(s: readonly number[]): string {

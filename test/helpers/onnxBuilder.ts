@@ -23,7 +23,8 @@ export interface NodeSpec {
 }
 
 export interface GraphSpec {
-  inputs: { name: string; shape: number[] }[];
+  /** elemType: ONNX TensorProto data type (FLOAT when omitted; INT64 for token ids). */
+  inputs: { name: string; shape: number[]; elemType?: number }[];
   outputs: { name: string; shape?: number[] }[];
   nodes: NodeSpec[];
   initializers?: { name: string; dims: number[]; floats?: number[]; int64s?: number[] }[];
@@ -43,8 +44,8 @@ function attributes(n: NodeSpec) {
   ];
 }
 
-function valueInfo(name: string, shape?: number[]) {
-  return { name, type: { tensorType: { elemType: FLOAT, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) } } };
+function valueInfo(name: string, shape?: number[], elemType = FLOAT) {
+  return { name, type: { tensorType: { elemType, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) } } };
 }
 
 export function buildOnnx(spec: GraphSpec): Uint8Array {
@@ -67,7 +68,7 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
           ? { name: t.name, dims: t.dims, dataType: INT64, int64Data: t.int64s }
           : { name: t.name, dims: t.dims, dataType: FLOAT, floatData: t.floats },
       ),
-      input: spec.inputs.map((i) => valueInfo(i.name, i.shape)),
+      input: spec.inputs.map((i) => valueInfo(i.name, i.shape, i.elemType)),
       output: spec.outputs.map((o) => valueInfo(o.name, o.shape)),
     },
   };
