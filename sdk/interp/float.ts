@@ -5,11 +5,15 @@
  */
 import type { IrGraph, IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
-import type { Tensor } from "../tensor.js";
+import type { DType, Tensor } from "../tensor.js";
 import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function floatArithmetic(graph: IrGraph, node: IrNode): NodeArithmetic {
-  const dtype = graph.tensors.get(node.outputs[0]!)!.dtype;
+  return floatArithmeticOf(node, graph.tensors.get(node.outputs[0]!)!.dtype);
+}
+
+/** The float arithmetic of a node whose first output has type `dtype` (also used to fold constant subgraphs). */
+export function floatArithmeticOf(node: IrNode, dtype: DType): NodeArithmetic {
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
   return {
     mode: "float",

@@ -50,10 +50,14 @@ const RAW_READERS: Record<DType, [bytes: number, read: RawReader]> = {
   uint64: [8, (v, o) => safeBig(v.getBigUint64(o, true))],
 };
 
+/**
+ * An int64 as a number. Beyond ±2^53 only sentinels occur in real models (PyTorch writes
+ * INT64_MAX / INT64_MIN as a Slice's "to the end"); they clamp to ±(2^53 - 1), which every
+ * operator treats the same way (clamped to the dimension).
+ */
 function safeBig(v: bigint): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`int64 value ${v} exceeds ±2^53`);
-  return n;
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(v > limit ? limit : v < -limit ? -limit : v);
 }
 
 /** Reads a TensorProto's elements whichever field holds them (raw_data or a typed field). */

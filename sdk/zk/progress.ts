@@ -53,6 +53,8 @@ export function snarkjsLogger(progress: Progress) {
     progress.detail(args.map(String).join(" "));
   };
   return {
+    // snarkjs' powers-of-tau code calls logger.log past 100,000 points (2^16 and up)
+    log: forward,
     info: forward,
     debug: forward,
     warn: (...a: unknown[]) => progress.detail(`warning: ${a.join(" ")}`),

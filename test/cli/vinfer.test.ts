@@ -35,11 +35,11 @@ describe("vinfer CLI", () => {
 
   it("inspect names the unsupported op and node, and exits non-zero", () => {
     const path = join(dir, "softmax.onnx");
-    writeFileSync(path, withOpReplaced(MLP, 1, "Softmax"));
+    writeFileSync(path, withOpReplaced(MLP, 1, "LSTM"));
     const r = vinfer("inspect", path);
     expect(r.code).to.equal(1);
-    expect(r.stdout).to.match(/1\s+Softmax\s+relu_hidden\s+NO/);
-    expect(r.stderr).to.contain('error: unsupported operator Softmax (node "relu_hidden")');
+    expect(r.stdout).to.match(/1\s+LSTM\s+relu_hidden\s+NO/);
+    expect(r.stderr).to.contain('error: unsupported operator LSTM (node "relu_hidden")');
   });
 
   it("inspect says a truncated file is not a valid ONNX model", () => {

@@ -20,6 +20,14 @@ export interface NodeSpec {
   int?: Record<string, number>;
   float?: Record<string, number>;
   string?: Record<string, string>;
+  /** Tensor attributes (a Constant's value, ConstantOfShape's value). */
+  tensor?: Record<string, TensorSpec>;
+}
+
+export interface TensorSpec {
+  dims: number[];
+  floats?: number[];
+  int64s?: number[];
 }
 
 export interface GraphSpec {
@@ -27,13 +35,22 @@ export interface GraphSpec {
   inputs: { name: string; shape: number[]; elemType?: number }[];
   outputs: { name: string; shape?: number[] }[];
   nodes: NodeSpec[];
-  initializers?: { name: string; dims: number[]; floats?: number[]; int64s?: number[] }[];
+  initializers?: ({ name: string } & TensorSpec)[];
+  /** The default-domain opset (13 unless given). */
+  opset?: number;
 }
 
 const INTS = 7;
 const INT = 2;
 const FLOAT_ATTR = 1;
 const STRING = 3;
+const TENSOR = 4;
+
+function tensorProto(name: string, t: TensorSpec) {
+  return t.int64s
+    ? { name, dims: t.dims, dataType: INT64, int64Data: t.int64s }
+    : { name, dims: t.dims, dataType: FLOAT, floatData: t.floats };
+}
 
 function attributes(n: NodeSpec) {
   return [
@@ -41,6 +58,7 @@ function attributes(n: NodeSpec) {
     ...Object.entries(n.int ?? {}).map(([name, v]) => ({ name, type: INT, i: v })),
     ...Object.entries(n.float ?? {}).map(([name, v]) => ({ name, type: FLOAT_ATTR, f: v })),
     ...Object.entries(n.string ?? {}).map(([name, v]) => ({ name, type: STRING, s: new TextEncoder().encode(v) })),
+    ...Object.entries(n.tensor ?? {}).map(([name, t]) => ({ name, type: TENSOR, t: tensorProto("", t) })),
   ];
 }
 
@@ -52,7 +70,7 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
   const model = {
     irVersion: 8,
     producerName: "vinfer-tests",
-    opsetImport: [{ domain: "", version: 13 }],
+    opsetImport: [{ domain: "", version: spec.opset ?? 13 }],
     graph: {
       name: "test",
       node: spec.nodes.map((n, i) => ({
@@ -63,11 +81,7 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
         domain: n.domain ?? "",
         attribute: attributes(n),
       })),
-      initializer: (spec.initializers ?? []).map((t) =>
-        t.int64s
-          ? { name: t.name, dims: t.dims, dataType: INT64, int64Data: t.int64s }
-          : { name: t.name, dims: t.dims, dataType: FLOAT, floatData: t.floats },
-      ),
+      initializer: (spec.initializers ?? []).map((t) => tensorProto(t.name, t)),
       input: spec.inputs.map((i) => valueInfo(i.name, i.shape, i.elemType)),
       output: spec.outputs.map((o) => valueInfo(o.name, o.shape)),
     },

@@ -25,7 +25,6 @@ import {
   fold,
   initialAccumulator,
   modelProgram,
-  openOperands,
   openingOf,
   operandsOf,
   outputCount,
@@ -35,7 +34,8 @@ import { ADD, ARGMAX, CONV, LINEAR } from "../../sdk/opml/operands.js";
 import { ExecutionTrace, step } from "../../sdk/opml/trace.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { deployOneStepExecutor } from "../../sdk/opml/executorDeployment.js";
-import { OneStepExecutorHarness__factory, type OneStepExecutor } from "../../types/ethers-contracts/index.js";
+import { type OneStepExecutor, type OneStepExecutorHarness, OneStepExecutorHarness__factory } from "../../types/ethers-contracts/index.js";
+import { type StepCase, runSteps as runStepsOn, traceCase } from "../helpers/oneStepSteps.js";
 import { rng } from "../helpers/onnxBuilder.js";
 import { type World, linearSpec, loadSpec, poolsSpec, randomInput, randomWorld } from "./executorModels.js";
 
@@ -59,17 +59,6 @@ const traces = [
     [21, 22].map((seed) => ({ name, model, trace: ExecutionTrace.of(model, randomInput(model, seed)) })),
   ),
 ];
-
-interface StepCase {
-  program: { op: number; params: bigint[] };
-  weights: { weightsRoot: string; weightCount: number };
-  stateRoot: string;
-  element: number;
-  term: number;
-  acc: bigint;
-  epilogue: boolean;
-  operands: OperandOpeningStruct[];
-}
 
 /** What the executor should answer: the value, or the selector of the error the twin predicts. */
 function expected(p: NodeProgram, element: number, term: number, acc: bigint, isEpilogue: boolean, values: bigint[]) {
@@ -115,22 +104,6 @@ function expectedRevert(p: NodeProgram, element: number, term: number, acc: bigi
     return { value: 0n, error: selector((e as OneStepRevert).signature) };
   }
   throw new Error("expected a revert");
-}
-
-/** A trace-model step (honest openings against state `node`). */
-function traceCase(model: Model, trace: ExecutionTrace, node: number, element: number, term: number, acc: bigint): StepCase {
-  const p = modelProgram(model).programs[node]!;
-  const c = model.commitment;
-  return {
-    program: { op: p.op, params: [...p.params] },
-    weights: { weightsRoot: c.weightsRoot, weightCount: c.weightCount },
-    stateRoot: trace.states[node]!,
-    element,
-    term,
-    acc,
-    epilogue: term === termCount(p, element),
-    operands: openOperands(model, trace, node, element, term, acc),
-  };
 }
 
 /** The honest accumulator before term `term` of `world`'s element (the twin run on its values), or undefined if it reverts. */
@@ -189,61 +162,8 @@ function fuzzAcc(w: World, element: number, term: number, kind: number, raw: big
   return (raw % (1n << 40n)) - (1n << 39n);
 }
 
-/** A 32-byte ABI word (two's complement). */
-const wordOf = (v: bigint | number | boolean | string): string =>
-  typeof v === "string" ? v.slice(2).padStart(64, "0") : BigInt.asUintN(256, BigInt(v)).toString(16).padStart(64, "0");
-
-/** ABI encoding of an array of dynamic elements (each already encoded as hex without 0x). */
-function dynamicArray(items: readonly string[]): string {
-  let offset = items.length * 32;
-  const heads = items.map((item) => {
-    const head = wordOf(offset);
-    offset += item.length / 2;
-    return head;
-  });
-  return wordOf(items.length) + heads.join("") + items.join("");
-}
-const staticArray = (items: readonly (bigint | number | string)[]) => wordOf(items.length) + items.map(wordOf).join("");
-
-/** OneStepExecutorHarness.steps calldata, encoded by hand: ethers' coder spent most of the fuzz's time on 30 MB of openings. */
-function encodeSteps(cases: readonly StepCase[]): string {
-  const opening = (o: OperandOpeningStruct) => {
-    const stepProof = staticArray(o.stepProof);
-    const head = [wordOf(o.tensorRoot), wordOf(o.count), wordOf(20 * 32), ...o.chunk.map(wordOf), wordOf(20 * 32 + stepProof.length / 2)];
-    return head.join("") + stepProof + staticArray(o.chunkProof);
-  };
-  const stepOf = (c: StepCase) => {
-    const program = wordOf(c.program.op) + wordOf(64) + staticArray(c.program.params);
-    const operands = dynamicArray(c.operands.map(opening));
-    const head = [
-      wordOf(9 * 32),
-      wordOf(c.weights.weightsRoot),
-      wordOf(c.weights.weightCount),
-      wordOf(c.stateRoot),
-      wordOf(c.element),
-      wordOf(c.term),
-      wordOf(c.acc),
-      wordOf(c.epilogue),
-      wordOf(9 * 32 + program.length / 2),
-    ];
-    return head.join("") + program + operands;
-  };
-  return harness.interface.getFunction("steps")!.selector + wordOf(32) + dynamicArray(cases.map(stepOf));
-}
-
-/** harness.steps over `cases`: per case the result and the error selector. */
-async function runSteps(cases: readonly StepCase[]): Promise<[bigint[], string[]]> {
-  const data = encodeSteps(cases);
-  if (!encodingChecked) {
-    expect(data).to.equal(harness.interface.encodeFunctionData("steps", [cases as StepCase[]]));
-    encodingChecked = true;
-  }
-  const ret = await ethers.provider.call({ to: await harness.getAddress(), data });
-  const [out, errs] = harness.interface.decodeFunctionResult("steps", ret);
-  return [[...(out as bigint[])], [...(errs as string[])]];
-}
-let encodingChecked = false;
-let harness: Awaited<ReturnType<OneStepExecutorHarness__factory["deploy"]>>;
+let harness: OneStepExecutorHarness;
+const runSteps = (cases: readonly StepCase[]) => runStepsOn(harness, cases);
 
 describe("OPML one-step executor (every operator)", function () {
   let executor: OneStepExecutor;
