@@ -118,16 +118,18 @@ describe("vinfer with users' input files, and the proof types a model can take",
         inputs: [{ name: "x", shape: [1, 4] }],
         outputs: [{ name: "y", shape: [1, 4] }],
         nodes: [
-          { op: "Softmax", name: "sm", inputs: ["x"], outputs: ["s"] },
-          { op: "Tanh", name: "th", inputs: ["s"], outputs: ["y"] },
+          { op: "LSTM", name: "rnn", inputs: ["x"], outputs: ["s"] },
+          { op: "Fancy", domain: "com.example", name: "custom", inputs: ["s"], outputs: ["y"] },
         ],
       }),
     );
     const r = vinfer("inspect", path);
     expect(r.code).to.equal(1);
-    expect(r.stdout).to.match(/unsupported nodes \(2\)\n\s+Softmax\s+"sm"\s+the IR implements Gemm, /);
-    expect(r.stdout).to.match(/\n\s+Tanh\s+"th"\s+the IR implements Gemm, /);
+    expect(r.stdout).to.match(/unsupported nodes \(2\)\n\s+LSTM\s+"rnn"\s+the IR implements Gemm, /);
+    expect(r.stdout).to.match(
+      /\n\s+com\.example\.Fancy\s+"custom"\s+operator domain "com\.example" is not supported; the IR implements Gemm, /,
+    );
     expect(r.stdout).to.contain("proof types: none (the integer IR refuses 2 nodes, and every proof type starts from the IR)");
-    expect(r.stderr).to.contain('unsupported Softmax (node "sm"), Tanh (node "th")');
+    expect(r.stderr).to.contain('unsupported LSTM (node "rnn"), com.example.Fancy (node "custom")');
   });
 });

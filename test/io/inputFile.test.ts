@@ -113,7 +113,7 @@ describe("input files", () => {
       expect(r.expectedOutputs!.map((s) => s.map((t) => Array.from(t.data)))).to.deep.equal([[[0.5, -1, 2]]]);
     });
 
-    it("reads every zoo sample file and data set against its model's input", () => {
+    it("reads the zoo's data set and sample files against their model's input", () => {
       const set = readModelInputs(join(ZOO_DIR, "datasets", "digits-test.json"), {
         inputs: [info("input", [1, 64])],
         outputs: [info("output", [1, 10])],
