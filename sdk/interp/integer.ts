@@ -7,7 +7,7 @@ import type { IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
 import type { QuantizedModel } from "../quant/quantize.js";
 import { dequantizeValue, divRoundHalfUp, quantizeValue, rescale, saturate } from "../quant/scheme.js";
-import type { Tensor } from "../tensor.js";
+import { type Tensor, isFloatType } from "../tensor.js";
 import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
@@ -48,10 +48,18 @@ export function runInteger(model: QuantizedModel, inputs: GraphInputs, options: 
   );
 }
 
-/** Float inputs -> the model's integer inputs (q = round(x * 2^F), saturated). */
+/**
+ * Float inputs -> the model's integer inputs (q = round(x * 2^F), saturated).
+ * A graph input of integer dtype (token ids, indices) is exact already and
+ * passes through unscaled.
+ */
 export function quantizeInputs(model: QuantizedModel, inputs: readonly Tensor[]): Tensor[] {
   const { fracBits, activationBits } = model.config;
-  return inputs.map((t) => ({ dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v, fracBits, activationBits)) }));
+  return inputs.map((t, i) => {
+    const dtype = model.graph.inputs[i]?.dtype;
+    if (dtype !== undefined && !isFloatType(dtype)) return { dtype, shape: t.shape, data: t.data };
+    return { dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v, fracBits, activationBits)) };
+  });
 }
 
 /** Integer outputs -> floats (index outputs are returned unchanged). */

@@ -29,8 +29,18 @@ import { lowerActivationProduct } from "./lowerings/product.js";
 import { lowerReduction } from "./lowerings/reduce.js";
 
 export class CircuitCompileError extends VinferError {
+  /** The node the compiler refused (none for a graph-level reason), and why. */
+  readonly node?: string;
+  readonly op?: string;
+  readonly reason: string;
+
   constructor(node: IrNode | undefined, reason: string) {
     super("CIRCUIT_UNSUPPORTED", node ? `Groth16 compiler: ${node.op} node "${node.name}": ${reason}` : `Groth16 compiler: ${reason}`);
+    if (node) {
+      this.node = node.name;
+      this.op = node.op;
+    }
+    this.reason = reason;
   }
 }
 
