@@ -7,7 +7,7 @@ import type { IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
 import type { QuantizedModel } from "../quant/quantize.js";
 import { dequantizeValue, divRoundHalfUp, quantizeValue, rescale, saturate } from "../quant/scheme.js";
-import type { Tensor } from "../tensor.js";
+import { type Tensor, isFloatType } from "../tensor.js";
 import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
@@ -56,7 +56,7 @@ export function quantizeInputs(model: QuantizedModel, inputs: readonly Tensor[])
   const { fracBits, activationBits } = model.config;
   return inputs.map((t, i) => {
     const info = model.graph.inputs[i];
-    if (info && model.exponents.get(info.name) === null) {
+    if (info && !isFloatType(info.dtype)) {
       if (t.data.some((v) => !Number.isInteger(v))) throw new InputError(`graph input "${info.name}" is ${info.dtype}: it takes integers`);
       return { dtype: info.dtype, shape: t.shape, data: t.data.slice() };
     }

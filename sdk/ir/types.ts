@@ -83,6 +83,39 @@ export interface ArgMaxNode extends NodeBase {
   readonly selectLastIndex: boolean;
 }
 
+/**
+ * What a reduction keeps of ONNX's attributes and axes input: the reduced axes, normalised (no
+ * negative axis), ascending and unique; empty only for a no-op (noop_with_empty_axes = 1 with no
+ * axes: y = x). Reducing "all axes" (no axes, noop_with_empty_axes = 0) lists every axis.
+ */
+export interface ReduceAttributes {
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+}
+
+export interface ReduceMeanNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceMean";
+}
+
+export interface ReduceSumNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceSum";
+}
+
+export interface ReduceMaxNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceMax";
+}
+
+export interface ReduceMinNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceMin";
+}
+
+/** The mean over every spatial dim of [N, C, spatial...]: AveragePool with the whole spatial extent as window. */
+export interface GlobalAveragePoolNode extends NodeBase {
+  readonly op: "GlobalAveragePool";
+}
+
+export type ReductionNode = ReduceMeanNode | ReduceSumNode | ReduceMaxNode | ReduceMinNode | GlobalAveragePoolNode;
+
 /** Data movement (sdk/ops/view.ts): integers are moved, never computed. */
 export interface TransposeNode extends NodeBase {
   readonly op: "Transpose";
@@ -142,16 +175,8 @@ export interface ExpandNode extends NodeBase {
 export type DataMovementNode = TransposeNode | ConcatNode | SliceNode | SqueezeNode | UnsqueezeNode | GatherNode | PadNode | ExpandNode;
 
 export type IrNode =
-  | GemmNode
-  | MatMulNode
-  | AddNode
-  | ReluNode
-  | ConvNode
-  | MaxPoolNode
-  | AveragePoolNode
-  | FlattenNode
-  | ReshapeNode
-  | ArgMaxNode
+  | (GemmNode | MatMulNode | AddNode | ReluNode | ConvNode | MaxPoolNode | AveragePoolNode | FlattenNode | ReshapeNode | ArgMaxNode)
+  | ReductionNode
   | DataMovementNode;
 
 export type OpType = IrNode["op"];

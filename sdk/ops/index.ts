@@ -7,6 +7,7 @@ import { gemm } from "./gemm.js";
 import { matmul } from "./matmul.js";
 import type { OpDefinition } from "./op.js";
 import { averagePool, maxPool } from "./pool.js";
+import { globalAveragePool, reduceMax, reduceMean, reduceMin, reduceSum } from "./reduce.js";
 import { relu } from "./relu.js";
 import { flatten, reshape } from "./shape.js";
 import { concat } from "./concat.js";
@@ -30,6 +31,11 @@ export const OPS: Registry = {
   Flatten: flatten,
   Reshape: reshape,
   ArgMax: argmax,
+  GlobalAveragePool: globalAveragePool,
+  ReduceMean: reduceMean,
+  ReduceSum: reduceSum,
+  ReduceMax: reduceMax,
+  ReduceMin: reduceMin,
   Transpose: transpose,
   Concat: concat,
   Slice: slice,

@@ -31,7 +31,7 @@ export interface TensorSpec {
 }
 
 export interface GraphSpec {
-  /** Graph inputs; elemType is an ONNX TensorProto data type (FLOAT unless given, e.g. INT64 for token ids). */
+  /** elemType: ONNX TensorProto data type (FLOAT when omitted; INT64 for token ids). */
   inputs: { name: string; shape: number[]; elemType?: number }[];
   outputs: { name: string; shape?: number[] }[];
   nodes: NodeSpec[];

@@ -25,11 +25,23 @@ import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
 import { accumulatorBits, cost } from "./costs.js";
 import { packedSignalCount, valuesPerSignal } from "./packing.js";
+import { lowerActivationProduct } from "./lowerings/product.js";
+import { lowerReduction } from "./lowerings/reduce.js";
 import { lowerDataMovement } from "./lowerings/dataMovement.js";
 
 export class CircuitCompileError extends VinferError {
+  /** The node the compiler refused (none for a graph-level reason), and why. */
+  readonly node?: string;
+  readonly op?: string;
+  readonly reason: string;
+
   constructor(node: IrNode | undefined, reason: string) {
     super("CIRCUIT_UNSUPPORTED", node ? `Groth16 compiler: ${node.op} node "${node.name}": ${reason}` : `Groth16 compiler: ${reason}`);
+    if (node) {
+      this.node = node.name;
+      this.op = node.op;
+    }
+    this.reason = reason;
   }
 }
 
@@ -98,6 +110,11 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   MaxPool: lowerPool,
   AveragePool: lowerPool,
   ArgMax: lowerArgMax,
+  GlobalAveragePool: lowerReduction,
+  ReduceMean: lowerReduction,
+  ReduceSum: lowerReduction,
+  ReduceMax: lowerReduction,
+  ReduceMin: lowerReduction,
   Transpose: lowerDataMovement,
   Concat: lowerDataMovement,
   Slice: lowerDataMovement,
@@ -171,7 +188,7 @@ export class CircuitBuilder {
 
   constructor(
     readonly model: QuantizedModel,
-    private readonly options: CircuitOptions,
+    readonly options: CircuitOptions,
     private readonly emit: boolean,
   ) {
     this.A = model.config.activationBits;
@@ -269,6 +286,7 @@ export class CircuitBuilder {
       `include "argmax.circom";`,
       `include "packing.circom";`,
       `include "poseidonChain.circom";`,
+      `include "reduce.circom";`,
       `include "dataMovement.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
@@ -334,7 +352,7 @@ export class CircuitBuilder {
     const quant = this.model.nodes.get(node.name)!;
     const productOperands = node.inputs.slice(0, 2);
     if (productOperands.every((n) => !this.model.constants.has(n))) {
-      throw new CircuitCompileError(node, "products of two activations are not supported in circuits");
+      return lowerActivationProduct(this, node, relu, size);
     }
     const accBits = accumulatorBits(quant.accumulatorBound, quant.shift, this.A);
     const template = relu
