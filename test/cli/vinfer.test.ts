@@ -54,7 +54,7 @@ describe("vinfer CLI", () => {
     const r = vinfer("inspect", "no-such-model");
     expect(r.code).to.equal(1);
     expect(r.stderr).to.contain(
-      'error: no model at "no-such-model": give an .onnx file, a folder with model.onnx, or a zoo name (digits-cnn, digits-mlp',
+      'error: no model at "no-such-model": give an .onnx file, a folder with model.onnx, or a zoo name (digits-cnn, ',
     );
   });
 
