@@ -9,6 +9,14 @@ import type { OpDefinition } from "./op.js";
 import { averagePool, maxPool } from "./pool.js";
 import { relu } from "./relu.js";
 import { flatten, reshape } from "./shape.js";
+import { hardSigmoid, hardSwish, leakyRelu, prelu } from "./activations.js";
+import { batchNormalization } from "./batchNorm.js";
+import { clip } from "./clip.js";
+import { equal, greater, less, where } from "./compare.js";
+import { div } from "./div.js";
+import { mul } from "./mul.js";
+import { sub } from "./sub.js";
+import { abs, neg } from "./unary.js";
 
 type Registry = { [K in OpType]: OpDefinition<Extract<IrNode, { op: K }>> };
 
@@ -23,6 +31,21 @@ export const OPS: Registry = {
   Flatten: flatten,
   Reshape: reshape,
   ArgMax: argmax,
+  Mul: mul,
+  Sub: sub,
+  Div: div,
+  Neg: neg,
+  Abs: abs,
+  Clip: clip,
+  LeakyRelu: leakyRelu,
+  PRelu: prelu,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  BatchNormalization: batchNormalization,
+  Where: where,
+  Equal: equal,
+  Less: less,
+  Greater: greater,
 };
 
 /** ONNX op_types (default domain) the IR supports. Keep scripts/vendor_onnx_node_tests.py in sync. */

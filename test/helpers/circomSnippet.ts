@@ -17,6 +17,7 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     `include "argmax.circom";`,
     `include "packing.circom";`,
     `include "poseidonChain.circom";`,
+    `include "elementwise.circom";`,
     main,
     ``,
   ].join("\n");

@@ -77,7 +77,7 @@ describe("OPML node programs", function () {
         expect(programLeaf(n, p), `${name} node ${n}`).to.equal(leaf);
         expect(verifyMerkleProof(program.root, leaf, n, program.proof(n))).to.equal(true);
         expect(verifyMerkleProof(program.root, leaf, n ^ 1, program.proof(n))).to.equal(false);
-        expect(OP[model.graph.nodes[n]!.op]).to.equal(p.op);
+        expect(OP[model.graph.nodes[n]!.op as keyof typeof OP]).to.equal(p.op);
         expect(p.params.every((v) => v >= 0n && v < PARAM_LIMIT)).to.equal(true);
       });
       expect(() => program.proof(program.programs.length)).to.throw(RangeError);

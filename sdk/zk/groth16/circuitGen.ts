@@ -14,7 +14,6 @@
  * constant coefficients: after circom --O2 it costs no constraint at all; the
  * cost is in the rescale/saturate/ReLU that follows (circuits/lib).
  */
-import { VinferError } from "../../errors.js";
 import type { ArgMaxNode, AddNode, AveragePoolNode, GemmNode, IrNode, MaxPoolNode, OpType } from "../../ir/types.js";
 import { isLinear } from "../../ops/index.js";
 import { windowTaps } from "../../ops/window.js";
@@ -25,12 +24,11 @@ import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
 import { accumulatorBits, cost } from "./costs.js";
 import { packedSignalCount, valuesPerSignal } from "./packing.js";
+import { CircuitCompileError } from "./errors.js";
+import { ELEMENTWISE_LOWERINGS } from "./lowerings/elementwise.js";
+import { broadcastIndex } from "../../ops/broadcast.js";
 
-export class CircuitCompileError extends VinferError {
-  constructor(node: IrNode | undefined, reason: string) {
-    super("CIRCUIT_UNSUPPORTED", node ? `Groth16 compiler: ${node.op} node "${node.name}": ${reason}` : `Groth16 compiler: ${reason}`);
-  }
-}
+export { CircuitCompileError };
 
 export interface CircuitOptions {
   /** Weights as private signals committed by a public Poseidon hash (Gemm-only models). */
@@ -70,7 +68,7 @@ const TEMPLATE = "VinferModel";
  * its cost; `size` is the element count of its first output. `relu` is a Relu
  * node fused into a linear node (its output is the fused layer's output).
  */
-type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
+export type Lowering<N extends IrNode> = (b: CircuitBuilder, node: N, size: number, relu?: IrNode) => void;
 
 const lowerLinear: Lowering<IrNode> = (b, node, size, relu) => b.linear(node, relu, size);
 
@@ -97,6 +95,7 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   MaxPool: lowerPool,
   AveragePool: lowerPool,
   ArgMax: lowerArgMax,
+  ...ELEMENTWISE_LOWERINGS,
 };
 
 function loweringOf<N extends IrNode>(node: N): Lowering<N> {
@@ -116,12 +115,7 @@ function lowerRelu(b: CircuitBuilder, node: IrNode, size: number): void {
 
 function lowerAdd(b: CircuitBuilder, node: AddNode, size: number): void {
   const A = b.A;
-  const [x, y] = [b.ref(node.inputs[0]!), b.ref(node.inputs[1]!)];
-  const info = (n: string) => b.model.graph.tensors.get(n)!.shape;
-  const outShape = b.model.graph.tensors.get(node.outputs[0]!)!.shape;
-  if (sizeOf(info(node.inputs[0]!)) !== size || sizeOf(info(node.inputs[1]!)) !== size) {
-    throw new CircuitCompileError(node, `broadcasting Add is not supported in circuits (shape [${outShape}])`);
-  }
+  const [x, y] = [b.broadcastRef(node, 0), b.broadcastRef(node, 1)];
   const out = b.outputSignal(node.outputs[0]!, size);
   const c = b.fresh("add");
   b.line(`component ${c}[${size}];`);
@@ -150,7 +144,7 @@ export function planCircuit(model: QuantizedModel, options: CircuitOptions & { e
 }
 
 /** Builds the circuit; the lowerings (LOWERINGS) emit each node through its non-private members. */
-class CircuitBuilder {
+export class CircuitBuilder {
   private readonly body: string[] = [];
   private readonly layers: LayerCost[] = [];
   /** circom expression for element i of a tensor. */
@@ -260,6 +254,7 @@ class CircuitBuilder {
       `include "argmax.circom";`,
       `include "packing.circom";`,
       `include "poseidonChain.circom";`,
+      `include "elementwise.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
       ...header,
@@ -295,6 +290,20 @@ class CircuitBuilder {
     const c = this.model.constants.get(tensor);
     if (c) return (i) => String(c.tensor.data[i]!);
     throw new CircuitCompileError(undefined, `tensor "${tensor}" has no signal`);
+  }
+
+  /** For each element of the node's output, the flat index of the element of its input `k` it reads (broadcasting). */
+  broadcastIndexOf(node: IrNode, k: number): Int32Array {
+    const name = node.inputs[k]!;
+    const shape = (this.model.constants.get(name)?.tensor ?? this.model.graph.tensors.get(name)!).shape;
+    return broadcastIndex(shape, this.model.graph.tensors.get(node.outputs[0]!)!.shape);
+  }
+
+  /** Element i of the node's output reads this element of its input `k` (multidirectional broadcasting). */
+  broadcastRef(node: IrNode, k: number): (i: number) => string {
+    const index = this.broadcastIndexOf(node, k);
+    const ref = this.ref(node.inputs[k]!);
+    return (i) => ref(index[i]!);
   }
 
   /** Maps tensor `tensor` to the signals of tensor `from`. */
