@@ -10,10 +10,11 @@
  *   3 (64..79)  non-linear functions
  */
 import type { OpType } from "../../ir/types.js";
+import { elementwiseKernel } from "./elementwise.js";
 import { KERNEL_FAMILIES, type OpKernel } from "./kernel.js";
 
 /** Kernels by family; undefined where a family has no kernel yet. */
-export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([]);
+export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([elementwiseKernel]);
 
 function checkFamilies(kernels: readonly OpKernel[]): (OpKernel | undefined)[] {
   const byFamily = new Array<OpKernel | undefined>(KERNEL_FAMILIES).fill(undefined);
