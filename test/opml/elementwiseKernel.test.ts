@@ -24,7 +24,7 @@ import {
   termCount,
 } from "../../sdk/opml/accumulators.js";
 import { deployOneStepExecutor } from "../../sdk/opml/executorDeployment.js";
-import { ELEMENTWISE, ELEMENTWISE_OPS, wordOf } from "../../sdk/opml/kernels/elementwise.js";
+import { ELEMENTWISE_OPS, wordOf } from "../../sdk/opml/kernels/elementwise.js";
 import { ExecutionTrace, step } from "../../sdk/opml/trace.js";
 import { stridesOf } from "../../sdk/tensor.js";
 import { type OneStepExecutor, type OneStepExecutorHarness, OneStepExecutorHarness__factory } from "../../types/ethers-contracts/index.js";
