@@ -28,6 +28,9 @@ from onnx import TensorProto, helper, numpy_helper
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
+from autograd.scipy.special import erf as anp_erf
+
+from torch_style import TORCH_OPSET, TorchGraph
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 13
@@ -129,7 +132,7 @@ def flatten(g: Graph, x: str, out: str) -> str:
     return out
 
 
-def manifest(name: str, model: onnx.ModelProto, description: str, **extra) -> dict:
+def manifest(name: str, model: onnx.ModelProto, description: str, opset: int = OPSET, **extra) -> dict:
     params = int(sum(np.prod(t.dims) for t in model.graph.initializer))
     ops: dict[str, int] = {}
     for n in model.graph.node:
@@ -142,7 +145,7 @@ def manifest(name: str, model: onnx.ModelProto, description: str, **extra) -> di
         "ops": ops,
         "input": {"name": "input", "shape": shape(model.graph.input[0])},
         "output": {"name": "output", "shape": shape(model.graph.output[0])},
-        "opset": OPSET,
+        "opset": opset,
         "seed": SEED,
         **extra,
     }
@@ -277,6 +280,219 @@ def build_sweep_cnn(tag: str, side: int, channels: int) -> None:
     save_model(f"sweep-cnn-{tag}", g, f"random-weight CNN Conv(1->{channels})-ReLU-AvgPool-Gemm on {side}x{side}, benchmark sweep", x, y, synthetic=True)
 
 
+# ------------------------------------------------------------------------ models exported "from PyTorch"
+
+
+def adam_train(params, loss, batches, epochs: int, lr: float, rng) -> list:
+    """Adam over minibatches of 64 (the digits models' optimiser), returns the trained parameters."""
+    dloss = grad(loss)
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    b1, b2, step = 0.9, 0.999, 0
+    x, y = batches
+    for _epoch in range(epochs):
+        order = rng.permutation(len(x))
+        for s in range(0, len(order), 64):
+            idx = order[s : s + 64]
+            step += 1
+            for i, gr in enumerate(dloss(params, x[idx], y[idx])):
+                m[i] = b1 * m[i] + (1 - b1) * gr
+                v[i] = b2 * v[i] + (1 - b2) * gr * gr
+                params[i] = params[i] - lr * (m[i] / (1 - b1**step)) / (np.sqrt(v[i] / (1 - b2**step)) + 1e-8)
+    return params
+
+
+def cross_entropy(z, onehot):
+    z = z - anp.max(z, axis=1, keepdims=True)
+    return -anp.mean(anp.sum(onehot * (z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))), axis=1))
+
+
+def save_torch_model(name: str, g: TorchGraph, description: str, sample_in, sample_out, **extra) -> None:
+    folder = os.path.join(HERE, name)
+    os.makedirs(folder, exist_ok=True)
+    model = g.model(name)
+    onnx.save_model(model, os.path.join(folder, "model.onnx"))
+    m = manifest(name, model, description, opset=TORCH_OPSET, exporter="torch.onnx.export style (models/torch_style.py)", **extra)
+    write_json(os.path.join(folder, "manifest.json"), m)
+    write_json(
+        os.path.join(folder, "input.json"),
+        {"input": floats(sample_in), "shape": g.input_shape, "expected_float_output": floats(sample_out)},
+    )
+    print(f"{name:>16}: {m['parameters']:>9,} params  ops={m['ops']}  " + " ".join(f"{k}={v}" for k, v in extra.items() if k.endswith("accuracy")))
+
+
+def build_digits_mlp_torch(x_tr, y_tr, x_te, y_te) -> None:
+    """An MLP on the [1, 8, 8] image, flattened with x.view(x.size(0), -1), as PyTorch exports it."""
+    rng = np.random.default_rng([SEED, 1])
+    params = [he(rng, (32, 64), 64).astype(np.float64), np.zeros(32), he(rng, (10, 32), 32).astype(np.float64), np.zeros(10)]
+
+    def forward(p, x):
+        h = anp.maximum(anp.dot(x.reshape(len(x), -1), p[0].T) + p[1], 0)
+        return anp.dot(h, p[2].T) + p[3]
+
+    params = adam_train(params, lambda p, xb, yb: cross_entropy(forward(p, xb), yb), (x_tr.astype(np.float64), np.eye(10)[y_tr]), 60, 0.005, rng)
+    params = [p.astype(np.float32) for p in params]
+    logits = forward(params, x_te)
+    g = TorchGraph([1, 8, 8], [1, 10])
+    h = g.flatten_view("input", "")
+    h = g.relu(g.linear(h, params[0], params[1], "/fc1"), "/act")
+    g.linear(h, params[2], params[3], "/fc2", out="output")
+    save_torch_model(
+        "digits-mlp-torch",
+        g,
+        "MLP 64-32-10 (ReLU) on the 8x8 digit as [1, 8, 8], written as torch.onnx.export (opset 17) writes it: x.view(x.size(0), -1) shape subgraph, Gemm(transB=1)",
+        x_te[0],
+        logits[:1],
+        dataset="datasets/digits-test.json",
+        float_test_accuracy=round(float((logits.argmax(1) == y_te).mean()), 6),
+    )
+
+
+def conv3x3(x, w, b):
+    n, c, hgt, wid = x.shape
+    xp = anp.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="constant")
+    patches = anp.stack([xp[:, :, i : i + hgt, j : j + wid] for i in range(3) for j in range(3)], axis=2)
+    return anp.einsum("nckhw,ock->nohw", patches, w.reshape(w.shape[0], c, 9)) + b[None, :, None, None]
+
+
+def channel_stats(y):
+    return anp.mean(y, axis=(0, 2, 3)), anp.var(y, axis=(0, 2, 3))
+
+
+def batch_norm(y, gamma, beta, mean, var, eps=1e-5):
+    per = lambda v: v[None, :, None, None]  # noqa: E731
+    return per(gamma) * (y - per(mean)) / anp.sqrt(per(var) + eps) + per(beta)
+
+
+def max_pool2(y):
+    n, c, hgt, wid = y.shape
+    return anp.max(y.reshape(n, c, hgt // 2, 2, wid // 2, 2), axis=(3, 5))
+
+
+def lenet_forward(p, x, stats=None):
+    """LeNet-5-style: (Conv3x3-BN-ReLU-MaxPool2) x 2 -> Flatten -> Linear-ReLU -> Linear. stats=None: batch statistics."""
+    w1, b1, g1, be1, w2, b2, g2, be2, f1, fb1, f2, fb2 = p
+    y = conv3x3(x, w1, b1)
+    m1, v1 = channel_stats(y) if stats is None else stats[0]
+    y = max_pool2(anp.maximum(batch_norm(y, g1, be1, m1, v1), 0))
+    z = conv3x3(y, w2, b2)
+    m2, v2 = channel_stats(z) if stats is None else stats[1]
+    z = max_pool2(anp.maximum(batch_norm(z, g2, be2, m2, v2), 0))
+    h = anp.maximum(anp.dot(z.reshape(len(z), -1), f1.T) + fb1, 0)
+    return anp.dot(h, f2.T) + fb2
+
+
+def build_digits_lenet_bn(x_tr, y_tr, x_te, y_te) -> None:
+    rng = np.random.default_rng([SEED, 2])
+    c1, c2 = 6, 16
+    f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+    params = [
+        f64(he(rng, (c1, 1, 3, 3), 9)), np.zeros(c1), np.ones(c1), np.zeros(c1),
+        f64(he(rng, (c2, c1, 3, 3), 9 * c1)), np.zeros(c2), np.ones(c2), np.zeros(c2),
+        f64(he(rng, (32, c2 * 4), c2 * 4)), np.zeros(32), f64(he(rng, (10, 32), 32)), np.zeros(10),
+    ]
+    xtr = x_tr.reshape(-1, 1, 8, 8).astype(np.float64)
+    params = adam_train(params, lambda p, xb, yb: cross_entropy(lenet_forward(p, xb), yb), (xtr, np.eye(10)[y_tr]), 30, 0.005, rng)
+    # inference statistics: the population over the training set (what running averages converge to)
+    y1 = conv3x3(xtr, params[0], params[1])
+    s1 = (np.mean(y1, axis=(0, 2, 3)), np.var(y1, axis=(0, 2, 3)))
+    z1 = max_pool2(np.maximum(batch_norm(y1, params[2], params[3], *s1), 0))
+    y2 = conv3x3(z1, params[4], params[5])
+    s2 = (np.mean(y2, axis=(0, 2, 3)), np.var(y2, axis=(0, 2, 3)))
+    params = [p.astype(np.float32) for p in params]
+    stats = [tuple(np.asarray(v, dtype=np.float32) for v in s) for s in (s1, s2)]
+    logits = lenet_forward(params, x_te.reshape(-1, 1, 8, 8), stats)
+    g = TorchGraph([1, 1, 8, 8], [1, 10])
+    h = g.conv("input", params[0], params[1], "/conv1", pad=1)
+    h = g.max_pool(g.relu(g.batch_norm(h, params[2], params[3], *stats[0], "/bn1"), "/relu1"), 2, "/pool1")
+    h = g.conv(h, params[4], params[5], "/conv2", pad=1)
+    h = g.max_pool(g.relu(g.batch_norm(h, params[6], params[7], *stats[1], "/bn2"), "/relu2"), 2, "/pool2")
+    h = g.flatten_view(h, "")
+    h = g.relu(g.linear(h, params[8], params[9], "/fc1"), "/relu3")
+    g.linear(h, params[10], params[11], "/fc2", out="output")
+    save_torch_model(
+        "digits-lenet-bn",
+        g,
+        f"LeNet-5-style CNN (Conv3x3({c1})-BatchNorm-ReLU-MaxPool) x2 ({c2}) -> Linear(32)-ReLU -> Linear(10) on 8x8 digits, written as torch.onnx.export (opset 17) writes it",
+        x_te[0],
+        logits[:1],
+        dataset="datasets/digits-test.json",
+        float_test_accuracy=round(float((logits.argmax(1) == y_te).mean()), 6),
+    )
+
+
+TOKENS, WIDTH, HIDDEN = 8, 16, 32
+
+
+def layer_norm(h, gamma, beta, eps=1e-5):
+    mu = anp.mean(h, axis=-1, keepdims=True)
+    var = anp.mean((h - mu) ** 2, axis=-1, keepdims=True)
+    return (h - mu) / anp.sqrt(var + eps) * gamma + beta
+
+
+def gelu(x):
+    return x * 0.5 * (1 + anp_erf(x / 1.4142135381698608))
+
+
+def transformer_forward(p, x):
+    """One pre-softmax-scaled single-head transformer block over the 8 rows of the digit as tokens, mean-pooled."""
+    we, be, pos, wq, bq, wk, bk, wv, bv, wo, bo, g1, n1, w1, c1, w2, c2, g2, n2, wc, bc = p
+    h = anp.matmul(x, we.T) + be + pos
+    q, k, v = anp.matmul(h, wq.T) + bq, anp.matmul(h, wk.T) + bk, anp.matmul(h, wv.T) + bv
+    s = anp.matmul(q, anp.transpose(k, (0, 2, 1))) / np.float32(np.sqrt(WIDTH))
+    s = s - anp.max(s, axis=-1, keepdims=True)
+    a = anp.exp(s) / anp.sum(anp.exp(s), axis=-1, keepdims=True)
+    h = layer_norm(h + anp.matmul(anp.matmul(a, v), wo.T) + bo, g1, n1)
+    h = layer_norm(h + anp.matmul(gelu(anp.matmul(h, w1.T) + c1), w2.T) + c2, g2, n2)
+    return anp.dot(anp.mean(h, axis=1), wc.T) + bc
+
+
+def build_digits_transformer(x_tr, y_tr, x_te, y_te) -> None:
+    rng = np.random.default_rng([SEED, 3])
+    f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+    lin = lambda o, i: [f64(he(rng, (o, i), i)) * 0.5, np.zeros(o)]  # noqa: E731
+    params = [
+        *lin(WIDTH, 8), f64(rng.normal(0, 0.1, (TOKENS, WIDTH))),
+        *lin(WIDTH, WIDTH), *lin(WIDTH, WIDTH), *lin(WIDTH, WIDTH), *lin(WIDTH, WIDTH),
+        np.ones(WIDTH), np.zeros(WIDTH),
+        *lin(HIDDEN, WIDTH), *lin(WIDTH, HIDDEN),
+        np.ones(WIDTH), np.zeros(WIDTH),
+        *lin(10, WIDTH),
+    ]
+    xtr = x_tr.reshape(-1, TOKENS, 8).astype(np.float64)
+    params = adam_train(params, lambda p, xb, yb: cross_entropy(transformer_forward(p, xb), yb), (xtr, np.eye(10)[y_tr]), 40, 0.003, rng)
+    params = [p.astype(np.float32) for p in params]
+    logits = transformer_forward(params, x_te.reshape(-1, TOKENS, 8))
+    we, be, pos, wq, bq, wk, bk, wv, bv, wo, bo, g1, n1, w1, c1, w2, c2, g2, n2, wc, bc = params
+    g = TorchGraph([1, TOKENS, 8], [1, 10])
+    h = g.linear("input", we, be, "/embed", rank=3)
+    h = g.node("Add", [h, g.param("pos", pos)], "/Add")
+    q = g.linear(h, wq, bq, "/attn/q", rank=3)
+    k = g.linear(h, wk, bk, "/attn/k", rank=3)
+    v = g.linear(h, wv, bv, "/attn/v", rank=3)
+    kt = g.node("Transpose", [k], "/attn/Transpose", perm=[0, 2, 1])
+    s = g.node("MatMul", [q, kt], "/attn/MatMul")
+    s = g.node("Div", [s, g.constant(np.sqrt(WIDTH), "/attn")], "/attn/Div")
+    a = g.node("Softmax", [s], "/attn/Softmax", axis=-1)
+    o = g.linear(g.node("MatMul", [a, v], "/attn/MatMul_1"), wo, bo, "/attn/out", rank=3)
+    h = g.layer_norm(g.node("Add", [h, o], "/Add_1"), g1, n1, "/norm1")
+    m = g.linear(g.gelu(g.linear(h, w1, c1, "/mlp/fc1", rank=3), "/mlp/act"), w2, c2, "/mlp/fc2", rank=3)
+    h = g.layer_norm(g.node("Add", [h, m], "/Add_2"), g2, n2, "/norm2")
+    pooled = g.node("ReduceMean", [h], "/ReduceMean", axes=[1], keepdims=0)
+    g.linear(pooled, wc, bc, "/head", out="output")
+    save_torch_model(
+        "digits-transformer",
+        g,
+        f"transformer block on the 8x8 digit as {TOKENS} tokens of 8 pixels: linear embedding + learned positions (width {WIDTH}), "
+        f"single-head attention with softmax, LayerNorm, GELU MLP ({HIDDEN}), LayerNorm, mean pool, Linear(10); "
+        "written as torch.onnx.export (opset 17) writes it",
+        x_te[0],
+        logits[:1],
+        dataset="datasets/digits-test.json",
+        float_test_accuracy=round(float((logits.argmax(1) == y_te).mean()), 6),
+    )
+
+
 def main() -> None:
     x_tr, x_te, y_tr, y_te = digits_split()
     os.makedirs(os.path.join(HERE, "datasets"), exist_ok=True)
@@ -296,6 +512,9 @@ def main() -> None:
         build_sweep_mlp(tag, width)
     for tag, side, channels in [("1e3", 8, 8), ("1e4", 16, 16), ("1e5", 32, 40)]:
         build_sweep_cnn(tag, side, channels)
+    build_digits_mlp_torch(x_tr, y_tr, x_te, y_te)
+    build_digits_lenet_bn(x_tr, y_tr, x_te, y_te)
+    build_digits_transformer(x_tr, y_tr, x_te, y_te)
 
 
 if __name__ == "__main__":

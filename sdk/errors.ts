@@ -23,11 +23,13 @@ export class OnnxDecodeError extends VinferError {
 export class UnsupportedOperatorError extends VinferError {
   readonly opType: string;
   readonly nodeName: string;
+  readonly reason?: string;
 
   constructor(opType: string, nodeName: string, reason?: string) {
     super("UNSUPPORTED_OP", `unsupported operator ${opType} (node "${nodeName}")` + (reason ? `: ${reason}` : ""));
     this.opType = opType;
     this.nodeName = nodeName;
+    if (reason !== undefined) this.reason = reason;
   }
 }
 

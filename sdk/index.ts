@@ -21,6 +21,19 @@ export { Model, type IntegerResult } from "./model.js";
 export { OnnxRuntimeSession } from "./runtime/onnxruntime.js";
 export { compareWithOnnxRuntime, type ComparisonSummary } from "./eval/accuracy.js";
 export * from "./zoo/files.js";
+export {
+  readModelInputs,
+  parseInputFile,
+  parseInputJson,
+  bindInputFile,
+  pickSample,
+  sampleInputs,
+  type ModelInputs,
+  type ParsedInputFile,
+  type Sample,
+  type SampleLike,
+  type GraphIo,
+} from "./io/inputFile.js";
 export * from "./protocol/proofType.js";
 export type { InferenceRequest, RequestRecord } from "./protocol/request.js";
 export { connectProtocol, explainRevert, type ProtocolAddresses, type ProtocolClients } from "./protocol/contracts.js";
@@ -31,6 +44,7 @@ export { deployProtocol } from "./protocol/deployProtocol.js";
 export type * from "./proofs/proofSystem.js";
 export * from "./proofs/registry.js";
 export { prepareModel, verifiersOf, type PreparedModel } from "./proofs/prepareModel.js";
+export { proofSupport, describeSupport, type ProofTypeSupport } from "./proofs/support.js";
 export { Groth16Prover, encodeGroth16Evidence, groth16ProofSystem } from "./zk/groth16/proofSystem.js";
 export { EzklProver, encodeEzklEvidence, ezklProofSystem } from "./zk/ezkl/proofSystem.js";
 export { OperatorNode, type OperatorOptions, type Prover } from "./operator/operatorNode.js";

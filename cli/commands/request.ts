@@ -8,7 +8,7 @@ import { requestInference, waitForResult } from "../../sdk/protocol/client.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
 import type { ProofTypeId } from "../../sdk/protocol/proofType.js";
 import { argmaxFlat } from "../../sdk/tensor.js";
-import { readInputFile } from "../../sdk/zoo/files.js";
+import { pickSample, readModelInputs } from "../../sdk/io/inputFile.js";
 import {
   type ChainOptions,
   DevAccount,
@@ -38,7 +38,7 @@ export function registerRequest(program: Command): void {
         .command("request")
         .description("request a proven inference of a registered model on one input")
         .argument("<model>", "zoo name, model folder or .onnx file (to quantize the input and name the model id)")
-        .requiredOption("--input <file>", "input data file (JSON, as `vinfer run` reads)")
+        .requiredOption("--input <file>", "input data file (JSON, any form `vinfer run` reads)")
         .option("--sample <index>", "which sample of the file", nonNegativeInteger, 0)
         .requiredOption("--proof <type>", "the proof type: groth16, ezkl or tee", proofTypesOption)
         .option("--fee <wei>", "fee paid to the fulfiller", weiAmount, 0n)
@@ -49,10 +49,8 @@ export function registerRequest(program: Command): void {
   ).action(async (ref: string, opts: RequestOptions) => {
     if (opts.proof.length !== 1) throw new InputError("--proof takes exactly one proof type for a request");
     const model = Model.load(ref);
-    const samples = readInputFile(opts.input).samples;
-    const sample = samples[opts.sample];
-    if (!sample) throw new InputError(`${opts.input} has ${samples.length} samples; --sample ${opts.sample} does not exist`);
-    const input = model.quantizedInput([sample]);
+    const sample = pickSample(readModelInputs(opts.input, model.graph), opts.sample, opts.input);
+    const input = model.quantizedInput(sample);
     const c = await connect(opts, DevAccount.requester);
     try {
       const d = await loadDeployment(opts.deployment, c);

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 
 import { compareWithOnnxRuntime } from "../../sdk/eval/accuracy.js";
 import { Model } from "../../sdk/model.js";
-import { readInputFile } from "../../sdk/zoo/files.js";
+import { readModelInputs } from "../../sdk/io/inputFile.js";
 import { num, percent, table } from "../format.js";
 import { addQuantOptions, quantConfigOf } from "../options.js";
 
@@ -13,12 +13,15 @@ export function registerRun(program: Command): void {
       .command("run")
       .description("run a model in float (onnxruntime-node, IR float mode) and integer mode, side by side")
       .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
-      .requiredOption("-i, --input <file>", 'JSON input: {"input": [...]}, {"inputs": [[...]], "labels": [...]} or an array')
+      .requiredOption(
+        "-i, --input <file>",
+        'JSON input: {"input": [...]}, {"inputs": [[...]], "labels": [...]}, {"input": {"<name>": [...]}}, EZKL\'s {"input_data": [[...]]} or an array',
+      )
       .option("--show <n>", "samples to print in detail when the file holds many", "5")
       .option("--json", "print the summary as JSON"),
   ).action(async (ref: string, opts) => {
     const model = Model.load(ref, quantConfigOf(opts));
-    const { samples, labels } = readInputFile(opts.input);
+    const { samples, labels, expectedOutputs } = readModelInputs(opts.input, model.graph);
     const { rows, summary } = await compareWithOnnxRuntime(model, samples, labels);
     if (opts.json) {
       console.log(JSON.stringify({ model: model.path, modelId: model.modelId, ...summary }, null, 2));
@@ -28,15 +31,18 @@ export function registerRun(program: Command): void {
     console.log(`model ${model.path}  (${samples.length} sample${samples.length === 1 ? "" : "s"})`);
     for (const r of rows.slice(0, samples.length === 1 ? 1 : show)) {
       console.log(`\nsample ${r.index}${r.label !== undefined ? `  label ${r.label}` : ""}`);
+      // the file's expected output (EZKL's output_data, expected_float_output), when it gives graph output 0
+      const expected = expectedOutputs?.[r.index]?.[0]?.data;
       console.log(
         table([
-          ["out", "onnxruntime", "IR float", "integer", "int (raw)"],
+          ["out", "onnxruntime", "IR float", "integer", "int (raw)", ...(expected ? ["expected (file)"] : [])],
           ...Array.from(r.ortOutput, (v, i) => [
             String(i),
             num(v),
             num(r.floatOutput[i]!),
             num(r.integerOutput[i]!),
             String(r.integerRaw[i]),
+            ...(expected ? [num(expected[i]!)] : []),
           ]),
         ]),
       );

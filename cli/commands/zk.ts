@@ -11,13 +11,13 @@ import { argmaxFlat } from "../../sdk/tensor.js";
 import { compareWithOnnxRuntime } from "../../sdk/eval/accuracy.js";
 import { isLinearOp } from "../../sdk/ops/index.js";
 import { zkBackends } from "../../sdk/proofs/registry.js";
-import { readInputFile } from "../../sdk/zoo/files.js";
+import { pickSample, readModelInputs } from "../../sdk/io/inputFile.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { accumulatorBits } from "../../sdk/zk/groth16/costs.js";
 import { consoleProgress } from "../../sdk/zk/progress.js";
 import type { ZkCircuit } from "../../sdk/zk/zkBackend.js";
 import { printTimings, table } from "../format.js";
-import { addQuantOptions, quantConfigOf } from "../options.js";
+import { addQuantOptions, nonNegativeInteger, quantConfigOf } from "../options.js";
 
 interface ZkOptions {
   backend: string;
@@ -40,8 +40,8 @@ function withCommon(cmd: Command): Command {
 }
 
 /** The model and its circuit in the chosen backend; `setup: false` stops before the keys where the backend can. */
-async function compile(ref: string, opts: ZkOptions, setup = true): Promise<{ model: Model; circuit: ZkCircuit }> {
-  const model = Model.load(ref, quantConfigOf(opts));
+async function compile(ref: string | Model, opts: ZkOptions, setup = true): Promise<{ model: Model; circuit: ZkCircuit }> {
+  const model = typeof ref === "string" ? Model.load(ref, quantConfigOf(opts)) : ref;
   const circuit = await zkBackends()
     .get(opts.backend)!
     .compile(model, {
@@ -122,13 +122,16 @@ export function registerZk(program: Command): void {
 
   withCommon(zk.command("prove").description("prove one inference; writes the proof and public signals as JSON"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
-    .requiredOption("-i, --input <file>", 'JSON input ({"input": [...]} or the first sample of a data set)')
+    .requiredOption("-i, --input <file>", "JSON input, any form `vinfer run` reads")
+    .option("--sample <index>", "which sample of the file", nonNegativeInteger, 0)
     .option("--binding <n>", "groth16: public binding field element (e.g. a request hash mod p)", "0")
     .option("-o, --out <file>", "where to write the proof", "proof.json")
-    .action(async (ref: string, opts: ZkOptions & { input: string; binding: string; out: string }) => {
-      const sample = readInputFile(opts.input).samples[0]!;
+    .action(async (ref: string, opts: ZkOptions & { input: string; sample: number; binding: string; out: string }) => {
       const binding = bindingOption(opts.binding);
-      const { circuit } = await compile(ref, opts);
+      // the input is read against the model before the (slow) compile, so a bad file fails at once
+      const model = Model.load(ref, quantConfigOf(opts));
+      const sample = pickSample(readModelInputs(opts.input, model.graph), opts.sample, opts.input);
+      const { circuit } = await compile(model, opts);
       const proof = await circuit.prove(sample, {
         binding,
         workDir: mkdtempSync(join(tmpdir(), `vinfer-${opts.backend}-`)),
@@ -149,12 +152,13 @@ export function registerZk(program: Command): void {
 
   withCommon(zk.command("accuracy").description("argmax agreement of the circuit's outputs with float onnxruntime over a data set"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
-    .requiredOption("-i, --input <file>", "data set JSON (models/datasets/…)")
+    .requiredOption("-i, --input <file>", "data set JSON (models/datasets/…), any form `vinfer run` reads")
     .option("--limit <n>", "samples to use", "100")
     .action(async (ref: string, opts: ZkOptions & { input: string; limit: string }) => {
-      const { samples: all, labels } = readInputFile(opts.input);
+      const loaded = Model.load(ref, quantConfigOf(opts));
+      const { samples: all, labels } = readModelInputs(opts.input, loaded.graph);
       const samples = all.slice(0, Number(opts.limit));
-      const { model, circuit } = await compile(ref, opts, false);
+      const { model, circuit } = await compile(loaded, opts, false);
       const outputs = await circuit.outputs(samples, mkdtempSync(join(tmpdir(), `vinfer-${opts.backend}-acc-`)));
       const { rows } = await compareWithOnnxRuntime(model, samples, labels?.slice(0, samples.length));
       const agree = rows.filter((r, i) => argmaxFlat(outputs[i]!) === r.ortClass).length;

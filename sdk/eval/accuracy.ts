@@ -3,9 +3,10 @@
  * much the fixed-point scheme costs in accuracy. The float reference is
  * onnxruntime-node running the original .onnx, not our own float mode.
  */
+import { type SampleLike, sampleInputs } from "../io/inputFile.js";
 import type { Model } from "../model.js";
 import { OnnxRuntimeSession } from "../runtime/onnxruntime.js";
-import { type Tensor, argmaxFlat } from "../tensor.js";
+import { argmaxFlat } from "../tensor.js";
 
 export interface SampleComparison {
   readonly index: number;
@@ -39,18 +40,20 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   return m;
 }
 
+/** Each sample is one tensor per graph input (or a single-input model's tensor); the rows compare output 0. */
 export async function compareWithOnnxRuntime(
   model: Model,
-  samples: readonly Tensor[],
+  samples: readonly SampleLike[],
   labels?: readonly number[],
 ): Promise<{ rows: SampleComparison[]; summary: ComparisonSummary }> {
   const ort = await OnnxRuntimeSession.open(model.path, model.graph);
   const rows: SampleComparison[] = [];
   try {
-    for (const [index, sample] of samples.entries()) {
-      const ortOutput = (await ort.run([sample]))[0]!.data;
-      const floatOutput = model.runFloat([sample])[0]!.data;
-      const int = model.runInteger([sample]);
+    for (const [index, s] of samples.entries()) {
+      const sample = sampleInputs(s);
+      const ortOutput = (await ort.run(sample))[0]!.data;
+      const floatOutput = model.runFloat(sample)[0]!.data;
+      const int = model.runInteger(sample);
       rows.push({
         index,
         ...(labels ? { label: labels[index]! } : {}),

@@ -7,7 +7,7 @@ import type { IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
 import type { QuantizedModel } from "../quant/quantize.js";
 import { dequantizeValue, divRoundHalfUp, quantizeValue, rescale, saturate } from "../quant/scheme.js";
-import type { Tensor } from "../tensor.js";
+import { type Tensor, isFloatType } from "../tensor.js";
 import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
 function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
@@ -48,10 +48,20 @@ export function runInteger(model: QuantizedModel, inputs: GraphInputs, options: 
   );
 }
 
-/** Float inputs -> the model's integer inputs (q = round(x * 2^F), saturated). */
+/**
+ * Float inputs -> the model's integer inputs (q = round(x * 2^F), saturated). An integer graph input
+ * (an index tensor, e.g. token ids) is kept as given: it must hold integers.
+ */
 export function quantizeInputs(model: QuantizedModel, inputs: readonly Tensor[]): Tensor[] {
   const { fracBits, activationBits } = model.config;
-  return inputs.map((t) => ({ dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v, fracBits, activationBits)) }));
+  return inputs.map((t, i) => {
+    const info = model.graph.inputs[i];
+    if (info && !isFloatType(info.dtype)) {
+      if (t.data.some((v) => !Number.isInteger(v))) throw new InputError(`graph input "${info.name}" is ${info.dtype}: it takes integers`);
+      return { dtype: info.dtype, shape: t.shape, data: t.data.slice() };
+    }
+    return { dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v, fracBits, activationBits)) };
+  });
 }
 
 /** Integer outputs -> floats (index outputs are returned unchanged). */

@@ -176,17 +176,101 @@ export type ElementwiseNode =
   | LessNode
   | GreaterNode;
 
+/**
+ * What a reduction keeps of ONNX's attributes and axes input: the reduced axes, normalised (no
+ * negative axis), ascending and unique; empty only for a no-op (noop_with_empty_axes = 1 with no
+ * axes: y = x). Reducing "all axes" (no axes, noop_with_empty_axes = 0) lists every axis.
+ */
+export interface ReduceAttributes {
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+}
+
+export interface ReduceMeanNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceMean";
+}
+
+export interface ReduceSumNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceSum";
+}
+
+export interface ReduceMaxNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceMax";
+}
+
+export interface ReduceMinNode extends NodeBase, ReduceAttributes {
+  readonly op: "ReduceMin";
+}
+
+/** The mean over every spatial dim of [N, C, spatial...]: AveragePool with the whole spatial extent as window. */
+export interface GlobalAveragePoolNode extends NodeBase {
+  readonly op: "GlobalAveragePool";
+}
+
+export type ReductionNode = ReduceMeanNode | ReduceSumNode | ReduceMaxNode | ReduceMinNode | GlobalAveragePoolNode;
+
+/** Data movement (sdk/ops/view.ts): integers are moved, never computed. */
+export interface TransposeNode extends NodeBase {
+  readonly op: "Transpose";
+  /** Output dim d is input dim perm[d]. */
+  readonly perm: readonly number[];
+}
+
+export interface ConcatNode extends NodeBase {
+  readonly op: "Concat";
+  readonly axis: number;
+}
+
+export interface SliceNode extends NodeBase {
+  readonly op: "Slice";
+  /** Per input dim, the first input coordinate read (ONNX starts/ends clamped; 0 on unsliced dims). */
+  readonly starts: readonly number[];
+  /** Per input dim, the step (1 on unsliced dims; negative reverses). */
+  readonly steps: readonly number[];
+}
+
+export interface SqueezeNode extends NodeBase {
+  readonly op: "Squeeze";
+  /** Removed dims (of the input), ascending. */
+  readonly axes: readonly number[];
+}
+
+export interface UnsqueezeNode extends NodeBase {
+  readonly op: "Unsqueeze";
+  /** Inserted dims (of the output), ascending. */
+  readonly axes: readonly number[];
+}
+
+export interface GatherNode extends NodeBase {
+  readonly op: "Gather";
+  readonly axis: number;
+  /**
+   * Constant indices, normalised to [0, axis size), flattened row-major (their shape is the output's
+   * dims axis..axis+rank-1); absent when the indices are an input of the node (inputs[1]), read at run time.
+   */
+  readonly indices?: readonly number[];
+}
+
+export interface PadNode extends NodeBase {
+  readonly op: "Pad";
+  readonly mode: "constant" | "edge" | "reflect" | "wrap";
+  /** Per input dim, pads at the beginning, then per dim at the end (negative: cropped). */
+  readonly pads: readonly number[];
+  /** The constant mode's pad value (float; its integer is NodeScale.params.value). */
+  readonly value: number;
+}
+
+export interface ExpandNode extends NodeBase {
+  readonly op: "Expand";
+}
+
+/** The data-movement ops (sdk/ops/view.ts). */
+export type DataMovementNode = TransposeNode | ConcatNode | SliceNode | SqueezeNode | UnsqueezeNode | GatherNode | PadNode | ExpandNode;
+
 export type IrNode =
-  | GemmNode
-  | MatMulNode
-  | AddNode
-  | ReluNode
-  | ConvNode
-  | MaxPoolNode
-  | AveragePoolNode
-  | FlattenNode
-  | ReshapeNode
-  | ArgMaxNode
+  | (GemmNode | MatMulNode | AddNode | ReluNode | ConvNode | MaxPoolNode | AveragePoolNode | FlattenNode | ReshapeNode | ArgMaxNode)
+  | ReductionNode
+  | DataMovementNode
   | ElementwiseNode;
 
 export type OpType = IrNode["op"];

@@ -21,7 +21,7 @@ import { ProofType } from "../protocol/proofType.js";
 import { buildClaim } from "./claim.js";
 import { executorDeployment } from "./executorDeployment.js";
 import type { Lie } from "./lies.js";
-import { type ModelProgram, modelProgram } from "./program.js";
+import { type ModelProgram, OpmlUnsupportedError, modelProgram } from "./program.js";
 
 export interface OpmlSettings {
   /** Seconds after a claim during which anyone may challenge it (default 1 hour). */
@@ -180,6 +180,17 @@ export const opmlProofSystem: ProofSystem = {
     Game_BadBond: "the model's claim bond is not a whole number of gwei below 2^56 gwei: its verifier is not a genuine OpmlModel",
   },
   errorAbis: () => [OpmlModel__factory.abi, ...executorDeployment().map((d) => d.abi)],
+  /** The model's node programs (what a dispute's one-step executor runs): a node it cannot execute is refused by name. */
+  support(model) {
+    try {
+      const program = modelProgram(model);
+      return { ok: true, note: `${program.programs.length} node program${program.programs.length === 1 ? "" : "s"} (one-step executor)` };
+    } catch (err) {
+      if (!(err instanceof OpmlUnsupportedError)) throw err;
+      // a graph-level refusal names the graph, not a node
+      return err.op === "graph" ? { ok: false, reason: err.reason } : { ok: false, node: err.node, op: err.op, reason: err.reason };
+    }
+  },
   async prepare(model, options = {}) {
     const program = modelProgram(model); // OpmlUnsupportedError for a graph OPML cannot dispute
     const settings = options.settings?.opml ?? {};

@@ -50,8 +50,11 @@ export const where: OpDefinition<WhereNode> = {
 
   quantize(node, q) {
     const [condition, x, y] = node.inputs as [string, string, string];
-    // A constant condition is kept as the integers 0/1; a computed one is already a bool (index) tensor.
+    // A constant condition is kept as the integers 0/1; a computed one is a bool (index) tensor.
     if (q.isConstant(condition)) q.bias(node, condition, 1, 0);
+    else if (!q.indexTensor(condition)) {
+      throw new QuantizationError(`Where node "${node.name}": condition "${condition}" must be a bool tensor (a comparison's output)`);
+    }
     for (const name of [x, y]) {
       if (q.activation(node, name) !== q.fracBits) {
         throw new QuantizationError(`Where node "${node.name}": X and Y must be at exponent F = ${q.fracBits}`);

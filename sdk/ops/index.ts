@@ -7,8 +7,16 @@ import { gemm } from "./gemm.js";
 import { matmul } from "./matmul.js";
 import type { OpDefinition } from "./op.js";
 import { averagePool, maxPool } from "./pool.js";
+import { globalAveragePool, reduceMax, reduceMean, reduceMin, reduceSum } from "./reduce.js";
 import { relu } from "./relu.js";
 import { flatten, reshape } from "./shape.js";
+import { concat } from "./concat.js";
+import { expand } from "./expand.js";
+import { gather } from "./gather.js";
+import { pad } from "./pad.js";
+import { slice } from "./slice.js";
+import { squeeze, unsqueeze } from "./squeezeUnsqueeze.js";
+import { transpose } from "./transpose.js";
 import { hardSigmoid, hardSwish, leakyRelu, prelu } from "./activations.js";
 import { batchNormalization } from "./batchNorm.js";
 import { clip } from "./clip.js";
@@ -31,6 +39,19 @@ export const OPS: Registry = {
   Flatten: flatten,
   Reshape: reshape,
   ArgMax: argmax,
+  GlobalAveragePool: globalAveragePool,
+  ReduceMean: reduceMean,
+  ReduceSum: reduceSum,
+  ReduceMax: reduceMax,
+  ReduceMin: reduceMin,
+  Transpose: transpose,
+  Concat: concat,
+  Slice: slice,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Gather: gather,
+  Pad: pad,
+  Expand: expand,
   Mul: mul,
   Sub: sub,
   Div: div,

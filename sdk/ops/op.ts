@@ -82,6 +82,8 @@ export interface QuantizeContext {
   activation(node: IrNode, name: string): number;
   /** Exponent of an operand of a product: a weight if constant, else an activation. */
   factor(node: IrNode, name: string, scale: number): number;
+  /** Whether tensor `name` is an index tensor (no exponent: an integer graph input, an ArgMax output). */
+  indexTensor(name: string): boolean;
   /** Records the exponent of an output tensor; null for an index tensor. */
   setExponent(tensor: string, exponent: number | null): void;
 }

@@ -83,6 +83,16 @@ export interface PrepareOptions {
   readonly settings?: ProofSettings;
 }
 
+/**
+ * Whether a proof system can take a model (`vinfer inspect` prints it). A
+ * refusal names the node and operator that stop it where there is one
+ * (none for a graph-level reason, e.g. several graph inputs). `deferred`
+ * says the answer is only known later (EZKL decides at its own compile).
+ */
+export type ProofSupport =
+  | { readonly ok: true; readonly note?: string; readonly deferred?: boolean }
+  | { readonly ok: false; readonly node?: string; readonly op?: string; readonly reason: string };
+
 export interface ProofSystem {
   /** The on-chain ProofType value (contracts/interfaces/InferenceTypes.sol). */
   readonly proofType: ProofTypeId;
@@ -108,6 +118,12 @@ export interface ProofSystem {
   errorAbis?(): readonly (readonly unknown[])[];
   /** Compiles or loads what the model needs off-chain (cached), and returns its prover. */
   prepare(model: Model, options?: PrepareOptions): Promise<ModelProver>;
+  /**
+   * Whether this proof system can take `model`, decided statically and fast
+   * (no circuit compiled, no key made), with the refused node and the reason
+   * if it cannot.
+   */
+  support?(model: Model): ProofSupport;
   /** ZK proof types: what the `vinfer zk` commands drive (compile, prove and verify files). */
   readonly zk?: ZkBackend;
 }

@@ -39,7 +39,7 @@ export interface QuantizedModel {
   readonly config: QuantConfig;
   /** Integer constants by tensor name (shape-only constants such as Reshape targets are not here). */
   readonly constants: ReadonlyMap<string, QuantizedConstant>;
-  /** Exponent of every activation tensor; null for index tensors (ArgMax, MaxPool Indices). */
+  /** Exponent of every activation tensor; null for index tensors (integer graph inputs, ArgMax, MaxPool Indices). */
   readonly exponents: ReadonlyMap<string, number | null>;
   readonly nodes: ReadonlyMap<string, NodeQuant>;
 }
@@ -54,12 +54,8 @@ class Quantizer implements QuantizeContext {
     readonly graph: IrGraph,
     readonly config: QuantConfig,
   ) {
-    for (const input of graph.inputs) {
-      if (!isFloatType(input.dtype)) {
-        throw new QuantizationError(`graph input "${input.name}" is ${input.dtype}; the integer model takes float inputs`);
-      }
-      this.exponents.set(input.name, config.fracBits);
-    }
+    // An integer graph input (token ids for an embedding Gather) is an index tensor: fed as given, no exponent.
+    for (const input of graph.inputs) this.exponents.set(input.name, isFloatType(input.dtype) ? config.fracBits : null);
   }
 
   isConstant(name: string): boolean {
@@ -137,6 +133,10 @@ class Quantizer implements QuantizeContext {
 
   get activationBits(): number {
     return this.config.activationBits;
+  }
+
+  indexTensor(name: string): boolean {
+    return this.exponents.get(name) === null;
   }
 
   setExponent(tensor: string, exponent: number | null): void {

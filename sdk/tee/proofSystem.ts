@@ -6,10 +6,12 @@
  * recovers the key and asks the registry whether it may sign for the model.
  */
 import { EnclaveRegistry__factory, QuorumAdmitter__factory, TeeAdapter__factory } from "../../types/ethers-contracts/index.js";
-import { InputError } from "../errors.js";
+import { InputError, VinferError } from "../errors.js";
+import { runInteger } from "../interp/integer.js";
 import type { Model } from "../model.js";
 import type { ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDeploy } from "../proofs/proofSystem.js";
 import { ProofType } from "../protocol/proofType.js";
+import { sizeOf } from "../tensor.js";
 import type { EnclaveWorker } from "./worker/enclaveWorker.js";
 
 export interface TeeSettings {
@@ -79,6 +81,21 @@ export const teeProofSystem: ProofSystem = {
     Quorum_Unchanged: "an attester address is listed twice, or already in that state",
   },
   errorAbis: () => [EnclaveRegistry__factory.abi, QuorumAdmitter__factory.abi],
+  /**
+   * The enclave runs the integer interpreter: any model that loads (IR built,
+   * quantizer's bounds proved) and runs. One run on zero inputs shows that
+   * every node's integer kernel executes.
+   */
+  support(model) {
+    const zeros = model.graph.inputs.map((t) => ({ dtype: t.dtype, shape: t.shape, data: new Float64Array(sizeOf(t.shape)) }));
+    try {
+      runInteger(model.quantized, zeros);
+    } catch (err) {
+      if (!(err instanceof VinferError)) throw err;
+      return { ok: false, reason: `the integer interpreter cannot run it: ${err.message}` };
+    }
+    return { ok: true, note: "the enclave runs the integer interpreter" };
+  },
   async prepare(model, options = {}) {
     const tee = options.settings?.tee;
     if (!tee) throw new InputError("the tee proof type needs an enclave worker and the model's enclave registry (settings.tee)");

@@ -6,7 +6,7 @@
  * ezkl/zkBackend.ts) and exposes it as its ProofSystem's `zk`.
  */
 import type { Model } from "../model.js";
-import type { Tensor } from "../tensor.js";
+import type { SampleLike } from "../io/inputFile.js";
 import type { Progress, StageTiming } from "./progress.js";
 
 export interface ZkCompileOptions {
@@ -44,11 +44,12 @@ export interface ZkCircuit {
   readonly setupWarning?: string;
   /** Size lines to print after compiling ("constraints 2421", "logrows 15"). */
   describe(): string[];
-  prove(sample: Tensor, options: ZkProveOptions): Promise<ZkProofFile>;
+  /** Proves one sample (one float tensor per graph input, or a single-input model's tensor). */
+  prove(sample: SampleLike, options: ZkProveOptions): Promise<ZkProofFile>;
   /** Verifies a proof file's content; returns a one-line summary, throws VinferError PROOF_INVALID if it does not verify. */
   verify(json: unknown, path: string): Promise<string>;
   /** The circuit's outputs for each sample, as numbers (witness only, no proof). */
-  outputs(samples: readonly Tensor[], workDir: string): Promise<number[][]>;
+  outputs(samples: readonly SampleLike[], workDir: string): Promise<number[][]>;
   verifierSource(): string;
 }
 

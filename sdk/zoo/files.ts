@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { InputError } from "../errors.js";
+import { flatSingleInputSamples, parseInputFile } from "../io/inputFile.js";
 import type { Tensor } from "../tensor.js";
 
 /** The repository's model zoo (models/<name>/model.onnx). */
@@ -52,39 +53,12 @@ export interface InputSet {
   readonly labels?: number[];
 }
 
-function toTensor(values: unknown, file: string, at: string): Tensor {
-  if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
-    throw new InputError(`${file}: ${at} must be a non-empty array of finite numbers`);
-  }
-  return { dtype: "float32", shape: [values.length], data: Float64Array.from(values as number[]) };
-}
-
 /**
- * Reads an input file. Accepted JSON forms:
- *   { "inputs": [[...], ...], "labels"?: [...] }   a data set (models/datasets/*.json)
- *   { "input": [...] }                              one sample (models/<name>/input.json)
- *   [...] or [[...], ...]                          bare sample(s)
+ * Reads a data file of a single-input model without the model (tests and
+ * scripts over the zoo's data sets): every form of sdk/io/inputFile.ts but
+ * named inputs. Commands read input files against their model with
+ * readModelInputs, which checks shapes and dtypes.
  */
 export function readInputFile(file: string): InputSet {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new InputError(`cannot read input file ${file}: ${(cause as Error).message}`);
-  }
-  const obj = json as { inputs?: unknown; input?: unknown; labels?: unknown };
-  let rows: unknown[];
-  if (Array.isArray(json)) rows = Array.isArray(json[0]) ? json : [json];
-  else if (obj && Array.isArray(obj.inputs)) rows = obj.inputs;
-  else if (obj && obj.input !== undefined) rows = [obj.input];
-  else throw new InputError(`${file}: expected {"inputs": [[...]]}, {"input": [...]} or an array of numbers`);
-  const samples = rows.map((r, i) => toTensor(r, file, `sample ${i}`));
-  let labels: number[] | undefined;
-  if (obj && !Array.isArray(json) && obj.labels !== undefined) {
-    if (!Array.isArray(obj.labels) || obj.labels.length !== samples.length || obj.labels.some((l) => !Number.isInteger(l))) {
-      throw new InputError(`${file}: "labels" must be one integer per sample`);
-    }
-    labels = obj.labels as number[];
-  }
-  return labels ? { samples, labels } : { samples };
+  return flatSingleInputSamples(parseInputFile(file));
 }

@@ -17,6 +17,8 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     `include "argmax.circom";`,
     `include "packing.circom";`,
     `include "poseidonChain.circom";`,
+    `include "reduce.circom";`,
+    `include "dataMovement.circom";`,
     `include "elementwise.circom";`,
     main,
     ``,

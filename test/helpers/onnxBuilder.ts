@@ -31,7 +31,8 @@ export interface TensorSpec {
 }
 
 export interface GraphSpec {
-  inputs: { name: string; shape: number[] }[];
+  /** elemType: ONNX TensorProto data type (FLOAT when omitted; INT64 for token ids). */
+  inputs: { name: string; shape: number[]; elemType?: number }[];
   outputs: { name: string; shape?: number[] }[];
   nodes: NodeSpec[];
   initializers?: ({ name: string } & TensorSpec)[];
@@ -61,8 +62,8 @@ function attributes(n: NodeSpec) {
   ];
 }
 
-function valueInfo(name: string, shape?: number[]) {
-  return { name, type: { tensorType: { elemType: FLOAT, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) } } };
+function valueInfo(name: string, shape?: number[], elemType = FLOAT) {
+  return { name, type: { tensorType: { elemType, ...(shape ? { shape: { dim: shape.map((d) => ({ dimValue: d })) } } : {}) } } };
 }
 
 export function buildOnnx(spec: GraphSpec): Uint8Array {
@@ -81,7 +82,7 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
         attribute: attributes(n),
       })),
       initializer: (spec.initializers ?? []).map((t) => tensorProto(t.name, t)),
-      input: spec.inputs.map((i) => valueInfo(i.name, i.shape)),
+      input: spec.inputs.map((i) => valueInfo(i.name, i.shape, i.elemType)),
       output: spec.outputs.map((o) => valueInfo(o.name, o.shape)),
     },
   };

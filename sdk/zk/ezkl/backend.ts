@@ -20,7 +20,7 @@ import { keccakBytes } from "../../commit/keccak.js";
 import { InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
 import { DEFAULT_QUANT_CONFIG } from "../../quant/scheme.js";
-import type { Tensor } from "../../tensor.js";
+import { type SampleLike, sampleInputs } from "../../io/inputFile.js";
 import { BUILD_DIR, buildAtomically, buildFileAtomically } from "../artifacts.js";
 import { fromField } from "../groth16/witness.js";
 import { type Progress, type StageTiming, silentProgress, stage } from "../progress.js";
@@ -38,13 +38,18 @@ export const MAX_CONTRACT_BYTES = 24_576;
 
 const driver = () => EzklDriver.get();
 
-/** EZKL's input file: `input_data` holds one flat array; for calibration, the samples one after another. */
-function inputJson(samples: readonly Tensor[]): string {
-  return valuesJson(samples.flatMap((t) => Array.from(t.data)));
+/**
+ * EZKL's input file: `input_data` holds one flat array per graph input; for
+ * calibration, each holds the samples' values one after another.
+ */
+function inputJson(samples: readonly SampleLike[]): string {
+  const perInput: number[][] = [];
+  for (const s of samples) sampleInputs(s).forEach((t, i) => (perInput[i] ??= []).push(...t.data));
+  return valuesJson(perInput);
 }
 
-function valuesJson(values: readonly number[]): string {
-  return JSON.stringify({ input_data: [values] });
+function valuesJson(perInput: readonly (readonly number[])[]): string {
+  return JSON.stringify({ input_data: perInput });
 }
 
 /**
@@ -70,7 +75,7 @@ export function proofInstances(json: EzklProof["json"]): bigint[] {
 
 export interface EzklCompileOptions {
   /** Samples to calibrate the scales on (default: the model's own sample input). */
-  readonly calibration?: readonly Tensor[];
+  readonly calibration?: readonly SampleLike[];
   /**
    * EZKL's input scale, also used for the weights: EZKL quantizes an input x
    * as round(x·2^scale). Default: the model's fracBits (Model) or
@@ -129,6 +134,8 @@ export class EzklCircuit {
   readonly outputScales: readonly number[];
   /** Number of input instances (all inputs, flattened), then of output instances. */
   readonly inputLength: number;
+  /** Number of input instances of each graph input, in order. */
+  readonly inputSizes: readonly number[];
   readonly outputLength: number;
 
   private constructor(
@@ -143,7 +150,8 @@ export class EzklCircuit {
     this.inputScale = ins[0] ?? settings.run_args.input_scale;
     this.outputScales = outs;
     const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-    this.inputLength = shapes.slice(0, ins.length).reduce((a, s) => a + size(s), 0);
+    this.inputSizes = shapes.slice(0, ins.length).map(size);
+    this.inputLength = this.inputSizes.reduce((a, n) => a + n, 0);
     this.outputLength = shapes.slice(ins.length).reduce((a, s) => a + size(s), 0);
   }
 
@@ -228,9 +236,13 @@ export class EzklCircuit {
     return join(this.dir, name);
   }
 
-  /** Proves from a float input; EZKL quantizes it as round(x·2^inputScale). */
-  async prove(input: Tensor, outDir: string, progress: Progress = silentProgress): Promise<EzklProof> {
-    return this.proveValues(Array.from(input.data), outDir, progress);
+  /** Proves from a float sample (one tensor per graph input); EZKL quantizes it as round(x·2^inputScale). */
+  async prove(input: SampleLike, outDir: string, progress: Progress = silentProgress): Promise<EzklProof> {
+    return this.proveValues(
+      sampleInputs(input).map((t) => Array.from(t.data)),
+      outDir,
+      progress,
+    );
   }
 
   /**
@@ -250,11 +262,10 @@ export class EzklCircuit {
     if (q.length !== this.inputLength) throw new InputError(`the circuit takes ${this.inputLength} input values, got ${q.length}`);
     const bad = q.find((v) => v <= -MAX_EXACT_INPUT || v >= MAX_EXACT_INPUT);
     if (bad !== undefined) throw new InputError(`input value ${bad} is outside (-2^24, 2^24): not exact as EZKL's f32 input`);
-    const proof = await this.proveValues(
-      q.map((v) => Number(v) / 2 ** this.inputScale),
-      outDir,
-      progress,
-    );
+    // the flat request input is the graph inputs one after another: EZKL takes one array per input
+    let offset = 0;
+    const perInput = this.inputSizes.map((n) => q.slice(offset, (offset += n)).map((v) => Number(v) / 2 ** this.inputScale));
+    const proof = await this.proveValues(perInput, outDir, progress);
     const instances = proofInstances(proof.json);
     if (instances.length !== this.inputLength + this.outputLength) {
       throw new EzklError("prove", `expected ${this.inputLength} + ${this.outputLength} instances, the proof has ${instances.length}`);
@@ -276,11 +287,11 @@ export class EzklCircuit {
     };
   }
 
-  private async proveValues(values: readonly number[], outDir: string, progress: Progress): Promise<EzklProof> {
+  private async proveValues(perInput: readonly (readonly number[])[], outDir: string, progress: Progress): Promise<EzklProof> {
     const timings: StageTiming[] = [];
     mkdirSync(outDir, { recursive: true });
     const inputPath = join(outDir, "input.json");
-    writeFileSync(inputPath, valuesJson(values));
+    writeFileSync(inputPath, valuesJson(perInput));
     const witness = join(outDir, "witness.json");
     const proofPath = join(outDir, "proof.json");
     await stage(progress, timings, "witness", () =>
@@ -311,8 +322,8 @@ export class EzklCircuit {
     return r.valid === true;
   }
 
-  /** EZKL's rescaled outputs for many inputs (witness generation only, no proof). */
-  async outputs(inputs: readonly Tensor[], workdir: string): Promise<number[][]> {
+  /** EZKL's rescaled outputs for many samples (witness generation only, no proof). */
+  async outputs(inputs: readonly SampleLike[], workdir: string): Promise<number[][]> {
     mkdirSync(workdir, { recursive: true });
     const paths = inputs.map((t, i) => {
       const path = join(workdir, `input-${i}.json`);

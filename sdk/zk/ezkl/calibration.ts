@@ -4,15 +4,21 @@ import { dirname, join } from "node:path";
 
 import { InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
-import type { Tensor } from "../../tensor.js";
-import { ZOO_DIR, readInputFile, readManifest } from "../../zoo/files.js";
+import { type Sample, readModelInputs } from "../../io/inputFile.js";
+import { ZOO_DIR, readManifest } from "../../zoo/files.js";
 
 /** Calibration samples: `file` if given, else the model's data set (first 20), else its sample input. */
-export function calibrationSamples(model: Model, file?: string): Tensor[] {
-  if (file) return readInputFile(file).samples;
+export function calibrationSamples(model: Model, file?: string): Sample[] {
+  const source = file ?? calibrationFile(model);
+  if (!source) throw new InputError("EZKL needs calibration samples: pass --calibration <file>");
+  const { samples } = readModelInputs(source, model.graph);
+  return file ? samples : samples.slice(0, 20);
+}
+
+/** Where a model's default calibration samples come from (its manifest's data set, else an input.json beside it), if anywhere. */
+export function calibrationFile(model: Model): string | undefined {
   const manifest = readManifest(model.path);
-  if (manifest?.dataset) return readInputFile(join(ZOO_DIR, manifest.dataset)).samples.slice(0, 20);
+  if (manifest?.dataset) return join(ZOO_DIR, manifest.dataset);
   const sample = join(dirname(model.path), "input.json");
-  if (existsSync(sample)) return readInputFile(sample).samples;
-  throw new InputError("EZKL needs calibration samples: pass --calibration <file>");
+  return existsSync(sample) ? sample : undefined;
 }

@@ -11,7 +11,8 @@ import { InputError } from "../../errors.js";
 import type { ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDeploy } from "../../proofs/proofSystem.js";
 import { ProofType } from "../../protocol/proofType.js";
 import { EzklCircuit } from "./backend.js";
-import { calibrationSamples } from "./calibration.js";
+import { isFloatType } from "../../tensor.js";
+import { calibrationFile, calibrationSamples } from "./calibration.js";
 import { ezklZkBackend } from "./zkBackend.js";
 
 /** Evidence: the proof bytes exactly as the Halo2 verifier's verifyProof takes them. */
@@ -40,6 +41,24 @@ export const ezklProofSystem: ProofSystem = {
   proofType: ProofType.Ezkl,
   name: "ezkl",
   adapter: () => ({ contractName: "EzklAdapter", abi: EzklAdapter__factory.abi, bytecode: EzklAdapter__factory.bytecode }),
+  /**
+   * EZKL reads the ONNX file itself (tract), not our IR, so which operators
+   * it takes is decided by EZKL when it compiles; there is no static check of
+   * ours to make. What is known now goes in the note.
+   */
+  support(model) {
+    const notes = ["EZKL compiles the ONNX itself and decides at `vinfer zk compile --backend ezkl`"];
+    if (!calibrationFile(model))
+      notes.push("needs calibration samples (`--calibration <file>`): no data set or input.json beside the model");
+    const integer = model.graph.inputs.filter((t) => !isFloatType(t.dtype));
+    if (integer.length > 0) {
+      notes.push(
+        `integer input${integer.length > 1 ? "s" : ""} ${integer.map((t) => `"${t.name}" ${t.dtype}`).join(", ")}: ` +
+          `a request's input reaches EZKL as q / 2^${model.quantized.config.fracBits}, not tried for integer inputs`,
+      );
+    }
+    return { ok: true, deferred: true, note: notes.join("; ") };
+  },
   async prepare(model, options = {}) {
     const circuit = await EzklCircuit.compile(model, {
       calibration: calibrationSamples(model),

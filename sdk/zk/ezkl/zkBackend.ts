@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 
 import { InputError, VinferError } from "../../errors.js";
 import type { Model } from "../../model.js";
-import type { Tensor } from "../../tensor.js";
+import type { SampleLike } from "../../io/inputFile.js";
 import type { ZkBackend, ZkCircuit, ZkCompileOptions, ZkProofFile, ZkProveOptions } from "../zkBackend.js";
 import { type EzklProof, EzklCircuit } from "./backend.js";
 import { calibrationSamples } from "./calibration.js";
@@ -28,7 +28,7 @@ class EzklZkCircuit implements ZkCircuit {
   }
 
   /** EZKL quantizes the float sample itself; the outputs are its fixed point, rescaled. */
-  async prove(sample: Tensor, o: ZkProveOptions): Promise<ZkProofFile> {
+  async prove(sample: SampleLike, o: ZkProveOptions): Promise<ZkProofFile> {
     const proof = await this.circuit.prove(sample, o.workDir, o.progress);
     return {
       content: readFileSync(proof.path, "utf8"), // EZKL's own file, byte for byte
@@ -45,7 +45,7 @@ class EzklZkCircuit implements ZkCircuit {
     return "valid proof (native EZKL and WASM engine)";
   }
 
-  outputs(samples: readonly Tensor[], workDir: string): Promise<number[][]> {
+  outputs(samples: readonly SampleLike[], workDir: string): Promise<number[][]> {
     return this.circuit.outputs(samples, workDir);
   }
 

@@ -24,9 +24,12 @@ import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
 import { accumulatorBits, cost } from "./costs.js";
 import { packedSignalCount, valuesPerSignal } from "./packing.js";
-import { CircuitCompileError } from "./errors.js";
+import { lowerActivationProduct } from "./lowerings/product.js";
+import { lowerReduction } from "./lowerings/reduce.js";
+import { lowerDataMovement } from "./lowerings/dataMovement.js";
 import { ELEMENTWISE_LOWERINGS } from "./lowerings/elementwise.js";
 import { broadcastIndex } from "../../ops/broadcast.js";
+import { CircuitCompileError } from "./errors.js";
 
 export { CircuitCompileError };
 
@@ -95,6 +98,19 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   MaxPool: lowerPool,
   AveragePool: lowerPool,
   ArgMax: lowerArgMax,
+  GlobalAveragePool: lowerReduction,
+  ReduceMean: lowerReduction,
+  ReduceSum: lowerReduction,
+  ReduceMax: lowerReduction,
+  ReduceMin: lowerReduction,
+  Transpose: lowerDataMovement,
+  Concat: lowerDataMovement,
+  Slice: lowerDataMovement,
+  Squeeze: lowerDataMovement,
+  Unsqueeze: lowerDataMovement,
+  Gather: lowerDataMovement,
+  Pad: lowerDataMovement,
+  Expand: lowerDataMovement,
   ...ELEMENTWISE_LOWERINGS,
 };
 
@@ -156,7 +172,7 @@ export class CircuitBuilder {
 
   constructor(
     readonly model: QuantizedModel,
-    private readonly options: CircuitOptions,
+    readonly options: CircuitOptions,
     private readonly emit: boolean,
   ) {
     this.A = model.config.activationBits;
@@ -254,6 +270,8 @@ export class CircuitBuilder {
       `include "argmax.circom";`,
       `include "packing.circom";`,
       `include "poseidonChain.circom";`,
+      `include "reduce.circom";`,
+      `include "dataMovement.circom";`,
       `include "elementwise.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
@@ -306,6 +324,11 @@ export class CircuitBuilder {
     return (i) => ref(index[i]!);
   }
 
+  /** Maps tensor `tensor` to circom expressions (element i -> signal or literal). */
+  setRef(tensor: string, ref: (i: number) => string): void {
+    this.refs.set(tensor, ref);
+  }
+
   /** Maps tensor `tensor` to the signals of tensor `from`. */
   alias(tensor: string, from: string): void {
     this.refs.set(tensor, this.ref(from));
@@ -328,7 +351,7 @@ export class CircuitBuilder {
     const quant = this.model.nodes.get(node.name)!;
     const productOperands = node.inputs.slice(0, 2);
     if (productOperands.every((n) => !this.model.constants.has(n))) {
-      throw new CircuitCompileError(node, "products of two activations are not supported in circuits");
+      return lowerActivationProduct(this, node, relu, size);
     }
     const accBits = accumulatorBits(quant.accumulatorBound, quant.shift, this.A);
     const template = relu

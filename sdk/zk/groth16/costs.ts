@@ -30,6 +30,10 @@ export const cost = {
   },
   /** One product of a private weight with an activation. */
   product: () => 1,
+  /** Min2 (circuits/lib/reduce.circom): Max2's decomposition with the other branch. */
+  min2: (actBits: number) => actBits + 2,
+  /** OneHotIndex(n) (dataMovement.circom): n binary selectors and a sign bit; for n = 1 the selector is the constant 1. */
+  oneHotIndex: (n: number) => (n === 1 ? 1 : n + 1),
 };
 
 /** Bits of the remainder of a division by 2 * count (DivRoundHalfUp). */

@@ -14,6 +14,7 @@ import type { ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDe
 import { fieldBinding } from "../../protocol/binding.js";
 import { ProofType } from "../../protocol/proofType.js";
 import { Groth16Circuit, type Groth16Proof, verifierCalldata } from "./backend.js";
+import { CircuitCompileError, planCircuit } from "./circuitGen.js";
 import { groth16ZkBackend } from "./zkBackend.js";
 
 /** Evidence: abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c); the adapter rebuilds the public signals. */
@@ -61,6 +62,21 @@ export const groth16ProofSystem: ProofSystem = {
     Adapter_MalformedEvidence: "the evidence is not a Groth16 proof: abi.encode(uint256[2], uint256[2][2], uint256[2])",
     Adapter_InputOutOfRange: "an input value does not fit the circuit's input width",
     Adapter_InvalidInputBits: "the model's Groth16 verifier was registered with an input width outside 2..64",
+  },
+  /** The circuit's plan (no circom run): what the compiler refuses, it refuses here with the node and reason. */
+  support(model) {
+    try {
+      const plan = planCircuit(model.quantized, { emit: false });
+      return { ok: true, note: `${plan.constraints.toLocaleString("en-US")} constraints` };
+    } catch (err) {
+      if (!(err instanceof CircuitCompileError)) throw err;
+      return {
+        ok: false,
+        ...(err.node !== undefined ? { node: err.node } : {}),
+        ...(err.op !== undefined ? { op: err.op } : {}),
+        reason: err.reason,
+      };
+    }
   },
   async prepare(model, options = {}) {
     return new Groth16Prover(model, await Groth16Circuit.compile(model, { ...(options.progress ? { progress: options.progress } : {}) }));

@@ -1,7 +1,7 @@
 /** `vinfer zk --backend groth16`: the Groth16 circuit behind the common ZK command shape. */
 import { VinferError, InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
-import type { Tensor } from "../../tensor.js";
+import { type SampleLike, sampleInputs } from "../../io/inputFile.js";
 import type { ZkBackend, ZkCircuit, ZkCompileOptions, ZkProofFile, ZkProveOptions } from "../zkBackend.js";
 import { type Groth16Proof, Groth16Circuit } from "./backend.js";
 
@@ -36,8 +36,9 @@ class Groth16ZkCircuit implements ZkCircuit {
     return [`constraints ${this.circuit.plan.constraints}`];
   }
 
-  async prove(sample: Tensor, o: ZkProveOptions): Promise<ZkProofFile> {
-    const { inputs, outputs } = this.model.runInteger([sample]);
+  async prove(sample: SampleLike, o: ZkProveOptions): Promise<ZkProofFile> {
+    // the circuit has one graph input (planCircuit refuses others at compile time)
+    const { inputs, outputs } = this.model.runInteger(sampleInputs(sample));
     const proof = await this.circuit.prove(
       { binding: o.binding, x: inputs[0]!.data, ...(this.privateWeights ? { w: this.model.commitment.tree.values } : {}) },
       o.progress,
@@ -64,10 +65,10 @@ class Groth16ZkCircuit implements ZkCircuit {
     return `valid proof (${ms.toFixed(0)} ms): outputs ${d.outputs.join(" ")}, binding ${d.binding}`;
   }
 
-  async outputs(samples: readonly Tensor[]): Promise<number[][]> {
+  async outputs(samples: readonly SampleLike[]): Promise<number[][]> {
     const out: number[][] = [];
     for (const s of samples) {
-      const x = this.model.runInteger([s]).inputs[0]!.data;
+      const x = this.model.runInteger(sampleInputs(s)).inputs[0]!.data;
       out.push((await this.circuit.evaluate({ binding: 0n, x })).outputs.map(Number));
     }
     return out;
