@@ -42,13 +42,15 @@ export function vinferProtocolModule(systems: readonly ProofSystem[]) {
     const adapters = systems.map((s) => {
       const artifact = s.adapter();
       const dependencies: ReturnType<typeof m.contract>[] = [];
-      for (const [i, d] of (s.adapterDependencies?.() ?? []).entries()) {
+      const specs = s.adapterDependencies?.() ?? [];
+      for (const [i, d] of specs.entries()) {
         const args = (d.constructorArgs ?? []).map((a) =>
           typeof a === "number" ? dependencies[a]! : a.map((j) => (j === null ? ZeroAddress : dependencies[j]!)),
         );
         dependencies.push(m.contract(d.contractName, ignitionArtifact(d), args, { id: `${adapterFutureId(s)}_dependency_${i}` }));
       }
-      const args = s.adapterTakesRouter ? [...dependencies, router] : dependencies;
+      const adapterArgs = dependencies.filter((_, i) => specs[i]!.adapterArgument !== false);
+      const args = s.adapterTakesRouter ? [...adapterArgs, router] : adapterArgs;
       const adapter = m.contract(artifact.contractName, ignitionArtifact(artifact), args, { id: adapterFutureId(s) });
       m.call(router, "registerAdapter", [s.proofType, adapter], { id: `register_${adapterFutureId(s)}` });
       return [adapterFutureId(s), adapter] as const;

@@ -17,7 +17,7 @@ export function executorDeployment(): AdapterDependency[] {
   const deps: AdapterDependency[] = [];
   const slots = KERNELS.map((k) => {
     if (!k) return null;
-    deps.push({ contractName: k.contractName, abi: k.artifact.abi, bytecode: k.artifact.bytecode });
+    deps.push({ contractName: k.contractName, abi: k.artifact.abi, bytecode: k.artifact.bytecode, adapterArgument: false });
     return deps.length - 1;
   });
   deps.push({

@@ -31,6 +31,8 @@ export interface ContractArtifact {
  */
 export interface AdapterDependency extends ContractArtifact {
   readonly constructorArgs?: readonly (number | readonly (number | null)[])[];
+  /** Whether the adapter's constructor takes this contract's address (in dependency order); default true. */
+  readonly adapterArgument?: boolean;
 }
 
 /** Everything a prover may bind its evidence to: the request and who submits it. */

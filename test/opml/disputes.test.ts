@@ -80,6 +80,8 @@ async function deployModel(name: string): Promise<Deployed> {
 
 const mlp = await deployModel("digits-mlp");
 const cnn = await deployModel("digits-cnn");
+// Models written as torch.onnx.export writes them (exporter nodes folded away at load time).
+const torchExports = await Promise.all(["digits-mlp-torch", "digits-lenet-bn"].map(deployModel));
 
 const honestTraces = new Map<string, ExecutionTrace>();
 function inputOf(model: Model, sample: number): bigint[] {
@@ -195,6 +197,7 @@ describe("OPML disputes (router, adapter game, SDK strategies)", function () {
   for (const [name, d, liarRuns, attackRuns] of [
     ["digits-mlp", () => mlp, LIAR_RUNS, ATTACK_RUNS],
     ["digits-cnn", () => cnn, Math.ceil(LIAR_RUNS / 2), Math.ceil(ATTACK_RUNS / 2)],
+    ...torchExports.map((d) => [d.model.graph.name, () => d, 3, 2] as const),
   ] as const) {
     it(`${name}: the honest challenger wins against every lie of a claimer, and the claim is rejected (property)`, async function () {
       const { model } = d();
