@@ -166,12 +166,14 @@ export function buildIr(model: OnnxModelProto, options: BuildOptions = {}): IrGr
       constant,
     };
     const built = op.build(ctx);
+    for (const [n, t] of built.constants ?? []) addConstant(n, t);
     const allConstant = inputNames.length > 0 && inputNames.every((n) => n === "" || constants.has(n));
     if (allConstant) {
-      // Shape arithmetic and weight preprocessing: evaluated once, with the op's own float kernel.
+      // Shape arithmetic and weight preprocessing: evaluated once, with the op's own float kernel
+      // on the node's own inputs (what run reads; derived constants included).
       const values = op.run(
         built.node as never,
-        inputNames.flatMap((n) => (n === "" ? [] : [constants.get(n)!])),
+        built.node.inputs.map((n) => constants.get(n)!),
         built.outputs,
         floatArithmeticOf(built.node, built.outputs[0]!.dtype),
       );

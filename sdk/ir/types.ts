@@ -83,6 +83,99 @@ export interface ArgMaxNode extends NodeBase {
   readonly selectLastIndex: boolean;
 }
 
+// ---- element-wise arithmetic (sdk/ops/mul.ts, sub.ts, div.ts, unary.ts, clip.ts, activations.ts, batchNorm.ts, compare.ts)
+
+export interface MulNode extends NodeBase {
+  readonly op: "Mul";
+}
+
+export interface SubNode extends NodeBase {
+  readonly op: "Sub";
+}
+
+export interface DivNode extends NodeBase {
+  readonly op: "Div";
+}
+
+export interface NegNode extends NodeBase {
+  readonly op: "Neg";
+}
+
+export interface AbsNode extends NodeBase {
+  readonly op: "Abs";
+}
+
+/** Clip's bounds (attributes before opset 11, constant inputs since): null where there is none. */
+export interface ClipNode extends NodeBase {
+  readonly op: "Clip";
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+export interface LeakyReluNode extends NodeBase {
+  readonly op: "LeakyRelu";
+  readonly alpha: number;
+}
+
+/** inputs: [X, slope] with a constant slope that broadcasts to X. */
+export interface PReluNode extends NodeBase {
+  readonly op: "PRelu";
+}
+
+export interface HardSigmoidNode extends NodeBase {
+  readonly op: "HardSigmoid";
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+export interface HardSwishNode extends NodeBase {
+  readonly op: "HardSwish";
+}
+
+/**
+ * Inference-mode BatchNormalization standing alone (one after a Conv or Gemm is folded into it):
+ * inputs [X, scale, shift], the per-channel affine y = X * scale[c] + shift[c] derived at build time
+ * from the ONNX node's constants (`<node>.bn_scale`, `<node>.bn_shift`, shape [C, 1, ..., 1]).
+ */
+export interface BatchNormalizationNode extends NodeBase {
+  readonly op: "BatchNormalization";
+  readonly epsilon: number;
+}
+
+/** inputs: [condition (bool), X, Y]. */
+export interface WhereNode extends NodeBase {
+  readonly op: "Where";
+}
+
+export interface EqualNode extends NodeBase {
+  readonly op: "Equal";
+}
+
+export interface LessNode extends NodeBase {
+  readonly op: "Less";
+}
+
+export interface GreaterNode extends NodeBase {
+  readonly op: "Greater";
+}
+
+export type ElementwiseNode =
+  | MulNode
+  | SubNode
+  | DivNode
+  | NegNode
+  | AbsNode
+  | ClipNode
+  | LeakyReluNode
+  | PReluNode
+  | HardSigmoidNode
+  | HardSwishNode
+  | BatchNormalizationNode
+  | WhereNode
+  | EqualNode
+  | LessNode
+  | GreaterNode;
+
 /**
  * What a reduction keeps of ONNX's attributes and axes input: the reduced axes, normalised (no
  * negative axis), ascending and unique; empty only for a no-op (noop_with_empty_axes = 1 with no
@@ -177,7 +270,8 @@ export type DataMovementNode = TransposeNode | ConcatNode | SliceNode | SqueezeN
 export type IrNode =
   | (GemmNode | MatMulNode | AddNode | ReluNode | ConvNode | MaxPoolNode | AveragePoolNode | FlattenNode | ReshapeNode | ArgMaxNode)
   | ReductionNode
-  | DataMovementNode;
+  | DataMovementNode
+  | ElementwiseNode;
 
 export type OpType = IrNode["op"];
 

@@ -1,9 +1,8 @@
 /** Add with multidirectional broadcasting. */
 import { QuantizationError } from "../errors.js";
 import type { AddNode } from "../ir/types.js";
-import { zeros } from "../tensor.js";
-import { broadcastIndex, broadcastShapes } from "./broadcast.js";
-import { NO_RESCALE, type OpDefinition, requireInput, structureError } from "./op.js";
+import { broadcastOperands, elementwiseNode, mapBroadcast } from "./elementwise.js";
+import { NO_RESCALE, type OpDefinition } from "./op.js";
 
 export const add: OpDefinition<AddNode> = {
   op: "Add",
@@ -21,20 +20,11 @@ export const add: OpDefinition<AddNode> = {
   },
 
   build(ctx) {
-    const a = requireInput(ctx, 0, "A");
-    const b = requireInput(ctx, 1, "B");
-    if (a.dtype !== b.dtype) throw structureError(ctx, `operand types differ: ${a.dtype} vs ${b.dtype}`);
-    const shape = broadcastShapes(a.shape, b.shape);
-    if (!shape) throw structureError(ctx, `shapes [${a.shape}] and [${b.shape}] do not broadcast`);
-    const node: AddNode = { op: "Add", name: ctx.name, inputs: ctx.inputNames.slice(0, 2), outputs: ctx.outputNames.slice(0, 1) };
-    return { node, outputs: [{ name: node.outputs[0]!, dtype: a.dtype, shape }] };
+    const { names, infos, shape } = broadcastOperands(ctx, [0, 1], ["A", "B"]);
+    return elementwiseNode<AddNode>(ctx, { op: "Add", inputs: names }, infos[0]!.dtype, shape);
   },
 
-  run(_node, [a, b], [out], arith) {
-    const y = zeros(out!.dtype, out!.shape);
-    const ia = broadcastIndex(a!.shape, out!.shape);
-    const ib = broadcastIndex(b!.shape, out!.shape);
-    for (let i = 0; i < y.data.length; i++) y.data[i] = arith.add(a!.data[ia[i]!]! + b!.data[ib[i]!]!);
-    return [y];
+  run(_node, inputs, [out], arith) {
+    return [mapBroadcast(inputs, out!, ([a, b]) => arith.add(a! + b!))];
   },
 };

@@ -17,6 +17,14 @@ import { pad } from "./pad.js";
 import { slice } from "./slice.js";
 import { squeeze, unsqueeze } from "./squeezeUnsqueeze.js";
 import { transpose } from "./transpose.js";
+import { hardSigmoid, hardSwish, leakyRelu, prelu } from "./activations.js";
+import { batchNormalization } from "./batchNorm.js";
+import { clip } from "./clip.js";
+import { equal, greater, less, where } from "./compare.js";
+import { div } from "./div.js";
+import { mul } from "./mul.js";
+import { sub } from "./sub.js";
+import { abs, neg } from "./unary.js";
 
 type Registry = { [K in OpType]: OpDefinition<Extract<IrNode, { op: K }>> };
 
@@ -44,6 +52,21 @@ export const OPS: Registry = {
   Gather: gather,
   Pad: pad,
   Expand: expand,
+  Mul: mul,
+  Sub: sub,
+  Div: div,
+  Neg: neg,
+  Abs: abs,
+  Clip: clip,
+  LeakyRelu: leakyRelu,
+  PRelu: prelu,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  BatchNormalization: batchNormalization,
+  Where: where,
+  Equal: equal,
+  Less: less,
+  Greater: greater,
 };
 
 /** ONNX op_types (default domain) the IR supports. Keep scripts/vendor_onnx_node_tests.py in sync. */

@@ -26,6 +26,11 @@ export interface BuildContext {
 export interface Built<N extends IrNode> {
   readonly node: N;
   readonly outputs: readonly TensorInfo[];
+  /**
+   * Constants the node derives from its constant inputs at build time (e.g. a BatchNormalization's
+   * per-channel scale and shift), by name; the node's `inputs` read them like initializers. Absent means none.
+   */
+  readonly constants?: ReadonlyMap<string, Tensor>;
 }
 
 /**
@@ -66,8 +71,11 @@ export interface QuantizeContext {
   readonly activationBits: number;
   /** Whether tensor `name` is a graph constant (not an activation). */
   isConstant(name: string): boolean;
-  /** Quantizes constant `name` times `scale` as a weight; returns its exponent e_w. */
-  weight(node: IrNode, name: string, scale: number): number;
+  /**
+   * Quantizes constant `name` times `scale` as a weight of `bits` signed bits (default W); returns its
+   * exponent e_w.
+   */
+  weight(node: IrNode, name: string, scale: number, bits?: number): number;
   /** Quantizes constant `name` times `scale` as a bias at the accumulator's exponent. */
   bias(node: IrNode, name: string, scale: number, exponent: number): void;
   /** Exponent of an activation operand (a constant used as an activation is quantized at F). */

@@ -78,19 +78,19 @@ class Quantizer implements QuantizeContext {
     return { dtype: "int32", shape: t.shape, data: t.data.map((v) => quantizeValue(v * scale, exponent, bits)) };
   }
 
-  /** A weight gets the largest exponent at which its largest magnitude still fits in weightBits. */
-  weight(node: IrNode, name: string, scale: number): number {
+  /** A weight gets the largest exponent at which its largest magnitude still fits in `bits` (weightBits by default). */
+  weight(node: IrNode, name: string, scale: number, bits = this.config.weightBits): number {
     const t = this.graph.constants.get(name)!;
     const maxAbs = t.data.reduce((m, v) => Math.max(m, Math.abs(v * scale)), 0);
-    const limit = 2 ** (this.config.weightBits - 1) - 1;
+    const limit = 2 ** (bits - 1) - 1;
     let exponent = MAX_WEIGHT_EXPONENT;
     while (exponent >= 0 && roundHalfUp(maxAbs * 2 ** exponent) > limit) exponent--;
     if (exponent < 0) {
       throw new QuantizationError(
-        `${node.op} node "${node.name}": weight "${name}" has |w| up to ${maxAbs}, which does not fit ${this.config.weightBits}-bit integers; raise weightBits`,
+        `${node.op} node "${node.name}": weight "${name}" has |w| up to ${maxAbs}, which does not fit ${bits}-bit integers; raise weightBits`,
       );
     }
-    this.setConstant(node, name, { tensor: this.quantizeTensor(name, scale, exponent, this.config.weightBits), exponent, role: "weight" });
+    this.setConstant(node, name, { tensor: this.quantizeTensor(name, scale, exponent, bits), exponent, role: "weight" });
     return exponent;
   }
 

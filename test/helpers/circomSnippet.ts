@@ -19,6 +19,7 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     `include "poseidonChain.circom";`,
     `include "reduce.circom";`,
     `include "dataMovement.circom";`,
+    `include "elementwise.circom";`,
     main,
     ``,
   ].join("\n");

@@ -16,9 +16,10 @@ describe("operator traits", () => {
     for (const op of ["Gemm+Relu", "gemm", "Softmax", "", "toString", "constructor"]) expect(isLinearOp(op), op).to.equal(false);
   });
 
-  it("the ops with a bounded accumulator are the linear ops, Add, AveragePool and the sums (ReduceSum, ReduceMean, GlobalAveragePool)", () => {
+  it("the ops with a bounded accumulator are the linear ops, Add, AveragePool, the sums (ReduceSum, ReduceMean, GlobalAveragePool) and the element-wise products, divisions and activations", () => {
     const bounded = SUPPORTED_OPS.filter((op) => OPS[op].accumulator === true);
-    expect(bounded).to.have.members([...LINEAR_OPS, "Add", "AveragePool", "ReduceSum", "ReduceMean", "GlobalAveragePool"]);
+    const elementwise = ["Mul", "Sub", "Div", "LeakyRelu", "PRelu", "HardSigmoid", "HardSwish", "BatchNormalization"];
+    expect(bounded).to.have.members([...LINEAR_OPS, "Add", "AveragePool", "ReduceSum", "ReduceMean", "GlobalAveragePool", ...elementwise]);
     for (const op of LINEAR_OPS) expect(OPS[op].accumulator, op).to.equal(true);
   });
 

@@ -10,12 +10,13 @@
  *   3 (64..79)  non-linear functions
  */
 import type { OpType } from "../../ir/types.js";
+import { elementwiseKernel } from "./elementwise.js";
 import { KERNEL_FAMILIES, type OpKernel } from "./kernel.js";
 import { dataMovementKernel } from "./dataMovement.js";
 import { reductionKernel } from "./reduction.js";
 
 /** Kernels by family; undefined where a family has no kernel yet. */
-export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([dataMovementKernel, reductionKernel]);
+export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([dataMovementKernel, elementwiseKernel, reductionKernel]);
 
 function checkFamilies(kernels: readonly OpKernel[]): (OpKernel | undefined)[] {
   const byFamily = new Array<OpKernel | undefined>(KERNEL_FAMILIES).fill(undefined);

@@ -14,7 +14,6 @@
  * constant coefficients: after circom --O2 it costs no constraint at all; the
  * cost is in the rescale/saturate/ReLU that follows (circuits/lib).
  */
-import { VinferError } from "../../errors.js";
 import type { ArgMaxNode, AddNode, AveragePoolNode, GemmNode, IrNode, MaxPoolNode, OpType } from "../../ir/types.js";
 import { isLinear } from "../../ops/index.js";
 import { windowTaps } from "../../ops/window.js";
@@ -28,22 +27,11 @@ import { packedSignalCount, valuesPerSignal } from "./packing.js";
 import { lowerActivationProduct } from "./lowerings/product.js";
 import { lowerReduction } from "./lowerings/reduce.js";
 import { lowerDataMovement } from "./lowerings/dataMovement.js";
+import { ELEMENTWISE_LOWERINGS } from "./lowerings/elementwise.js";
+import { broadcastIndex } from "../../ops/broadcast.js";
+import { CircuitCompileError } from "./errors.js";
 
-export class CircuitCompileError extends VinferError {
-  /** The node the compiler refused (none for a graph-level reason), and why. */
-  readonly node?: string;
-  readonly op?: string;
-  readonly reason: string;
-
-  constructor(node: IrNode | undefined, reason: string) {
-    super("CIRCUIT_UNSUPPORTED", node ? `Groth16 compiler: ${node.op} node "${node.name}": ${reason}` : `Groth16 compiler: ${reason}`);
-    if (node) {
-      this.node = node.name;
-      this.op = node.op;
-    }
-    this.reason = reason;
-  }
-}
+export { CircuitCompileError };
 
 export interface CircuitOptions {
   /** Weights as private signals committed by a public Poseidon hash (Gemm-only models). */
@@ -123,6 +111,7 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   Gather: lowerDataMovement,
   Pad: lowerDataMovement,
   Expand: lowerDataMovement,
+  ...ELEMENTWISE_LOWERINGS,
 };
 
 function loweringOf<N extends IrNode>(node: N): Lowering<N> {
@@ -142,12 +131,7 @@ function lowerRelu(b: CircuitBuilder, node: IrNode, size: number): void {
 
 function lowerAdd(b: CircuitBuilder, node: AddNode, size: number): void {
   const A = b.A;
-  const [x, y] = [b.ref(node.inputs[0]!), b.ref(node.inputs[1]!)];
-  const info = (n: string) => b.model.graph.tensors.get(n)!.shape;
-  const outShape = b.model.graph.tensors.get(node.outputs[0]!)!.shape;
-  if (sizeOf(info(node.inputs[0]!)) !== size || sizeOf(info(node.inputs[1]!)) !== size) {
-    throw new CircuitCompileError(node, `broadcasting Add is not supported in circuits (shape [${outShape}])`);
-  }
+  const [x, y] = [b.broadcastRef(node, 0), b.broadcastRef(node, 1)];
   const out = b.outputSignal(node.outputs[0]!, size);
   const c = b.fresh("add");
   b.line(`component ${c}[${size}];`);
@@ -288,6 +272,7 @@ export class CircuitBuilder {
       `include "poseidonChain.circom";`,
       `include "reduce.circom";`,
       `include "dataMovement.circom";`,
+      `include "elementwise.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
       ...header,
@@ -323,6 +308,20 @@ export class CircuitBuilder {
     const c = this.model.constants.get(tensor);
     if (c) return (i) => String(c.tensor.data[i]!);
     throw new CircuitCompileError(undefined, `tensor "${tensor}" has no signal`);
+  }
+
+  /** For each element of the node's output, the flat index of the element of its input `k` it reads (broadcasting). */
+  broadcastIndexOf(node: IrNode, k: number): Int32Array {
+    const name = node.inputs[k]!;
+    const shape = (this.model.constants.get(name)?.tensor ?? this.model.graph.tensors.get(name)!).shape;
+    return broadcastIndex(shape, this.model.graph.tensors.get(node.outputs[0]!)!.shape);
+  }
+
+  /** Element i of the node's output reads this element of its input `k` (multidirectional broadcasting). */
+  broadcastRef(node: IrNode, k: number): (i: number) => string {
+    const index = this.broadcastIndexOf(node, k);
+    const ref = this.ref(node.inputs[k]!);
+    return (i) => ref(index[i]!);
   }
 
   /** Maps tensor `tensor` to circom expressions (element i -> signal or literal). */

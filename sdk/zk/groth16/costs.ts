@@ -53,3 +53,34 @@ export function accumulatorBits(bound: number, shift: number, actBits: number): 
   while (2 ** (bits - 1) <= magnitude) bits++;
   return Math.max(bits, shift + actBits + 1);
 }
+
+/** Non-linear constraints of the circuits/lib/elementwise.circom templates (per output element). */
+export const elementwiseCost = {
+  /** Num2Bits(bits) of the sign. */
+  nonNegative: (bits: number) => bits,
+  negSaturate: () => 2,
+  absSaturate: (actBits: number) => actBits + 3,
+  maxConst: (bits: number) => bits + 2,
+  minConst: (bits: number) => bits + 2,
+  /** LeakyRelu, PRelu: RescaleSaturate of the scaled value and the sign of the input. */
+  scaleNegative: (accBits: number, actBits: number) => cost.rescaleSaturate(accBits) + actBits + 1,
+  /** HardSigmoid. */
+  rescaleClamp: (tBits: number, qBits: number) => tBits + 2 * (qBits + 2),
+  /** HardSwish: clamp of t, the product, RescaleSaturate. */
+  clampProduct: (tBits: number, accBits: number) => 2 * (tBits + 2) + 1 + cost.rescaleSaturate(accBits),
+  divActivations: (qBits: number, actBits: number) => 3 * actBits + qBits + 11,
+  divConstant: (qBits: number, rBits: number) => 2 * rBits + qBits + 7,
+  lessThanSigned: (bits: number) => bits + 1,
+  /** circomlib IsEqual (IsZero of the difference). */
+  isEqual: () => 2,
+  select: () => 1,
+  /** A product of two signals. */
+  product: () => 1,
+};
+
+/** The smallest b with magnitude < 2^b. */
+export function magnitudeBits(magnitude: number): number {
+  let bits = 0;
+  while (2 ** bits <= magnitude) bits++;
+  return bits;
+}
