@@ -164,6 +164,7 @@ export function buildIr(model: OnnxModelProto, options: BuildOptions = {}): IrGr
       inputNames,
       outputNames: onnxNode.output,
       constant,
+      opset: opset ? toSafeInt(opset.version, "opset version") : 0,
     };
     const built = op.build(ctx);
     for (const [n, t] of built.constants ?? []) addConstant(n, t);

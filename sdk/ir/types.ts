@@ -267,11 +267,73 @@ export interface ExpandNode extends NodeBase {
 /** The data-movement ops (sdk/ops/view.ts). */
 export type DataMovementNode = TransposeNode | ConcatNode | SliceNode | SqueezeNode | UnsqueezeNode | GatherNode | PadNode | ExpandNode;
 
+/** The smooth unary functions, evaluated from piecewise-polynomial tables (sdk/quant/functions.ts). */
+export interface SigmoidNode extends NodeBase {
+  readonly op: "Sigmoid";
+}
+
+export interface TanhNode extends NodeBase {
+  readonly op: "Tanh";
+}
+
+export interface ExpNode extends NodeBase {
+  readonly op: "Exp";
+}
+
+export interface ErfNode extends NodeBase {
+  readonly op: "Erf";
+}
+
+export interface GeluNode extends NodeBase {
+  readonly op: "Gelu";
+  /** ONNX's approximate attribute: "none" (x Phi(x)) or "tanh". */
+  readonly approximate: "none" | "tanh";
+}
+
+/** Exact integer square root and reciprocal. */
+export interface SqrtNode extends NodeBase {
+  readonly op: "Sqrt";
+}
+
+export interface ReciprocalNode extends NodeBase {
+  readonly op: "Reciprocal";
+}
+
+/** Pow(X, Y) with a constant Y (inputs[1]); the integer model takes a scalar Y of 1, 2 or 0.5. */
+export interface PowNode extends NodeBase {
+  readonly op: "Pow";
+  /** Y's single value when every element of the constant Y is that value; undefined otherwise (float mode only). */
+  readonly exponent?: number;
+}
+
+/** Softmax / LogSoftmax over the contiguous dims `axes` (opset 13+: [axis]; opset < 13: axis .. rank-1). */
+export interface SoftmaxNode extends NodeBase {
+  readonly op: "Softmax";
+  readonly axes: readonly number[];
+}
+
+export interface LogSoftmaxNode extends NodeBase {
+  readonly op: "LogSoftmax";
+  readonly axes: readonly number[];
+}
+
+/** LayerNormalization over dims axis .. rank-1; inputs X, Scale and optionally B (constants). */
+export interface LayerNormalizationNode extends NodeBase {
+  readonly op: "LayerNormalization";
+  readonly axis: number;
+  readonly epsilon: number;
+}
+
+/** The non-linear functions (sdk/ops/nonlinear.ts, softmax.ts, layerNorm.ts). */
+export type NonlinearNode =
+  SigmoidNode | TanhNode | ExpNode | ErfNode | GeluNode | SqrtNode | ReciprocalNode | PowNode | SoftmaxNode | LayerNormalizationNode;
+
 export type IrNode =
   | (GemmNode | MatMulNode | AddNode | ReluNode | ConvNode | MaxPoolNode | AveragePoolNode | FlattenNode | ReshapeNode | ArgMaxNode)
   | ReductionNode
   | DataMovementNode
-  | ElementwiseNode;
+  | ElementwiseNode
+  | NonlinearNode;
 
 export type OpType = IrNode["op"];
 

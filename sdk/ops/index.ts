@@ -25,6 +25,9 @@ import { div } from "./div.js";
 import { mul } from "./mul.js";
 import { sub } from "./sub.js";
 import { abs, neg } from "./unary.js";
+import { erfOp, exp, gelu, pow, reciprocal, sigmoid, sqrt, tanh } from "./nonlinear.js";
+import { softmax } from "./softmax.js";
+import { layerNormalization } from "./layerNorm.js";
 
 type Registry = { [K in OpType]: OpDefinition<Extract<IrNode, { op: K }>> };
 
@@ -67,6 +70,16 @@ export const OPS: Registry = {
   Equal: equal,
   Less: less,
   Greater: greater,
+  Sigmoid: sigmoid,
+  Tanh: tanh,
+  Exp: exp,
+  Erf: erfOp,
+  Gelu: gelu,
+  Sqrt: sqrt,
+  Reciprocal: reciprocal,
+  Pow: pow,
+  Softmax: softmax,
+  LayerNormalization: layerNormalization,
 };
 
 /** ONNX op_types (default domain) the IR supports. Keep scripts/vendor_onnx_node_tests.py in sync. */

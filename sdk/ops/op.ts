@@ -21,6 +21,8 @@ export interface BuildContext {
   readonly outputNames: readonly string[];
   /** The value of an input when it is a constant (initializer), else undefined. */
   constant(index: number): Tensor | undefined;
+  /** The model's default-domain opset (0 when it declares none): ops whose semantics changed across opsets read it (Softmax). */
+  readonly opset: number;
 }
 
 export interface Built<N extends IrNode> {

@@ -20,6 +20,7 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     `include "reduce.circom";`,
     `include "dataMovement.circom";`,
     `include "elementwise.circom";`,
+    `include "nonlinear.circom";`,
     main,
     ``,
   ].join("\n");

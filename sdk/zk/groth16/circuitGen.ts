@@ -28,6 +28,7 @@ import { lowerActivationProduct } from "./lowerings/product.js";
 import { lowerReduction } from "./lowerings/reduce.js";
 import { lowerDataMovement } from "./lowerings/dataMovement.js";
 import { ELEMENTWISE_LOWERINGS } from "./lowerings/elementwise.js";
+import { NONLINEAR_LOWERINGS } from "./lowerings/nonlinear.js";
 import { broadcastIndex } from "../../ops/broadcast.js";
 import { CircuitCompileError } from "./errors.js";
 
@@ -112,6 +113,7 @@ const LOWERINGS: { [K in OpType]: Lowering<Extract<IrNode, { op: K }>> } = {
   Pad: lowerDataMovement,
   Expand: lowerDataMovement,
   ...ELEMENTWISE_LOWERINGS,
+  ...NONLINEAR_LOWERINGS,
 };
 
 function loweringOf<N extends IrNode>(node: N): Lowering<N> {
@@ -273,6 +275,7 @@ export class CircuitBuilder {
       `include "reduce.circom";`,
       `include "dataMovement.circom";`,
       `include "elementwise.circom";`,
+      `include "nonlinear.circom";`,
       ``,
       `template ${TEMPLATE}() {`,
       ...header,

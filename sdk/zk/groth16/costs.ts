@@ -84,3 +84,19 @@ export function magnitudeBits(magnitude: number): number {
   while (2 ** bits <= magnitude) bits++;
   return bits;
 }
+
+/** Non-linear constraints of the circuits/lib/nonlinear.circom templates. */
+export const nonlinearCost = {
+  tableInput: (inBits: number) => inBits + 4,
+  oneHot: (k: number) => 2 ** k - 2,
+  /** TableHigh: input, one-hot segment, d Horner steps (a product and a rescale each). */
+  tableHigh: (inBits: number, k: number, d: number, accBits: number) => inBits + 4 + 2 ** k - 2 + d * (accBits + 1),
+  /** TableFunction: TableHigh, the rounding of h_0, the selection, the tails' products. */
+  tableFunction: (actBits: number, k: number, d: number, accBits: number, hBits: number, slopes: number) =>
+    nonlinearCost.tableHigh(actBits, k, d, accBits) + cost.rescaleSaturate(hBits) + 1 + slopes,
+  sqrtRound: (actBits: number, aBits: number) => actBits + 1 + aBits + 1 + 2 * (aBits + 1),
+  reciprocalRound: (actBits: number, qBits: number) => 2 + elementwiseCost.divActivations(qBits, actBits),
+  softmaxDivide: (frac: number, rBits: number) => 1 + 2 * rBits + frac + 1,
+  layerNormFactor: (invBits: number, gapBits: number) => invBits + 3 + 2 * gapBits,
+  rescale: (bits: number) => bits,
+};
