@@ -14,9 +14,10 @@ import { elementwiseKernel } from "./elementwise.js";
 import { KERNEL_FAMILIES, type OpKernel } from "./kernel.js";
 import { dataMovementKernel } from "./dataMovement.js";
 import { reductionKernel } from "./reduction.js";
+import { nonlinearKernel } from "./nonlinear.js";
 
 /** Kernels by family; undefined where a family has no kernel yet. */
-export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([dataMovementKernel, elementwiseKernel, reductionKernel]);
+export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([dataMovementKernel, elementwiseKernel, reductionKernel, nonlinearKernel]);
 
 function checkFamilies(kernels: readonly OpKernel[]): (OpKernel | undefined)[] {
   const byFamily = new Array<OpKernel | undefined>(KERNEL_FAMILIES).fill(undefined);

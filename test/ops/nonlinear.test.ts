@@ -1,0 +1,268 @@
+/**
+ * The non-linear functions (docs/integer-semantics.md, section 4, "Non-linear functions"): the
+ * generated tables are what the generator writes, the integer semantics on hand-checked values,
+ * refusals, the measured error against float over every A-bit input, and the differential check
+ * of every engine (interpreter, Groth16 witness, OPML twin, Solidity executor with the
+ * NonlinearKernel) on 200 fuzzed inputs (the extremes first) per operator.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { expect } from "chai";
+
+import "../helpers/releaseWorkers.js";
+
+import { QuantizationError } from "../../sdk/errors.js";
+import type { Model } from "../../sdk/model.js";
+import { FUNCTION_TABLES } from "../../sdk/quant/functionTables.js";
+import {
+  FUNCTION_TABLE_ORDER,
+  REFERENCE,
+  evaluateHigh,
+  evaluateTable,
+  isqrt,
+  layerNormRow,
+  reciprocalActivation,
+  softmaxRow,
+  sqrtActivation,
+} from "../../sdk/quant/functions.js";
+import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
+import { expectEnginesAgree, fuzzInputs } from "../helpers/engineAgreement.js";
+import type { GraphSpec, NodeSpec } from "../helpers/onnxBuilder.js";
+import { A, F, MAX, MIN, model, run } from "./elementwiseModels.js";
+
+const CASES = 200;
+const ONE = 2 ** F;
+
+/** A model of one node `op` on x [2, 3, 4] (opset 17; Gelu 20). */
+function unaryModel(op: string, extra: Partial<NodeSpec> = {}, inits: GraphSpec["initializers"] = [], inputs = ["x"]): Model {
+  return model([{ op, inputs, outputs: ["y"], ...extra }], inits, [2, 3, 4], op === "Gelu" ? 20 : 17);
+}
+
+const MODELS: { op: string; name: string; build: () => Model }[] = [
+  { op: "Sigmoid", name: "Sigmoid", build: () => unaryModel("Sigmoid") },
+  { op: "Tanh", name: "Tanh", build: () => unaryModel("Tanh") },
+  { op: "Exp", name: "Exp", build: () => unaryModel("Exp") },
+  { op: "Erf", name: "Erf", build: () => unaryModel("Erf") },
+  { op: "Gelu", name: "Gelu (exact)", build: () => unaryModel("Gelu") },
+  { op: "Gelu", name: "Gelu (tanh)", build: () => unaryModel("Gelu", { string: { approximate: "tanh" } }) },
+  { op: "Sqrt", name: "Sqrt", build: () => unaryModel("Sqrt") },
+  { op: "Reciprocal", name: "Reciprocal", build: () => unaryModel("Reciprocal") },
+  { op: "Pow", name: "Pow 2", build: () => unaryModel("Pow", {}, [{ name: "e", dims: [], floats: [2] }], ["x", "e"]) },
+  { op: "Pow", name: "Pow 0.5", build: () => unaryModel("Pow", {}, [{ name: "e", dims: [1], floats: [0.5] }], ["x", "e"]) },
+  { op: "Softmax", name: "Softmax axis -1", build: () => unaryModel("Softmax") },
+  { op: "Softmax", name: "Softmax axis 1", build: () => unaryModel("Softmax", { int: { axis: 1 } }) },
+  {
+    op: "LayerNormalization",
+    name: "LayerNormalization axis -1, Scale and B",
+    build: () =>
+      unaryModel(
+        "LayerNormalization",
+        {},
+        [
+          { name: "g", dims: [4], floats: [1, 0.5, -2, 0.25] },
+          { name: "b", dims: [4], floats: [0.1, 0, -1, 3] },
+        ],
+        ["x", "g", "b"],
+      ),
+  },
+  {
+    op: "LayerNormalization",
+    name: "LayerNormalization axis 1, scalar Scale, no B",
+    build: () =>
+      unaryModel(
+        "LayerNormalization",
+        { int: { axis: 1 }, float: { epsilon: 1e-3 } },
+        [{ name: "g", dims: [1], floats: [1.5] }],
+        ["x", "g"],
+      ),
+  },
+];
+
+describe("non-linear functions", function () {
+  this.timeout(1_200_000);
+
+  it("the committed tables (TypeScript, Solidity, circom) are what scripts/gen-function-tables.ts writes", function () {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/gen-function-tables.ts", "--check"], { encoding: "utf8" });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
+  });
+
+  describe("integer semantics on hand-checked values", function () {
+    it("tables: sigmoid(0) = 1/2, tanh(0) = erf(0) = 0, exp(0) = 1, the tails exact, GELU the identity above 4", function () {
+      const at = (name: (typeof FUNCTION_TABLE_ORDER)[number], x: number) => evaluateTable(FUNCTION_TABLES[name], x);
+      expect([at("sigmoid", 0), at("tanh", 0), at("erf", 0), at("exp", 0), at("gelu", 0)]).to.deep.equal([128, 0, 0, ONE, 0]);
+      expect([at("sigmoid", MIN), at("sigmoid", MAX), at("tanh", MIN), at("tanh", MAX)]).to.deep.equal([0, ONE, -ONE, ONE]);
+      expect([at("exp", MIN), at("exp", MAX), at("exp", 5 * ONE)]).to.deep.equal([0, MAX, MAX]);
+      expect([at("gelu", 5000), at("gelu", MAX), at("geluTanh", 4 * ONE), at("gelu", -5000)]).to.deep.equal([5000, MAX, 4 * ONE, 0]);
+      // exp(1) * 256 = 695.88 -> 696; sigmoid(1) * 256 = 187.14 -> 187
+      expect([at("exp", ONE), at("sigmoid", ONE)]).to.deep.equal([696, 187]);
+    });
+
+    it("Sqrt is the correctly rounded root (0 for x <= 0), Reciprocal the rounded quotient (1/0 saturates)", function () {
+      expect([sqrtActivation(4 * ONE), sqrtActivation(2 * ONE), sqrtActivation(1), sqrtActivation(0), sqrtActivation(-5)]).to.deep.equal([
+        2 * ONE,
+        362, // sqrt(2) * 256 = 362.04
+        16,
+        0,
+        0,
+      ]);
+      expect(isqrt(10n ** 30n)).to.equal(10n ** 15n);
+      expect(isqrt(10n ** 30n - 1n)).to.equal(10n ** 15n - 1n);
+      expect([
+        reciprocalActivation(ONE),
+        reciprocalActivation(2 * ONE),
+        reciprocalActivation(-3 * ONE),
+        reciprocalActivation(0),
+        reciprocalActivation(1),
+      ]).to.deep.equal([
+        ONE,
+        128,
+        -85, // -256 / 3 = -85.33
+        MAX,
+        MAX,
+      ]);
+    });
+
+    it("Softmax: equal inputs give divRound(2^F, D), the maximum dominates, far values give 0", function () {
+      expect(softmaxRow(FUNCTION_TABLES.exp, [5, 5, 5])).to.deep.equal([85, 85, 85]);
+      expect(softmaxRow(FUNCTION_TABLES.exp, [MAX, MIN, 0])).to.deep.equal([ONE, 0, 0]);
+      // softmax([0, 1]) = [0.2689, 0.7311] -> [68.8, 187.2]
+      expect(softmaxRow(FUNCTION_TABLES.exp, [0, ONE])).to.deep.equal([69, 187]);
+      // Every exponential is 0 or positive near its smallest, so a sum never cancels.
+      const t = FUNCTION_TABLES.exp;
+      for (let v = t.lo; v <= 0; v++) expect(evaluateHigh(t, v)).to.be.at.least(-16);
+    });
+
+    it("LayerNormalization normalises a row exactly up to rounding: [-1, 1] -> [-1, 1], a constant row -> 0", function () {
+      expect(layerNormRow([-ONE, ONE], 1)).to.deep.equal([-ONE, ONE]);
+      expect(layerNormRow([7, 7, 7], 1)).to.deep.equal([0, 0, 0]);
+      const row = [100, -300, 2000, 5];
+      const mean = row.reduce((a, b) => a + b) / 4;
+      const sd = Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / 4);
+      layerNormRow(row, 1).forEach((z, i) => expect(Math.abs(z - ((row[i]! - mean) / sd) * ONE)).to.be.below(0.51));
+    });
+  });
+
+  describe("refusals", function () {
+    it("Pow with another exponent, or one that is not a single value, is refused at quantize time, naming the node", function () {
+      expect(() => unaryModel("Pow", { name: "p" }, [{ name: "e", dims: [], floats: [3] }], ["x", "e"])).to.throw(
+        QuantizationError,
+        /Pow node "p": the integer model computes x\^1, x\^2 and x\^0.5 .* this exponent is 3/,
+      );
+      expect(() => unaryModel("Pow", { name: "p" }, [{ name: "e", dims: [4], floats: [2, 3, 2, 2] }], ["x", "e"])).to.throw(
+        QuantizationError,
+        /a tensor of different values/,
+      );
+    });
+
+    it("LayerNormalization's Mean and InvStdDev outputs are float-mode only", function () {
+      const spec: GraphSpec = {
+        inputs: [{ name: "x", shape: [2, 4] }],
+        outputs: [{ name: "y" }, { name: "mean" }],
+        nodes: [{ op: "LayerNormalization", name: "ln", inputs: ["x", "g"], outputs: ["y", "mean"] }],
+        initializers: [{ name: "g", dims: [4], floats: [1, 1, 1, 1] }],
+        opset: 17,
+      };
+      expect(() =>
+        model(
+          [
+            { ...spec.nodes[0]!, outputs: ["y", "mean"] },
+            { op: "Relu", inputs: ["mean"], outputs: ["z"] },
+          ],
+          spec.initializers,
+          [2, 4],
+          17,
+        ),
+      ).to.throw(QuantizationError, /LayerNormalization node "ln": the integer model computes Y only/);
+    });
+  });
+
+  describe("measured error against float over every A-bit input (units of 2^-F)", function () {
+    const lines: string[] = [];
+    after(() => console.log(`      max |integer - float|: ${lines.join("; ")}`));
+    const xs = Array.from({ length: 2 ** A }, (_, i) => i + MIN);
+    const clampReal = (v: number) => Math.min(Math.max(v, MIN / ONE), MAX / ONE);
+    const cases: { name: string; f: (x: number) => number; integer: (x: number) => number; bound: number }[] = [
+      ...FUNCTION_TABLE_ORDER.map((name) => ({
+        name,
+        f: REFERENCE[name],
+        integer: (x: number) => evaluateTable(FUNCTION_TABLES[name], x),
+        bound: 0.52,
+      })),
+      { name: "sqrt (x >= 0)", f: (x: number) => Math.sqrt(Math.max(x, 0)), integer: (x: number) => sqrtActivation(x), bound: 0.5 },
+      { name: "reciprocal (x != 0)", f: (x: number) => 1 / x, integer: (x: number) => reciprocalActivation(x), bound: 0.5 },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: at most ${c.bound}`, function () {
+        let worst = 0;
+        for (const x of xs) {
+          if (c.name.startsWith("reciprocal") && x === 0) continue;
+          worst = Math.max(worst, Math.abs(c.integer(x) - clampReal(c.f(x / ONE)) * ONE));
+        }
+        lines.push(`${c.name} ${worst.toFixed(4)}`);
+        expect(worst).to.be.at.most(c.bound);
+      });
+    }
+
+    it("the interpreter's ops compute exactly these functions (Sigmoid, Exp, Gelu over all 65536 inputs)", function () {
+      for (const [op, name] of [
+        ["Sigmoid", "sigmoid"],
+        ["Exp", "exp"],
+        ["Gelu", "gelu"],
+      ] as const) {
+        const m = model([{ op, inputs: ["x"], outputs: ["y"] }], [], [2 ** A], op === "Gelu" ? 20 : 17);
+        const y = run(m, xs);
+        xs.forEach((x, i) => {
+          if (y[i] !== evaluateTable(FUNCTION_TABLES[name], x)) expect.fail(`${op}(${x}) = ${y[i]}`);
+        });
+      }
+    });
+
+    it("PyTorch's GELU (x * 0.5 * (1 + erf(x / sqrt(2)))) runs as Div, Erf, Add, Mul, Mul within 1.5 units", function () {
+      const m = model(
+        [
+          { op: "Div", inputs: ["x", "s"], outputs: ["a"] },
+          { op: "Erf", inputs: ["a"], outputs: ["b"] },
+          { op: "Add", inputs: ["b", "one"], outputs: ["c"] },
+          { op: "Mul", inputs: ["x", "c"], outputs: ["d"] },
+          { op: "Mul", inputs: ["d", "half"], outputs: ["y"] },
+        ],
+        [
+          { name: "s", dims: [], floats: [Math.SQRT2] },
+          { name: "one", dims: [], floats: [1] },
+          { name: "half", dims: [], floats: [0.5] },
+        ],
+        [4096],
+        17,
+      );
+      const x = Array.from({ length: 4096 }, (_, i) => (i - 2048) * 2);
+      const y = run(m, x);
+      let worst = 0;
+      x.forEach((v, i) => (worst = Math.max(worst, Math.abs(y[i]! - REFERENCE.gelu(v / ONE) * ONE))));
+      lines.push(`PyTorch GELU pattern on [-16, 16) ${worst.toFixed(4)}`);
+      expect(worst).to.be.at.most(1.5);
+    });
+  });
+
+  describe(`every engine agrees on ${CASES} fuzzed inputs per operator`, function () {
+    const costs: string[] = [];
+    after(() => console.log(`      constraints per element: ${costs.join("; ")}`));
+
+    for (const c of MODELS) {
+      it(`${c.name}`, async function () {
+        const m = c.build();
+        expect(m.graph.nodes.some((n) => n.op === c.op)).to.equal(true);
+        const report = await expectEnginesAgree(m, fuzzInputs(m, CASES, c.name.length), { opmlCases: CASES, soliditySteps: 200 });
+        expect(report.circuitCases).to.equal(CASES);
+        expect(report.opmlElements).to.be.at.least(CASES * 24);
+        expect(report.soliditySteps).to.be.at.least(100);
+        const circuit = await Groth16Circuit.compile(m, { setup: false });
+        const built = JSON.parse(readFileSync(join(circuit.dir, "plan.json"), "utf8")) as { circomConstraints: number };
+        expect(built.circomConstraints, "circom's count equals the plan's").to.equal(circuit.plan.constraints);
+        const layer = circuit.plan.layers.findLast((l) => l.op === c.op)!;
+        costs.push(`${c.name}: ${(layer.constraints / layer.outputs).toFixed(1)}`);
+      });
+    }
+  });
+});
