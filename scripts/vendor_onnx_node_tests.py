@@ -60,6 +60,16 @@ SUPPORTED_OPS = [
     "Equal",
     "Less",
     "Greater",
+    "Sigmoid",
+    "Tanh",
+    "Exp",
+    "Erf",
+    "Gelu",
+    "Sqrt",
+    "Reciprocal",
+    "Pow",
+    "Softmax",
+    "LayerNormalization",
 ]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
