@@ -14,7 +14,6 @@ import { expect } from "chai";
 import "../helpers/releaseWorkers.js";
 
 import { QuantizationError } from "../../sdk/errors.js";
-import type { Model } from "../../sdk/model.js";
 import { FUNCTION_TABLES } from "../../sdk/quant/functionTables.js";
 import {
   FUNCTION_TABLE_ORDER,
@@ -29,56 +28,12 @@ import {
 } from "../../sdk/quant/functions.js";
 import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
 import { expectEnginesAgree, fuzzInputs } from "../helpers/engineAgreement.js";
-import type { GraphSpec, NodeSpec } from "../helpers/onnxBuilder.js";
+import type { GraphSpec } from "../helpers/onnxBuilder.js";
 import { A, F, MAX, MIN, model, run } from "./elementwiseModels.js";
+import { MODELS, unaryModel } from "./nonlinearModels.js";
 
 const CASES = 200;
 const ONE = 2 ** F;
-
-/** A model of one node `op` on x [2, 3, 4] (opset 17; Gelu 20). */
-function unaryModel(op: string, extra: Partial<NodeSpec> = {}, inits: GraphSpec["initializers"] = [], inputs = ["x"]): Model {
-  return model([{ op, inputs, outputs: ["y"], ...extra }], inits, [2, 3, 4], op === "Gelu" ? 20 : 17);
-}
-
-const MODELS: { op: string; name: string; build: () => Model }[] = [
-  { op: "Sigmoid", name: "Sigmoid", build: () => unaryModel("Sigmoid") },
-  { op: "Tanh", name: "Tanh", build: () => unaryModel("Tanh") },
-  { op: "Exp", name: "Exp", build: () => unaryModel("Exp") },
-  { op: "Erf", name: "Erf", build: () => unaryModel("Erf") },
-  { op: "Gelu", name: "Gelu (exact)", build: () => unaryModel("Gelu") },
-  { op: "Gelu", name: "Gelu (tanh)", build: () => unaryModel("Gelu", { string: { approximate: "tanh" } }) },
-  { op: "Sqrt", name: "Sqrt", build: () => unaryModel("Sqrt") },
-  { op: "Reciprocal", name: "Reciprocal", build: () => unaryModel("Reciprocal") },
-  { op: "Pow", name: "Pow 2", build: () => unaryModel("Pow", {}, [{ name: "e", dims: [], floats: [2] }], ["x", "e"]) },
-  { op: "Pow", name: "Pow 0.5", build: () => unaryModel("Pow", {}, [{ name: "e", dims: [1], floats: [0.5] }], ["x", "e"]) },
-  { op: "Softmax", name: "Softmax axis -1", build: () => unaryModel("Softmax") },
-  { op: "Softmax", name: "Softmax axis 1", build: () => unaryModel("Softmax", { int: { axis: 1 } }) },
-  {
-    op: "LayerNormalization",
-    name: "LayerNormalization axis -1, Scale and B",
-    build: () =>
-      unaryModel(
-        "LayerNormalization",
-        {},
-        [
-          { name: "g", dims: [4], floats: [1, 0.5, -2, 0.25] },
-          { name: "b", dims: [4], floats: [0.1, 0, -1, 3] },
-        ],
-        ["x", "g", "b"],
-      ),
-  },
-  {
-    op: "LayerNormalization",
-    name: "LayerNormalization axis 1, scalar Scale, no B",
-    build: () =>
-      unaryModel(
-        "LayerNormalization",
-        { int: { axis: 1 }, float: { epsilon: 1e-3 } },
-        [{ name: "g", dims: [1], floats: [1.5] }],
-        ["x", "g"],
-      ),
-  },
-];
 
 describe("non-linear functions", function () {
   this.timeout(1_200_000);
