@@ -25,15 +25,15 @@ const rowAxes = (axis: number, rank: number) => Array.from({ length: rank - axis
 
 /**
  * The largest magnitude of the quantities the integer kernel must keep below 2^52, for rows of `n`
- * elements with |g| <= gMax and |b| <= bMax: T = N S2 - S1^2 + E <= N^2 2^(2(A-1)) + E,
- * |d * inv| <= sqrt(N) 2^K + N 2^(A-1), |z g + b| <= (sqrt(N) 2^F + 2) gMax + bMax.
+ * elements with |g| <= gMax and |b| <= bMax: the sums S1 and S2 <= N 2^(2(A-1)), E, |d * inv| <=
+ * sqrt(N) 2^K + N 2^(A-1) and |z g + b| <= (sqrt(N) 2^F + 2) gMax + bMax. (T = Q 2^P + E and
+ * 2^(2K+P+2) / T are computed exactly on integers, beyond 2^52.)
  */
 export function layerNormBound(n: number, e: number, gMax: number, bMax: number, activationBits: number): number {
   const m = 2 ** (activationBits - 1);
-  const t = n * n * m * m + e;
   const product = Math.sqrt(n) * 2 ** LAYER_NORM_SHIFT + n * m;
   const affine = (Math.sqrt(n) * 2 ** FUNCTION_FRAC_BITS + 2) * gMax + bMax;
-  return Math.max(t, product, affine);
+  return Math.max(n * m * m, e, product, affine);
 }
 
 export const layerNormalization: OpDefinition<LayerNormalizationNode> = {

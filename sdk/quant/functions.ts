@@ -206,24 +206,26 @@ export function softmaxRow(expTable: FunctionTable, xs: readonly number[]): numb
 
 // ---------------------------------------------------------------- LayerNormalization
 
-/** K: the normalisation factor inv = round(2^K / sqrt(T)) carries K fractional bits. */
+/** K: the normalised value's factor inv = round(2^(K+P/2) / sqrt(T)) carries K fractional bits (T = Q 2^P + E). */
 export const LAYER_NORM_SHIFT = 40;
+/** P: T carries Q = N * sum x^2 - (sum x)^2 at 2^P, so that epsilon (E) keeps P more bits than Q's units. */
+export const LAYER_NORM_EPSILON_SHIFT = 16;
 
-/** E = max(1, roundHalfUp(epsilon * N^2 * 2^(2F))): epsilon in the units of Q = N * sum x^2 - (sum x)^2. */
+/** E = max(1, roundHalfUp(epsilon * N^2 * 2^(2F+P))): epsilon in the units of T = Q 2^P + E. */
 export function layerNormEpsilon(epsilon: number, n: number, fracBits = FUNCTION_FRAC_BITS): number {
-  return Math.max(1, Math.floor(epsilon * n * n * 2 ** (2 * fracBits) + 0.5));
+  return Math.max(1, Math.floor(epsilon * n * n * 2 ** (2 * fracBits + LAYER_NORM_EPSILON_SHIFT) + 0.5));
 }
 
-/** inv = round(2^K / sqrt(T)) = floor((isqrt(floor(2^(2K+2) / T)) + 1) / 2), exact (T >= 1). */
+/** inv = round(2^(K+P/2) / sqrt(T)) = floor((isqrt(floor(2^(2K+P+2) / T)) + 1) / 2), exact (T >= 1). */
 export function layerNormFactor(t: bigint): bigint {
   if (t < 1n) throw new RangeError(`LayerNormalization: T = ${t} must be positive`);
-  return (isqrt((1n << BigInt(2 * LAYER_NORM_SHIFT + 2)) / t) + 1n) >> 1n;
+  return (isqrt((1n << BigInt(2 * LAYER_NORM_SHIFT + LAYER_NORM_EPSILON_SHIFT + 2)) / t) + 1n) >> 1n;
 }
 
 /**
  * The normalised row at exponent F, before Scale and B: with N = |row|, S1 = sum x, S2 = sum x^2,
- * Q = N S2 - S1^2, T = Q + E, inv = layerNormFactor(T), d_i = N x_i - S1:
- * z_i = rescale(d_i * inv, K - F) (= (x_i - mean) / sqrt(var + epsilon) * 2^F, |z_i| <= sqrt(N) 2^F + 1).
+ * Q = N S2 - S1^2, T = Q 2^P + E, inv = layerNormFactor(T), d_i = N x_i - S1:
+ * z_i = rescale(d_i * inv, K - F) (= (x_i - mean) / sqrt(var + epsilon) * 2^F, |z_i| <= sqrt(N) 2^F + 2).
  */
 export function layerNormRow(xs: readonly number[], e: number, fracBits = FUNCTION_FRAC_BITS): number[] {
   const n = BigInt(xs.length);
@@ -233,7 +235,7 @@ export function layerNormRow(xs: readonly number[], e: number, fracBits = FUNCTI
     s1 += BigInt(x);
     s2 += BigInt(x) * BigInt(x);
   }
-  const inv = layerNormFactor(n * s2 - s1 * s1 + BigInt(e));
+  const inv = layerNormFactor(((n * s2 - s1 * s1) << BigInt(LAYER_NORM_EPSILON_SHIFT)) + BigInt(e));
   const shift = BigInt(LAYER_NORM_SHIFT - fracBits);
   return xs.map((x) => {
     const v = (n * BigInt(x) - s1) * inv;

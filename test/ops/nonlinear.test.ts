@@ -21,6 +21,7 @@ import {
   evaluateHigh,
   evaluateTable,
   isqrt,
+  layerNormEpsilon,
   layerNormRow,
   reciprocalActivation,
   softmaxRow,
@@ -172,6 +173,31 @@ describe("non-linear functions", function () {
           if (y[i] !== evaluateTable(FUNCTION_TABLES[name], x)) expect.fail(`${op}(${x}) = ${y[i]}`);
         });
       }
+    });
+
+    it("Softmax within 0.52 and LayerNormalization's normalised value within 0.52 on 3000 random rows", function () {
+      let seed = 12345;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      let softmaxWorst = 0;
+      let normWorst = 0;
+      for (let k = 0; k < 3000; k++) {
+        const n = 1 + Math.floor(rand() * 64);
+        const spread = [64, 1024, 2 ** 16][k % 3]!;
+        const row = Array.from({ length: n }, () => Math.max(MIN, Math.min(MAX, Math.floor((rand() - 0.5) * spread))));
+        const m = Math.max(...row);
+        const e = row.map((x) => Math.exp((x - m) / ONE));
+        const sum = e.reduce((a, b) => a + b, 0);
+        softmaxRow(FUNCTION_TABLES.exp, row).forEach((y, i) => (softmaxWorst = Math.max(softmaxWorst, Math.abs(y - (e[i]! / sum) * ONE))));
+        const mean = row.reduce((a, b) => a + b, 0) / n;
+        const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / n / ONE ** 2;
+        const eps = 1e-5;
+        layerNormRow(row, layerNormEpsilon(eps, n)).forEach(
+          (z, i) => (normWorst = Math.max(normWorst, Math.abs(z - ((row[i]! - mean) / ONE / Math.sqrt(variance + eps)) * ONE))),
+        );
+      }
+      lines.push(`Softmax ${softmaxWorst.toFixed(4)}`, `LayerNormalization (normalised, before Scale/B) ${normWorst.toFixed(4)}`);
+      expect(softmaxWorst).to.be.at.most(0.52);
+      expect(normWorst).to.be.at.most(0.52);
     });
 
     it("PyTorch's GELU (x * 0.5 * (1 + erf(x / sqrt(2)))) runs as Div, Erf, Add, Mul, Mul within 1.5 units", function () {

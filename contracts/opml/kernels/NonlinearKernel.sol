@@ -61,6 +61,8 @@ contract NonlinearKernel is IOpKernel {
     uint256 internal constant GUARD_BITS = 8;
     /// @notice K of LayerNormalization's inv = round(2^K / sqrt(T)) (LAYER_NORM_SHIFT in sdk/quant/functions.ts).
     uint256 internal constant LAYER_NORM_SHIFT = 40;
+    /// @notice P: T = Q * 2^P + E (LAYER_NORM_EPSILON_SHIFT in sdk/quant/functions.ts).
+    uint256 internal constant LAYER_NORM_EPSILON_SHIFT = 16;
     /// @notice The exp table's id (Softmax's exponentials).
     uint256 internal constant EXP_TABLE = 2;
     int256 internal constant TWO_63 = 2 ** 63;
@@ -230,9 +232,11 @@ contract NonlinearKernel is IOpKernel {
         _checkBelow(s1);
         _checkBelow(s2);
         int256 n = int256(q[LENGTH]); // < 2^64
-        int256 t = n * s2 - s1 * s1 + int256(q[EPSILON]);
+        int256 t = ((n * s2 - s1 * s1) << LAYER_NORM_EPSILON_SHIFT) + int256(q[EPSILON]); // |.| < 2^150
         if (t <= 0) revert S.Semantics_NonPositiveDivisor(t);
-        int256 inv = int256((Math.sqrt((uint256(1) << (2 * LAYER_NORM_SHIFT + 2)) / uint256(t)) + 1) >> 1);
+        int256 inv = int256(
+            (Math.sqrt((uint256(1) << (2 * LAYER_NORM_SHIFT + LAYER_NORM_EPSILON_SHIFT + 2)) / uint256(t)) + 1) >> 1
+        );
         int256 z = S.rescale((n * v[0] - s1) * inv, LAYER_NORM_SHIFT - q[FRAC]);
         return S.saturate(S.rescale(z * v[1] + v[2], q[SHIFT]), q[BITS]);
     }

@@ -17,7 +17,12 @@ import { reductionKernel } from "./reduction.js";
 import { nonlinearKernel } from "./nonlinear.js";
 
 /** Kernels by family; undefined where a family has no kernel yet. */
-export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([dataMovementKernel, elementwiseKernel, reductionKernel, nonlinearKernel]);
+export const KERNELS: readonly (OpKernel | undefined)[] = checkFamilies([
+  dataMovementKernel,
+  elementwiseKernel,
+  reductionKernel,
+  nonlinearKernel,
+]);
 
 function checkFamilies(kernels: readonly OpKernel[]): (OpKernel | undefined)[] {
   const byFamily = new Array<OpKernel | undefined>(KERNEL_FAMILIES).fill(undefined);

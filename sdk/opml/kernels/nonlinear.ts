@@ -38,6 +38,7 @@ import {
   FUNCTION_FRAC_BITS,
   FUNCTION_TABLE_ORDER,
   type FunctionTable,
+  LAYER_NORM_EPSILON_SHIFT,
   LAYER_NORM_SHIFT,
   isqrt,
   layerNormEpsilon,
@@ -211,9 +212,9 @@ function layerNorm(q: readonly bigint[], acc: bigint, [x, g, b]: readonly bigint
   checkBelow(s1, ACCUMULATOR_LIMIT);
   checkBelow(s2, ACCUMULATOR_LIMIT);
   const n = q[N.length]!;
-  const t = n * s2 - s1 * s1 + q[N.epsilon]!;
+  const t = ((n * s2 - s1 * s1) << BigInt(LAYER_NORM_EPSILON_SHIFT)) + q[N.epsilon]!;
   if (t <= 0n) throw new OneStepRevert("Semantics_NonPositiveDivisor(int256)", [t]);
-  const inv = (isqrt((1n << BigInt(2 * LAYER_NORM_SHIFT + 2)) / t) + 1n) >> 1n;
+  const inv = (isqrt((1n << BigInt(2 * LAYER_NORM_SHIFT + LAYER_NORM_EPSILON_SHIFT + 2)) / t) + 1n) >> 1n;
   const z = rescale((n * x! - s1) * inv, BigInt(LAYER_NORM_SHIFT) - q[N.frac]!);
   return saturate(rescale(z * g! + b!, q[N.shift]!), q[N.bits]!);
 }

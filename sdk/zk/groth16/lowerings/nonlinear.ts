@@ -15,6 +15,7 @@ import {
   FUNCTION_FRAC_BITS,
   type FunctionTable,
   GUARD_BITS,
+  LAYER_NORM_EPSILON_SHIFT,
   LAYER_NORM_SHIFT,
   hornerBounds,
   layerNormEpsilon,
@@ -175,10 +176,12 @@ const lowerSoftmax: Lowering<SoftmaxNode> = (b, node, size) => {
 /** Widths of a LayerNormalization with rows of n elements (docs/integer-semantics.md bounds). */
 export function layerNormWidths(n: number, e: number, gMax: number, bMax: number, shift: number, actBits: number, frac: number) {
   const m = 2 ** (actBits - 1);
-  const tMax = n * n * m * m + e;
+  const P = LAYER_NORM_EPSILON_SHIFT;
+  const tMax = n * n * m * m * 2 ** P + e;
   const K = LAYER_NORM_SHIFT;
-  const invBits = K + 1;
-  const gapBits = magnitudeBits(2 ** (K + 3) * Math.sqrt(tMax) + 8 * tMax) + 1;
+  // inv <= 2^(K+P/2) (T >= 1); both gaps of the check are below 8 inv T <= 2^(K+P/2+3) sqrt(T) + 8 T.
+  const invBits = K + P / 2 + 1;
+  const gapBits = magnitudeBits(2 ** (K + P / 2 + 3) * Math.sqrt(tMax) + 8 * tMax) + 1;
   const pBits = magnitudeBits(Math.sqrt(n) * 2 ** K + n * m + 2 ** (K - frac - 1)) + 2;
   const affine = (Math.sqrt(n) * 2 ** frac + 2) * gMax + bMax;
   return { invBits, gapBits, pBits, accBits: accumulatorBits(Math.ceil(affine), shift, actBits) };
@@ -215,8 +218,8 @@ const lowerLayerNorm: Lowering<LayerNormalizationNode> = (b, node, size) => {
     b.line(
       `signal ${r}S1 <== ${sum};`,
       `signal ${r}S1Sq <== ${r}S1 * ${r}S1;`,
-      `component ${r}Inv = LayerNormFactor(${K}, ${w.invBits}, ${w.gapBits});`,
-      `${r}Inv.t <== ${n} * (${indices.map((_, j) => `${r}Sq[${j}]`).join(" + ")}) - ${r}S1Sq + ${e};`,
+      `component ${r}Inv = LayerNormFactor(${K + LAYER_NORM_EPSILON_SHIFT / 2}, ${w.invBits}, ${w.gapBits});`,
+      `${r}Inv.t <== (${n} * (${indices.map((_, j) => `${r}Sq[${j}]`).join(" + ")}) - ${r}S1Sq) * ${2 ** LAYER_NORM_EPSILON_SHIFT} + ${e};`,
       `signal ${r}P[${n}];`,
       `component ${r}Z[${n}];`,
       `component ${r}Y[${n}];`,
