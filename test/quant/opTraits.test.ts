@@ -16,10 +16,20 @@ describe("operator traits", () => {
     for (const op of ["Gemm+Relu", "gemm", "Softmax", "", "toString", "constructor"]) expect(isLinearOp(op), op).to.equal(false);
   });
 
-  it("the ops with a bounded accumulator are the linear ops, Add, AveragePool, the sums (ReduceSum, ReduceMean, GlobalAveragePool) and the element-wise products, divisions and activations", () => {
+  it("the ops with a bounded accumulator are the linear ops, Add, AveragePool, the sums (ReduceSum, ReduceMean, GlobalAveragePool), the element-wise products, divisions and activations, Pow, Softmax and LayerNormalization", () => {
     const bounded = SUPPORTED_OPS.filter((op) => OPS[op].accumulator === true);
     const elementwise = ["Mul", "Sub", "Div", "LeakyRelu", "PRelu", "HardSigmoid", "HardSwish", "BatchNormalization"];
-    expect(bounded).to.have.members([...LINEAR_OPS, "Add", "AveragePool", "ReduceSum", "ReduceMean", "GlobalAveragePool", ...elementwise]);
+    const nonlinear = ["Pow", "Softmax", "LayerNormalization"];
+    expect(bounded).to.have.members([
+      ...LINEAR_OPS,
+      "Add",
+      "AveragePool",
+      "ReduceSum",
+      "ReduceMean",
+      "GlobalAveragePool",
+      ...elementwise,
+      ...nonlinear,
+    ]);
     for (const op of LINEAR_OPS) expect(OPS[op].accumulator, op).to.equal(true);
   });
 
