@@ -422,9 +422,15 @@ def build_digits_lenet_bn(x_tr, y_tr, x_te, y_te) -> None:
 
 
 TOKENS, WIDTH, HIDDEN = 8, 16, 32
+# LayerNorm's epsilon: one least significant bit of the fixed-point variance (2^-8 at F = 8), so a
+# constant row (variance 0) still divides by a positive number in the integer model.
+LN_EPS = 2.0**-8
+# Whether the transformer's LayerNorm is the opset-17 LayerNormalization node, or the decomposition
+# PyTorch's exporter writes for earlier opsets (ReduceMean, Sub, Pow, Sqrt, Div...).
+LN_FUSED = True
 
 
-def layer_norm(h, gamma, beta, eps=1e-5):
+def layer_norm(h, gamma, beta, eps=LN_EPS):
     mu = anp.mean(h, axis=-1, keepdims=True)
     var = anp.mean((h - mu) ** 2, axis=-1, keepdims=True)
     return (h - mu) / anp.sqrt(var + eps) * gamma + beta
@@ -475,9 +481,9 @@ def build_digits_transformer(x_tr, y_tr, x_te, y_te) -> None:
     s = g.node("Div", [s, g.constant(np.sqrt(WIDTH), "/attn")], "/attn/Div")
     a = g.node("Softmax", [s], "/attn/Softmax", axis=-1)
     o = g.linear(g.node("MatMul", [a, v], "/attn/MatMul_1"), wo, bo, "/attn/out", rank=3)
-    h = g.layer_norm(g.node("Add", [h, o], "/Add_1"), g1, n1, "/norm1")
+    h = g.layer_norm(g.node("Add", [h, o], "/Add_1"), g1, n1, "/norm1", eps=LN_EPS, fused=LN_FUSED)
     m = g.linear(g.gelu(g.linear(h, w1, c1, "/mlp/fc1", rank=3), "/mlp/act"), w2, c2, "/mlp/fc2", rank=3)
-    h = g.layer_norm(g.node("Add", [h, m], "/Add_2"), g2, n2, "/norm2")
+    h = g.layer_norm(g.node("Add", [h, m], "/Add_2"), g2, n2, "/norm2", eps=LN_EPS, fused=LN_FUSED)
     pooled = g.node("ReduceMean", [h], "/ReduceMean", axes=[1], keepdims=0)
     g.linear(pooled, wc, bc, "/head", out="output")
     save_torch_model(
@@ -493,7 +499,8 @@ def build_digits_transformer(x_tr, y_tr, x_te, y_te) -> None:
     )
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
+    """Builds every model, or only the named ones (`npm run models -- digits-transformer`)."""
     x_tr, x_te, y_tr, y_te = digits_split()
     os.makedirs(os.path.join(HERE, "datasets"), exist_ok=True)
     write_json(
@@ -506,16 +513,25 @@ def main() -> None:
             "labels": [int(v) for v in y_te],
         },
     )
-    build_digits_mlp(x_tr, y_tr, x_te, y_te)
-    build_digits_cnn(x_tr, y_tr, x_te, y_te)
-    for tag, width in [("1e2", 8), ("1e3", 28), ("1e4", 96), ("1e5", 310), ("1e6", 995)]:
-        build_sweep_mlp(tag, width)
-    for tag, side, channels in [("1e3", 8, 8), ("1e4", 16, 16), ("1e5", 32, 40)]:
-        build_sweep_cnn(tag, side, channels)
-    build_digits_mlp_torch(x_tr, y_tr, x_te, y_te)
-    build_digits_lenet_bn(x_tr, y_tr, x_te, y_te)
-    build_digits_transformer(x_tr, y_tr, x_te, y_te)
+    digits = (x_tr, y_tr, x_te, y_te)
+    builders = {
+        "digits-mlp": lambda: build_digits_mlp(*digits),
+        "digits-cnn": lambda: build_digits_cnn(*digits),
+        **{f"sweep-mlp-{tag}": (lambda w=width, t=tag: build_sweep_mlp(t, w)) for tag, width in [("1e2", 8), ("1e3", 28), ("1e4", 96), ("1e5", 310), ("1e6", 995)]},
+        **{f"sweep-cnn-{tag}": (lambda t=tag, s=side, c=channels: build_sweep_cnn(t, s, c)) for tag, side, channels in [("1e3", 8, 8), ("1e4", 16, 16), ("1e5", 32, 40)]},
+        "digits-mlp-torch": lambda: build_digits_mlp_torch(*digits),
+        "digits-lenet-bn": lambda: build_digits_lenet_bn(*digits),
+        "digits-transformer": lambda: build_digits_transformer(*digits),
+    }
+    unknown = [n for n in only if n not in builders]
+    if unknown:
+        raise SystemExit(f"unknown model(s) {unknown}; the zoo has {sorted(builders)}")
+    for name, build in builders.items():
+        if not only or name in only:
+            build()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

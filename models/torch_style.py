@@ -104,9 +104,19 @@ class TorchGraph:
         m = self.node("Mul", [x, a], f"{scope}/Mul")
         return self.node("Mul", [m, self.constant(0.5, scope)], f"{scope}/Mul_1")
 
-    def layer_norm(self, x: str, gamma, beta, scope: str, eps: float = 1e-5) -> str:
-        names = [self.param(f"{scope[1:]}.weight", gamma), self.param(f"{scope[1:]}.bias", beta)]
-        return self.node("LayerNormalization", [x, *names], f"{scope}/LayerNormalization", axis=-1, epsilon=eps)
+    def layer_norm(self, x: str, gamma, beta, scope: str, eps: float = 1e-5, fused: bool = True) -> str:
+        """nn.LayerNorm over the last dim: LayerNormalization (opset 17), or, as the exporter writes it for
+        opsets before 17, ReduceMean -> Sub -> Pow -> ReduceMean -> Add -> Sqrt -> Div -> Mul -> Add."""
+        weight, bias = self.param(f"{scope[1:]}.weight", gamma), self.param(f"{scope[1:]}.bias", beta)
+        if fused:
+            return self.node("LayerNormalization", [x, weight, bias], f"{scope}/LayerNormalization", axis=-1, epsilon=eps)
+        mean = self.node("ReduceMean", [x], f"{scope}/ReduceMean", axes=[-1], keepdims=1)
+        d = self.node("Sub", [x, mean], f"{scope}/Sub")
+        sq = self.node("Pow", [d, self.constant(2.0, scope)], f"{scope}/Pow")
+        var = self.node("ReduceMean", [sq], f"{scope}/ReduceMean_1", axes=[-1], keepdims=1)
+        sd = self.node("Sqrt", [self.node("Add", [var, self.constant(eps, scope)], f"{scope}/Add")], f"{scope}/Sqrt")
+        n = self.node("Div", [d, sd], f"{scope}/Div")
+        return self.node("Add", [self.node("Mul", [n, weight], f"{scope}/Mul"), bias], f"{scope}/Add_1")
 
     def model(self, name: str) -> onnx.ModelProto:
         graph = helper.make_graph(

@@ -147,7 +147,7 @@ class Quantizer implements QuantizeContext {
   visit(node: IrNode): void {
     const op = opOf(node);
     const scale = op.quantize(node, this);
-    const { shift, biasShiftLeft } = scale;
+    const { shift } = scale;
     if (shift < 0) throw new QuantizationError(`${node.op} node "${node.name}": negative rescale shift ${shift}`);
     const accumulatorBound = op.accumulator ? this.bound(node, scale) : 0;
     if (accumulatorBound + 2 ** Math.max(shift - 1, 0) >= ACCUMULATOR_LIMIT) {

@@ -16,9 +16,13 @@ export interface ModelManifest {
   ops: Record<string, number>;
   input: { name: string; shape: number[] };
   output: { name: string; shape: number[] };
+  /** The default-domain opset the model was written for. */
+  opset: number;
   dataset?: string;
   float_test_accuracy?: number;
   synthetic?: boolean;
+  /** How the graph was written, when not by models/build_zoo.py's own helpers (e.g. torch.onnx.export style). */
+  exporter?: string;
 }
 
 export function zooModelNames(): string[] {

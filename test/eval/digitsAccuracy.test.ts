@@ -14,7 +14,7 @@ import { ZOO_DIR, readInputFile, readManifest } from "../../sdk/zoo/files.js";
 describe("integer model accuracy on the digits test split", () => {
   const data = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json"));
 
-  for (const name of ["digits-mlp", "digits-cnn", "digits-mlp-torch", "digits-lenet-bn"]) {
+  for (const name of ["digits-mlp", "digits-cnn", "digits-mlp-torch", "digits-lenet-bn", "digits-transformer"]) {
     it(`${name}: >= 99% argmax agreement with onnxruntime, accuracy within 1 point`, async () => {
       const model = Model.load(name);
       const { summary } = await compareWithOnnxRuntime(model, data.samples, data.labels);

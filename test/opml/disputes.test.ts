@@ -81,7 +81,7 @@ async function deployModel(name: string): Promise<Deployed> {
 const mlp = await deployModel("digits-mlp");
 const cnn = await deployModel("digits-cnn");
 // Models written as torch.onnx.export writes them (exporter nodes folded away at load time).
-const torchExports = await Promise.all(["digits-mlp-torch", "digits-lenet-bn"].map(deployModel));
+const torchExports = await Promise.all(["digits-mlp-torch", "digits-lenet-bn", "digits-transformer"].map(deployModel));
 
 const honestTraces = new Map<string, ExecutionTrace>();
 function inputOf(model: Model, sample: number): bigint[] {
