@@ -27,6 +27,19 @@ function saturate(v: bigint, bits: number): bigint {
   return v > hi ? hi : v < lo ? lo : v;
 }
 
+/** The operators this reference implements; models with others are held by the engine-agreement tests. */
+export const REFERENCE_OPS: ReadonlySet<string> = new Set([
+  "Gemm",
+  "MatMul",
+  "Add",
+  "Relu",
+  "Flatten",
+  "Reshape",
+  "Conv",
+  "MaxPool",
+  "AveragePool",
+]);
+
 export function referenceInteger(model: QuantizedModel, input: number[]): bigint[][] {
   const A = model.config.activationBits;
   const values = new Map<string, Arr>();
