@@ -1,6 +1,6 @@
 /**
  * contracts/opml/kernels/ElementwiseKernel.sol, through the one-step executor, against its twin
- * sdk/opml/kernels/elementwise.ts: >= 1000 fuzzed fold and epilogue steps per operator on random
+ * sdk/opml/kernels/elementwise.ts: >= 400 fuzzed fold and epilogue steps per operator on random
  * programs (ranks, broadcasting, operand sources, constants at their edges) and values (activation
  * edges, zeros, values past the 2^52 bound), a fifth of the programs malformed (the same
  * OneStep_BadParams / OneStep_UnknownOp from both); outputCount, termCount, operandsOf equal the
@@ -237,13 +237,13 @@ describe("OPML ElementwiseKernel (op codes 32..46)", function () {
     expect(checked).to.be.greaterThan(300);
   });
 
-  it("foldStep and epilogueStep equal the twin on >= 1000 fuzzed steps per operator", async function () {
+  it("foldStep and epilogueStep equal the twin on >= 400 fuzzed steps per operator", async function () {
     const summary: string[] = [];
     for (const op of Object.values(ELEMENTWISE_OPS)) {
       const r = rng(op);
       const worlds = Array.from({ length: 60 }, (_, s) => randomWorld(op, 1000 * op + s));
       const cases: NonNullable<ReturnType<typeof worldCase>>[] = [];
-      while (cases.length < 1000) {
+      while (cases.length < 400) {
         const w = worlds[Math.floor(r() * worlds.length)]!;
         let count = 1;
         try {
@@ -270,7 +270,7 @@ describe("OPML ElementwiseKernel (op codes 32..46)", function () {
         });
       }
       const ok = errors.get(NO_ERROR) ?? 0;
-      expect(ok, `${NAMES[op]} successes`).to.be.greaterThan(500);
+      expect(ok, `${NAMES[op]} successes`).to.be.greaterThan(200);
       summary.push(`${NAMES[op]} ${cases.length} (${cases.length - ok} reverts)`);
     }
     console.log(`      fuzzed steps: ${summary.join(", ")}`);
