@@ -15,6 +15,7 @@ import { pickSample, readModelInputs } from "../../sdk/io/inputFile.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { accumulatorBits } from "../../sdk/zk/groth16/costs.js";
 import { consoleProgress } from "../../sdk/zk/progress.js";
+import { PROVER_CHOICES, type ProverChoice } from "../../sdk/zk/groth16/native.js";
 import type { ZkCircuit } from "../../sdk/zk/zkBackend.js";
 import { printTimings, table } from "../format.js";
 import { addQuantOptions, nonNegativeInteger, quantConfigOf } from "../options.js";
@@ -24,6 +25,7 @@ interface ZkOptions {
   calibration?: string;
   privateWeights?: boolean;
   ptau?: string;
+  prover?: ProverChoice;
   activationBits: number;
   fracBits: number;
   weightBits: number;
@@ -35,6 +37,11 @@ function withCommon(cmd: Command): Command {
       .addOption(new Option("--backend <name>", "proof system").choices([...zkBackends().keys()]).makeOptionMandatory())
       .option("--private-weights", "groth16: weights as private signals committed by Poseidon (Gemm-only models)")
       .option("--ptau <file>", "groth16: powers-of-tau file from a public ceremony (default: cached INSECURE dev file)")
+      .addOption(
+        new Option("--prover <which>", "groth16: native (multi-threaded, npm run build:native), snarkjs, or auto (native where built)")
+          .choices([...PROVER_CHOICES])
+          .env("VINFER_GROTH16_PROVER"),
+      )
       .option("--calibration <file>", "ezkl: data file of samples to calibrate scales on (default: the model's data set)"),
   );
 }
@@ -49,6 +56,7 @@ async function compile(ref: string | Model, opts: ZkOptions, setup = true): Prom
       privateWeights: !!opts.privateWeights,
       progress: consoleProgress(),
       ...(opts.ptau ? { ptau: opts.ptau } : {}),
+      ...(opts.prover ? { prover: opts.prover } : {}),
       ...(opts.calibration ? { calibration: opts.calibration } : {}),
     });
   if (circuit.setupWarning) console.error(circuit.setupWarning);

@@ -20,7 +20,23 @@ declare module "snarkjs" {
     nPublic: number;
     [key: string]: unknown;
   }
+  /** An element of the scalar field, in ffjavascript's internal (Montgomery) encoding. */
+  export type FieldElement = Uint8Array;
+  export interface Field {
+    readonly one: FieldElement;
+    e(value: bigint): FieldElement;
+  }
+  export interface Group {
+    /** The generator, affine, in snarkjs' file encoding (Montgomery, little-endian). */
+    readonly oneAffine: Uint8Array;
+    /** Point i of `points` times first * inc^i (multi-threaded). */
+    batchApplyKey(points: Uint8Array, first: FieldElement, inc: FieldElement, inType: "affine", outType: "affine"): Promise<Uint8Array>;
+  }
   export interface Curve {
+    readonly q: bigint;
+    readonly Fr: Field;
+    readonly G1: Group;
+    readonly G2: Group;
     terminate(): Promise<void>;
   }
   export const curves: { getCurveFromName(name: string): Promise<Curve> };

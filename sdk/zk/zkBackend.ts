@@ -7,6 +7,7 @@
  */
 import type { Model } from "../model.js";
 import type { SampleLike } from "../io/inputFile.js";
+import type { ProverChoice } from "./groth16/native.js";
 import type { Progress, StageTiming } from "./progress.js";
 
 export interface ZkCompileOptions {
@@ -16,6 +17,8 @@ export interface ZkCompileOptions {
   readonly privateWeights?: boolean;
   /** Groth16: a powers-of-tau file from a public ceremony. */
   readonly ptau?: string;
+  /** Groth16: which prover proves (native, snarkjs, or auto). */
+  readonly prover?: ProverChoice;
   /** EZKL: a data file of samples to calibrate the scales on. */
   readonly calibration?: string;
   readonly progress?: Progress;

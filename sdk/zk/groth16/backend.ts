@@ -16,6 +16,7 @@ import { buildAtomically } from "../artifacts.js";
 import { circuitDir, circuitKey } from "./artifacts.js";
 import { type CircuitOptions, type CircuitPlan, planCircuit } from "./circuitGen.js";
 import { circomVersion, compileCircom } from "./circom.js";
+import { nativeProve, type ProverChoice, resolveProver } from "./native.js";
 import { devPtau, requiredPower } from "./ptau.js";
 import { type CompiledContract, compileVerifier, renderVerifier } from "./solidityVerifier.js";
 import { snarkjsCurve } from "./workers.js";
@@ -27,12 +28,19 @@ export interface Groth16CompileOptions extends CircuitOptions {
   readonly ptau?: string;
   /** Also run the key set-up (default true); false stops after circom (witness only). */
   readonly setup?: boolean;
+  /** Which prover proves (default: $VINFER_GROTH16_PROVER, else auto = native where built). */
+  readonly prover?: ProverChoice;
   readonly progress?: Progress;
 }
 
 export interface Groth16Proof {
   readonly proof: snarkjs.Groth16Proof;
   readonly publicSignals: string[];
+}
+
+export interface Groth16ProveResult extends Groth16Proof {
+  readonly prover: "native" | "snarkjs";
+  readonly timings: StageTiming[];
 }
 
 export interface DecodedPublicSignals {
@@ -62,6 +70,7 @@ export class Groth16Circuit {
     readonly setupDir: string | undefined,
     readonly timings: StageTiming[],
     readonly insecureSetup: boolean,
+    readonly prover: ProverChoice | undefined,
   ) {}
 
   /** Compiles (or reuses) the circuit of `model` and, unless `setup: false`, its keys. */
@@ -95,7 +104,7 @@ export class Groth16Circuit {
         }),
       () => (cached ? "cached" : dir),
     );
-    if (options.setup === false) return new Groth16Circuit(model, dir, plan, undefined, timings, !options.ptau);
+    if (options.setup === false) return new Groth16Circuit(model, dir, plan, undefined, timings, !options.ptau, options.prover);
 
     if (options.ptau && !existsSync(options.ptau)) throw new InputError(`powers of tau file ${options.ptau} does not exist`);
     const setupDir = join(dir, setupLabel(options.ptau));
@@ -128,7 +137,7 @@ export class Groth16Circuit {
         }),
       () => (setupCached ? "cached" : options.ptau ? "ceremony ptau" : "INSECURE dev ptau"),
     );
-    return new Groth16Circuit(model, dir, plan, setupDir, timings, !options.ptau);
+    return new Groth16Circuit(model, dir, plan, setupDir, timings, !options.ptau, options.prover);
   }
 
   async witnessCalculator(): Promise<CircuitWitness> {
@@ -174,15 +183,19 @@ export class Groth16Circuit {
     return this.setupDir;
   }
 
-  async prove(inputs: CircuitInputs, progress: Progress = silentProgress): Promise<Groth16Proof & { timings: StageTiming[] }> {
+  /** Proves one input; `prover` overrides the circuit's choice (native where built, else snarkjs). */
+  async prove(inputs: CircuitInputs, progress: Progress = silentProgress, prover?: ProverChoice): Promise<Groth16ProveResult> {
     const setupDir = this.requireSetup();
+    const zkey = join(setupDir, "circuit.zkey");
+    const which = resolveProver(prover ?? this.prover);
     const timings: StageTiming[] = [];
     const wtns = await stage(progress, timings, "witness", async () => (await this.witnessCalculator()).wtnsOf(this.circuitInput(inputs)));
-    await snarkjsCurve();
-    const result = await stage(progress, timings, "prove (snarkjs)", () =>
-      snarkjs.groth16.prove(join(setupDir, "circuit.zkey"), { type: "mem", data: wtns } as unknown as Uint8Array, snarkjsLogger(progress)),
-    );
-    return { ...result, timings };
+    const { proof, publicSignals } = await stage(progress, timings, `prove (${which})`, async () => {
+      if (which === "native") return nativeProve(zkey, wtns, progress);
+      await snarkjsCurve();
+      return snarkjs.groth16.prove(zkey, { type: "mem", data: wtns } as unknown as Uint8Array, snarkjsLogger(progress));
+    });
+    return { proof, publicSignals, prover: which, timings };
   }
 
   verificationKey(): snarkjs.VerificationKey {

@@ -87,6 +87,7 @@ export const groth16ZkBackend: ZkBackend = {
       setup: o.setup ?? true,
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.ptau ? { ptau: o.ptau } : {}),
+      ...(o.prover ? { prover: o.prover } : {}),
     });
     return new Groth16ZkCircuit(model, circuit, !!o.privateWeights);
   },
