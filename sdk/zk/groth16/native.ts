@@ -44,7 +44,8 @@ export function resolveProver(choice?: ProverChoice): "native" | "snarkjs" {
   const wanted = choice ?? parseProverChoice(process.env.VINFER_GROTH16_PROVER ?? "auto");
   if (wanted === "snarkjs") return "snarkjs";
   if (nativeAvailable()) return "native";
-  if (wanted === "native") throw new VinferError("NATIVE_PROVER_MISSING", `the native Groth16 prover is not built (${nativeBinaryPath()}): ${BUILD_NATIVE_HINT}`);
+  if (wanted === "native")
+    throw new VinferError("NATIVE_PROVER_MISSING", `the native Groth16 prover is not built (${nativeBinaryPath()}): ${BUILD_NATIVE_HINT}`);
   return "snarkjs";
 }
 

@@ -87,7 +87,8 @@ export async function devPtauWithSnarkjs(power: number, out: string, progress: P
     return buff;
   };
   // point i = first * tau^i * generator, in snarkjs' affine Montgomery encoding
-  const powers = (g: snarkjs.Group, count: number, first: snarkjs.FieldElement) => g.batchApplyKey(repeat(g.oneAffine, count), first, tau, "affine", "affine");
+  const powers = (g: snarkjs.Group, count: number, first: snarkjs.FieldElement) =>
+    g.batchApplyKey(repeat(g.oneAffine, count), first, tau, "affine", "affine");
   const header = new Uint8Array(44);
   const hv = new DataView(header.buffer);
   hv.setUint32(0, 32, true);
