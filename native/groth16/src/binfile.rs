@@ -23,7 +23,10 @@ impl BinFile {
         let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
         let bad = |why: &str| Error::Format(format!("{name}: {why}"));
         if bytes.len() < 12 || &bytes[0..4] != magic {
-            return Err(bad(&format!("not a {} file (wrong magic)", String::from_utf8_lossy(magic))));
+            return Err(bad(&format!(
+                "not a {} file (wrong magic)",
+                String::from_utf8_lossy(magic)
+            )));
         }
         let version = u32_at(&bytes, 4);
         if version == 0 || version > max_version {
@@ -47,7 +50,11 @@ impl BinFile {
             }
             pos = start + len;
         }
-        Ok(Self { bytes, sections, name })
+        Ok(Self {
+            bytes,
+            sections,
+            name,
+        })
     }
 
     /// The bytes of section `id`, or a format error naming the file.
@@ -78,7 +85,10 @@ impl BinWriter {
     pub fn create(path: &Path, magic: &[u8; 4], version: u32, sections: u32) -> Result<Self> {
         let name = path.display().to_string();
         let file = File::create(path).map_err(|e| Error::io(&name, e))?;
-        let mut w = Self { out: BufWriter::with_capacity(1 << 22, file), name };
+        let mut w = Self {
+            out: BufWriter::with_capacity(1 << 22, file),
+            name,
+        };
         w.bytes(magic)?;
         w.bytes(&version.to_le_bytes())?;
         w.bytes(&sections.to_le_bytes())?;
@@ -96,6 +106,9 @@ impl BinWriter {
 
     pub fn finish(mut self) -> Result<()> {
         self.out.flush().map_err(|e| Error::io(&self.name, e))?;
-        self.out.get_ref().sync_all().map_err(|e| Error::io(&self.name, e))
+        self.out
+            .get_ref()
+            .sync_all()
+            .map_err(|e| Error::io(&self.name, e))
     }
 }

@@ -35,7 +35,9 @@ fn put_limbs(out: &mut [u8], b: &BigInt<4>) {
 fn fq_from_lem(bytes: &[u8]) -> Result<Fq> {
     let b = limbs(bytes);
     if b >= Fq::MODULUS {
-        return Err(Error::Format("curve coordinate is not reduced modulo q".into()));
+        return Err(Error::Format(
+            "curve coordinate is not reduced modulo q".into(),
+        ));
     }
     Ok(Fq::new_unchecked(b))
 }
@@ -48,7 +50,10 @@ pub fn g1_from_lem(bytes: &[u8]) -> Result<G1Affine> {
     if bytes[..G1_BYTES].iter().all(|&b| b == 0) {
         return Ok(G1Affine::zero());
     }
-    let p = G1Affine::new_unchecked(fq_from_lem(&bytes[0..N8])?, fq_from_lem(&bytes[N8..2 * N8])?);
+    let p = G1Affine::new_unchecked(
+        fq_from_lem(&bytes[0..N8])?,
+        fq_from_lem(&bytes[N8..2 * N8])?,
+    );
     if !p.is_on_curve() {
         return Err(Error::Format("G1 point is not on the curve".into()));
     }
@@ -90,7 +95,8 @@ pub fn g2_to_lem(out: &mut [u8], p: &G2Affine) {
 
 /// A scalar stored as a plain little-endian integer (witness values).
 pub fn fr_from_le(bytes: &[u8]) -> Result<Fr> {
-    Fr::from_bigint(limbs(bytes)).ok_or_else(|| Error::Format("scalar is not reduced modulo r".into()))
+    Fr::from_bigint(limbs(bytes))
+        .ok_or_else(|| Error::Format("scalar is not reduced modulo r".into()))
 }
 
 /// The integer `x` as `n8` little-endian bytes (file headers' primes).
@@ -105,8 +111,9 @@ pub fn le_bytes<B: BigInteger>(x: &B) -> Vec<u8> {
 pub fn zkey_coefficient(bytes: &[u8]) -> Result<Fr> {
     let b = limbs(bytes);
     if b >= Fr::MODULUS {
-        return Err(Error::Format("zkey coefficient is not reduced modulo r".into()));
+        return Err(Error::Format(
+            "zkey coefficient is not reduced modulo r".into(),
+        ));
     }
     Ok(Fr::new_unchecked(b) * Fr::new_unchecked(BigInt::from(1u64)))
 }
-

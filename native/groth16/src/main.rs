@@ -2,6 +2,7 @@
 //!
 //!   vinfer-groth16 prove --zkey circuit.zkey --witness w.wtns --proof proof.json --public public.json
 //!   vinfer-groth16 dev-ptau --power 16 --out dev.ptau      (INSECURE: published secrets)
+//!   vinfer-groth16 dev-zkey --r1cs c.r1cs --ptau-power 16 --out c.zkey   (INSECURE: from dev-ptau's secrets)
 //!
 //! Progress goes to stderr as `progress <stage> <done> <total>` lines; a
 //! one-line JSON summary of stage times goes to stdout.
@@ -9,10 +10,13 @@
 mod binfile;
 mod encoding;
 mod error;
+mod overread;
 mod progress;
 mod prover;
 mod ptau;
+mod r1cs;
 mod zkey;
+mod zkey_setup;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +27,11 @@ use clap::{Parser, Subcommand};
 use crate::error::{Error, Result};
 
 #[derive(Parser)]
-#[command(name = "vinfer-groth16", version, about = "Native Groth16 prover and INSECURE dev powers of tau, snarkjs-compatible")]
+#[command(
+    name = "vinfer-groth16",
+    version,
+    about = "Native Groth16 prover and INSECURE dev powers of tau, snarkjs-compatible"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,6 +57,15 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write the Groth16 key `snarkjs zkey new` makes from an .r1cs and the dev ptau of this power (INSECURE), without reading the ptau.
+    DevZkey {
+        #[arg(long)]
+        r1cs: PathBuf,
+        #[arg(long)]
+        ptau_power: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn write(path: &PathBuf, text: &str) -> Result<()> {
@@ -59,7 +76,12 @@ fn run(cli: Cli) -> Result<String> {
     let start = Instant::now();
     let ms = |t: Instant| t.elapsed().as_millis();
     match cli.command {
-        Command::Prove { zkey, witness, proof, public } => {
+        Command::Prove {
+            zkey,
+            witness,
+            proof,
+            public,
+        } => {
             let key = zkey::ProvingKey::read(&zkey)?;
             let w = zkey::read_witness(&witness)?;
             let loaded = ms(start);
@@ -75,7 +97,27 @@ fn run(cli: Cli) -> Result<String> {
         }
         Command::DevPtau { power, out } => {
             ptau::write_dev_ptau(&out, power)?;
-            Ok(format!("{{\"power\":{power},\"ms\":{},\"threads\":{}}}", ms(start), rayon::current_num_threads()))
+            Ok(format!(
+                "{{\"power\":{power},\"ms\":{},\"threads\":{}}}",
+                ms(start),
+                rayon::current_num_threads()
+            ))
+        }
+        Command::DevZkey {
+            r1cs,
+            ptau_power,
+            out,
+        } => {
+            let s = zkey_setup::write_dev_zkey(&r1cs, ptau_power, &out)?;
+            Ok(format!(
+                "{{\"ptauPower\":{ptau_power},\"constraints\":{},\"vars\":{},\"public\":{},\"domainSize\":{},\"ms\":{},\"threads\":{}}}",
+                s.n_constraints,
+                s.n_vars,
+                s.n_public,
+                s.domain_size,
+                ms(start),
+                rayon::current_num_threads()
+            ))
         }
     }
 }

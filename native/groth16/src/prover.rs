@@ -38,21 +38,36 @@ pub fn quotient(pk: &ProvingKey, witness: &[Fr]) -> Result<Vec<Fr>> {
 
     let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n);
     let domain = domain.ok_or_else(|| Error::Input(format!("no FFT domain of size {n}")))?;
-    let shift = Fr::get_root_of_unity(2 * n as u64)
-        .ok_or_else(|| Error::Input(format!("domain 2^{} is too large for BN254", n.trailing_zeros())))?;
+    let shift = Fr::get_root_of_unity(2 * n as u64).ok_or_else(|| {
+        Error::Input(format!(
+            "domain 2^{} is too large for BN254",
+            n.trailing_zeros()
+        ))
+    })?;
     let to_odd_points = |mut v: Vec<Fr>| {
         domain.ifft_in_place(&mut v);
         Radix2EvaluationDomain::distribute_powers(&mut v, shift);
         domain.fft_in_place(&mut v);
         v
     };
-    let ((a, b), c) = rayon::join(|| rayon::join(|| to_odd_points(a), || to_odd_points(b)), || to_odd_points(c));
-    Ok(a.iter().zip(&b).zip(&c).map(|((x, y), z)| *x * y - z).collect())
+    let ((a, b), c) = rayon::join(
+        || rayon::join(|| to_odd_points(a), || to_odd_points(b)),
+        || to_odd_points(c),
+    );
+    Ok(a.iter()
+        .zip(&b)
+        .zip(&c)
+        .map(|((x, y), z)| *x * y - z)
+        .collect())
 }
 
 pub fn prove(pk: &ProvingKey, witness: &[Fr]) -> Result<Proof> {
     if witness.len() != pk.n_vars {
-        return Err(Error::Input(format!("the witness has {} values, the key's circuit {}", witness.len(), pk.n_vars)));
+        return Err(Error::Input(format!(
+            "the witness has {} values, the key's circuit {}",
+            witness.len(),
+            pk.n_vars
+        )));
     }
     if witness[0] != Fr::from(1u64) {
         return Err(Error::Input("witness wire 0 must be 1".into()));
@@ -62,11 +77,21 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr]) -> Result<Proof> {
     let (((msm_a, msm_b1), msm_b2), (msm_c, msm_h)) = rayon::join(
         || {
             rayon::join(
-                || rayon::join(|| G1Projective::msm_unchecked(&pk.a, witness), || G1Projective::msm_unchecked(&pk.b1, witness)),
+                || {
+                    rayon::join(
+                        || G1Projective::msm_unchecked(&pk.a, witness),
+                        || G1Projective::msm_unchecked(&pk.b1, witness),
+                    )
+                },
                 || G2Projective::msm_unchecked(&pk.b2, witness),
             )
         },
-        || rayon::join(|| G1Projective::msm_unchecked(&pk.c, private), || G1Projective::msm_unchecked(&pk.h, &h)),
+        || {
+            rayon::join(
+                || G1Projective::msm_unchecked(&pk.c, private),
+                || G1Projective::msm_unchecked(&pk.h, &h),
+            )
+        },
     );
 
     let mut rng = rand::rngs::OsRng;

@@ -39,33 +39,47 @@ pub struct Secrets {
 impl Secrets {
     pub fn published() -> Self {
         let s = |label: &str| Fr::from_le_bytes_mod_order(label.as_bytes());
-        Self { tau: s(TAU_LABEL), alpha: s(ALPHA_LABEL), beta: s(BETA_LABEL) }
+        Self {
+            tau: s(TAU_LABEL),
+            alpha: s(ALPHA_LABEL),
+            beta: s(BETA_LABEL),
+        }
     }
 }
 
 /// Where one section's scalars come from: index -> scalar, computed a chunk at a time.
-type ScalarChunk<'a> = Box<dyn Fn(usize, usize) -> Result<Vec<Fr>> + 'a>;
+pub(crate) type ScalarChunk<'a> = Box<dyn Fn(usize, usize) -> Result<Vec<Fr>> + 'a>;
 
-struct Tables {
-    g1: BatchMulPreprocessing<G1Projective>,
-    g2: BatchMulPreprocessing<G2Projective>,
+/// Fixed-base tables for scalar * generator in G1 and G2, sized for the number of points to make.
+pub(crate) struct Tables {
+    pub(crate) g1: BatchMulPreprocessing<G1Projective>,
+    pub(crate) g2: BatchMulPreprocessing<G2Projective>,
+}
+
+impl Tables {
+    pub(crate) fn new(g1_points: usize, g2_points: usize) -> Self {
+        report("tables", 0, 2);
+        let tables = Tables {
+            g1: BatchMulPreprocessing::new(G1Projective::generator(), g1_points),
+            g2: BatchMulPreprocessing::new(G2Projective::generator(), g2_points),
+        };
+        report("tables", 2, 2);
+        tables
+    }
 }
 
 pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
     if !(1..=MAX_POWER).contains(&power) {
-        return Err(Error::Input(format!("power must be between 1 and {MAX_POWER}, got {power}")));
+        return Err(Error::Input(format!(
+            "power must be between 1 and {MAX_POWER}, got {power}"
+        )));
     }
     let secrets = Secrets::published();
     let n = 1usize << power;
     // G1 points written in all: sections 2, 4, 5, 12, 14, 15; G2: 3 and 13
     let g1_points = (2 * n - 1) + 2 * n + (4 * n - 1) + 2 * (2 * n - 1);
     let g2_points = n + (2 * n - 1) + 1;
-    report("tables", 0, 2);
-    let tables = Tables {
-        g1: BatchMulPreprocessing::new(G1Projective::generator(), g1_points),
-        g2: BatchMulPreprocessing::new(G2Projective::generator(), g2_points),
-    };
-    report("tables", 2, 2);
+    let tables = Tables::new(g1_points, g2_points);
 
     let mut w = BinWriter::create(path, b"ptau", 1, 11)?;
     write_header(&mut w, power)?;
@@ -105,7 +119,15 @@ pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
         for &k in &ks {
             // snarkjs' extra domain 2^(power+1) reads one point past section 2's end as zero
             let truncated = k == power + 1;
-            write_points_g1(w, &tables, 1 << k, lagrange(tau, k, scale, truncated)?, name, &mut done, total)?;
+            write_points_g1(
+                w,
+                &tables,
+                1 << k,
+                lagrange(tau, k, scale, truncated)?,
+                name,
+                &mut done,
+                total,
+            )?;
         }
         Ok(())
     };
@@ -115,7 +137,15 @@ pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
         w.begin_section(13, (total * G2_BYTES) as u64)?;
         let mut done = 0;
         for &k in &domains {
-            write_points_g2(&mut w, &tables, 1 << k, lagrange(tau, k, Fr::one(), false)?, "lagrangeTauG2", &mut done, total)?;
+            write_points_g2(
+                &mut w,
+                &tables,
+                1 << k,
+                lagrange(tau, k, Fr::one(), false)?,
+                "lagrangeTauG2",
+                &mut done,
+                total,
+            )?;
         }
     }
     g1_lagrange(14, "lagrangeAlphaTauG1", alpha, false, &mut w)?;
@@ -135,12 +165,22 @@ fn write_header(w: &mut BinWriter, power: u32) -> Result<()> {
 /// `scale`: L_i(tau) = (tau^m - 1) / m * w^i / (tau - w^i). With `truncated`,
 /// the inverse FFT snarkjs runs saw tau^(m-1) replaced by zero, which removes
 /// w^i * tau^(m-1) / m from each.
-fn lagrange(tau: Fr, k: u32, scale: Fr, truncated: bool) -> Result<ScalarChunk<'static>> {
+pub(crate) fn lagrange(
+    tau: Fr,
+    k: u32,
+    scale: Fr,
+    truncated: bool,
+) -> Result<ScalarChunk<'static>> {
     let m = 1u64 << k;
-    let omega = Fr::get_root_of_unity(m).ok_or_else(|| Error::Input(format!("no root of unity of order 2^{k}")))?;
+    let omega = Fr::get_root_of_unity(m)
+        .ok_or_else(|| Error::Input(format!("no root of unity of order 2^{k}")))?;
     let m_inv = Fr::from(m).inverse().unwrap();
     let c = (tau.pow([m]) - Fr::one()) * m_inv * scale;
-    let tail = if truncated { tau.pow([m - 1]) * m_inv * scale } else { Fr::from(0u64) };
+    let tail = if truncated {
+        tau.pow([m - 1]) * m_inv * scale
+    } else {
+        Fr::from(0u64)
+    };
     Ok(Box::new(move |start, len| {
         let mut wi = omega.pow([start as u64]);
         let mut roots = Vec::with_capacity(len);
@@ -153,26 +193,76 @@ fn lagrange(tau: Fr, k: u32, scale: Fr, truncated: bool) -> Result<ScalarChunk<'
             return Err(Error::Input("tau lies in the evaluation domain".into()));
         }
         batch_inversion(&mut denominators);
-        Ok(roots.iter().zip(denominators).map(|(r, d)| c * r * d - tail * r).collect())
+        Ok(roots
+            .iter()
+            .zip(denominators)
+            .map(|(r, d)| c * r * d - tail * r)
+            .collect())
     }))
 }
 
-fn g1_section(w: &mut BinWriter, t: &Tables, id: u32, name: &str, count: usize, scalars: ScalarChunk) -> Result<()> {
+fn g1_section(
+    w: &mut BinWriter,
+    t: &Tables,
+    id: u32,
+    name: &str,
+    count: usize,
+    scalars: ScalarChunk,
+) -> Result<()> {
     w.begin_section(id, (count * G1_BYTES) as u64)?;
     write_points_g1(w, t, count, scalars, name, &mut 0, count)
 }
 
-fn g2_section(w: &mut BinWriter, t: &Tables, id: u32, name: &str, count: usize, scalars: ScalarChunk) -> Result<()> {
+fn g2_section(
+    w: &mut BinWriter,
+    t: &Tables,
+    id: u32,
+    name: &str,
+    count: usize,
+    scalars: ScalarChunk,
+) -> Result<()> {
     w.begin_section(id, (count * G2_BYTES) as u64)?;
     write_points_g2(w, t, count, scalars, name, &mut 0, count)
 }
 
-fn write_points_g1(w: &mut BinWriter, t: &Tables, count: usize, scalars: ScalarChunk, name: &str, done: &mut usize, total: usize) -> Result<()> {
-    write_points(w, &t.g1, g1_to_lem, G1_BYTES, count, scalars, (name, done, total))
+fn write_points_g1(
+    w: &mut BinWriter,
+    t: &Tables,
+    count: usize,
+    scalars: ScalarChunk,
+    name: &str,
+    done: &mut usize,
+    total: usize,
+) -> Result<()> {
+    write_points(
+        w,
+        &t.g1,
+        g1_to_lem,
+        G1_BYTES,
+        count,
+        scalars,
+        (name, done, total),
+    )
 }
 
-fn write_points_g2(w: &mut BinWriter, t: &Tables, count: usize, scalars: ScalarChunk, name: &str, done: &mut usize, total: usize) -> Result<()> {
-    write_points(w, &t.g2, g2_to_lem, G2_BYTES, count, scalars, (name, done, total))
+fn write_points_g2(
+    w: &mut BinWriter,
+    t: &Tables,
+    count: usize,
+    scalars: ScalarChunk,
+    name: &str,
+    done: &mut usize,
+    total: usize,
+) -> Result<()> {
+    write_points(
+        w,
+        &t.g2,
+        g2_to_lem,
+        G2_BYTES,
+        count,
+        scalars,
+        (name, done, total),
+    )
 }
 
 /// scalar_i * generator for i < count, written a chunk at a time.

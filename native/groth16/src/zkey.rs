@@ -7,7 +7,9 @@ use ark_ff::{BigInteger, PrimeField};
 use rayon::prelude::*;
 
 use crate::binfile::{u32_at, BinFile};
-use crate::encoding::{fr_from_le, g1_from_lem, g2_from_lem, zkey_coefficient, G1_BYTES, G2_BYTES, N8};
+use crate::encoding::{
+    fr_from_le, g1_from_lem, g2_from_lem, zkey_coefficient, G1_BYTES, G2_BYTES, N8,
+};
 use crate::error::{Error, Result};
 
 const GROTH16_PROTOCOL: u32 = 1;
@@ -39,14 +41,20 @@ pub struct ProvingKey {
 
 fn g1s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G1Affine>> {
     if bytes.len() != count * G1_BYTES {
-        return Err(Error::Format(format!("{what}: expected {count} G1 points, found {} bytes", bytes.len())));
+        return Err(Error::Format(format!(
+            "{what}: expected {count} G1 points, found {} bytes",
+            bytes.len()
+        )));
     }
     bytes.par_chunks(G1_BYTES).map(g1_from_lem).collect()
 }
 
 fn g2s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G2Affine>> {
     if bytes.len() != count * G2_BYTES {
-        return Err(Error::Format(format!("{what}: expected {count} G2 points, found {} bytes", bytes.len())));
+        return Err(Error::Format(format!(
+            "{what}: expected {count} G2 points, found {} bytes",
+            bytes.len()
+        )));
     }
     bytes.par_chunks(G2_BYTES).map(g2_from_lem).collect()
 }
@@ -54,7 +62,9 @@ fn g2s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G2Affine>> {
 fn check_prime(bytes: &[u8], pos: usize, expected: &[u8], what: &str) -> Result<usize> {
     let n8 = u32_at(bytes, pos) as usize;
     if n8 != N8 || bytes.get(pos + 4..pos + 4 + N8) != Some(expected) {
-        return Err(Error::Format(format!("{what} is not BN254's (only bn128 keys are supported)")));
+        return Err(Error::Format(format!(
+            "{what} is not BN254's (only bn128 keys are supported)"
+        )));
     }
     Ok(pos + 4 + N8)
 }
@@ -69,16 +79,26 @@ impl ProvingKey {
         }
         let h = file.section(2)?;
         if h.len() != 4 + N8 + 4 + N8 + 12 + 3 * G1_BYTES + 3 * G2_BYTES {
-            return Err(Error::Format(format!("{name}: Groth16 header has {} bytes", h.len())));
+            return Err(Error::Format(format!(
+                "{name}: Groth16 header has {} bytes",
+                h.len()
+            )));
         }
-        let mut pos = check_prime(h, 0, &ark_bn254::Fq::MODULUS.to_bytes_le(), "the key's base field")?;
+        let mut pos = check_prime(
+            h,
+            0,
+            &ark_bn254::Fq::MODULUS.to_bytes_le(),
+            "the key's base field",
+        )?;
         pos = check_prime(h, pos, &Fr::MODULUS.to_bytes_le(), "the key's scalar field")?;
         let n_vars = u32_at(h, pos) as usize;
         let n_public = u32_at(h, pos + 4) as usize;
         let domain_size = u32_at(h, pos + 8) as usize;
         pos += 12;
         if !domain_size.is_power_of_two() || n_public >= n_vars {
-            return Err(Error::Format(format!("{name}: domain size {domain_size}, {n_public} public of {n_vars} signals")));
+            return Err(Error::Format(format!(
+                "{name}: domain size {domain_size}, {n_public} public of {n_vars} signals"
+            )));
         }
         // alpha1, beta1, beta2, gamma2 (verifier only), delta1, delta2
         let alpha1 = g1_from_lem(&h[pos..])?;
@@ -106,11 +126,23 @@ impl ProvingKey {
     }
 }
 
-fn coefficients(bytes: &[u8], n_vars: usize, domain_size: usize, name: &str) -> Result<Vec<Coefficient>> {
+fn coefficients(
+    bytes: &[u8],
+    n_vars: usize,
+    domain_size: usize,
+    name: &str,
+) -> Result<Vec<Coefficient>> {
     const SIZE: usize = 12 + N8;
-    let count = if bytes.len() >= 4 { u32_at(bytes, 0) as usize } else { 0 };
+    let count = if bytes.len() >= 4 {
+        u32_at(bytes, 0) as usize
+    } else {
+        0
+    };
     if bytes.len() != 4 + count * SIZE {
-        return Err(Error::Format(format!("{name}: coefficient section has {} bytes for {count} entries", bytes.len())));
+        return Err(Error::Format(format!(
+            "{name}: coefficient section has {} bytes for {count} entries",
+            bytes.len()
+        )));
     }
     bytes[4..]
         .par_chunks(SIZE)
@@ -138,7 +170,10 @@ pub fn read_witness(path: &Path) -> Result<Vec<Fr>> {
     let n = u32_at(header, pos) as usize;
     let values = file.section(2)?;
     if values.len() != n * N8 {
-        return Err(Error::Format(format!("{name}: {n} witness values announced, {} bytes found", values.len())));
+        return Err(Error::Format(format!(
+            "{name}: {n} witness values announced, {} bytes found",
+            values.len()
+        )));
     }
     values.par_chunks(N8).map(fr_from_le).collect()
 }
