@@ -38,7 +38,7 @@ const opts = new Command()
   .option("--models <names>", "models to run (default: every zoo model)")
   .option("--ezkl <names>", "models that also run raw EZKL", "digits-mlp,digits-cnn")
   .option("--snarkjs-max <n>", "largest circuit (constraints) proven by snarkjs too", "2000000")
-  .option("--snarkjs-setup-max <n>", "largest circuit whose key snarkjs also sets up (zkey new)", "100000")
+  .option("--snarkjs-setup-max <n>", "largest circuit whose key snarkjs also sets up (zkey new)", "30000")
   .option("--runs <n>", "proofs per prover and model (median reported)", "3")
   .parse()
   .opts<{ models?: string; ezkl: string; snarkjsMax: string; snarkjsSetupMax: string; runs: string }>();

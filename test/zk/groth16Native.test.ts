@@ -11,6 +11,7 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 import { network } from "hardhat";
+import * as snarkjs from "snarkjs";
 
 import "../helpers/releaseWorkers.js";
 import { VinferError } from "../../sdk/errors.js";
@@ -18,7 +19,8 @@ import { Model } from "../../sdk/model.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { Groth16Circuit, verifierCalldata } from "../../sdk/zk/groth16/backend.js";
 import { nativeAvailable, nativeBinaryPath, nativeProve, resolveProver, runNative } from "../../sdk/zk/groth16/native.js";
-import { devPtauWithSnarkjs } from "../../sdk/zk/groth16/ptau.js";
+import { devPtau, devPtauWithSnarkjs, requiredPower } from "../../sdk/zk/groth16/ptau.js";
+import { snarkjsCurve } from "../../sdk/zk/groth16/workers.js";
 
 const { ethers } = await network.create();
 
@@ -52,6 +54,18 @@ describe("the native Groth16 tools", function () {
     const native = readFileSync(join(scratch, "native.ptau"));
     expect(native.length).to.equal(147_392); // 11 sections: 1-7, and the Lagrange bases 12-15 for domains 2^0..2^7 (2^8 in G1)
     expect(native.equals(readFileSync(join(scratch, "snarkjs.ptau")))).to.equal(true);
+  });
+
+  it("set up the key snarkjs' zkey new makes from the dev powers of tau, byte for byte, without reading it", async () => {
+    const circuit = await Groth16Circuit.compile(Model.load("digits-mlp"), { setup: false });
+    const r1cs = join(circuit.dir, "circuit.r1cs");
+    const power = requiredPower(circuit.plan.constraints, circuit.plan.publicSignals.length);
+    await runNative(["dev-zkey", "--r1cs", r1cs, "--ptau-power", String(power), "--out", join(scratch, "native.zkey")]);
+    await snarkjsCurve();
+    await snarkjs.zKey.newZKey(r1cs, await devPtau(power), join(scratch, "snarkjs.zkey"));
+    const native = readFileSync(join(scratch, "native.zkey"));
+    expect(native.length).to.be.greaterThan(1_000_000);
+    expect(native.equals(readFileSync(join(scratch, "snarkjs.zkey")))).to.equal(true);
   });
 
   for (const name of ["digits-mlp", "digits-cnn"]) {

@@ -3,7 +3,7 @@
  * wasm -> powers of tau -> proving/verifying keys -> proof -> verification
  * off-chain (snarkjs) and on-chain (generated Solidity verifier).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import * as snarkjs from "snarkjs";
@@ -16,7 +16,7 @@ import { buildAtomically } from "../artifacts.js";
 import { circuitDir, circuitKey } from "./artifacts.js";
 import { type CircuitOptions, type CircuitPlan, planCircuit } from "./circuitGen.js";
 import { circomVersion, compileCircom } from "./circom.js";
-import { nativeProve, type ProverChoice, resolveProver } from "./native.js";
+import { nativeAvailable, nativeProve, type ProverChoice, resolveProver, runNative } from "./native.js";
 import { devPtau, requiredPower } from "./ptau.js";
 import { type CompiledContract, compileVerifier, renderVerifier } from "./solidityVerifier.js";
 import { snarkjsCurve } from "./workers.js";
@@ -55,7 +55,7 @@ export interface DecodedPublicSignals {
 
 /** Where a set-up's keys live, inside the circuit folder: one per powers-of-tau file. */
 function setupLabel(ptau: string | undefined): string {
-  if (!ptau) return "setup-dev-insecure";
+  if (!ptau) return "setup-dev-insecure-v2"; // v2: no phase-2 contribution (the same key natively and with snarkjs)
   const bytes = readFileSync(ptau);
   return `setup-${keccakBytes(bytes.subarray(0, 1 << 20), new TextEncoder().encode(String(bytes.length))).slice(2, 14)}`;
 }
@@ -115,25 +115,12 @@ export class Groth16Circuit {
       "key set-up",
       () =>
         buildAtomically(setupDir, async (tmp) => {
-          const power = requiredPower(plan.constraints, plan.publicSignals.length);
-          const ptau = options.ptau ?? (await devPtau(power, progress));
-          const logger = snarkjsLogger(progress);
-          await snarkjsCurve();
-          await snarkjs.zKey.newZKey(join(dir, "circuit.r1cs"), ptau, join(tmp, "phase2-initial.zkey"), logger);
-          if (options.ptau) {
-            await snarkjs.zKey.contribute(join(tmp, "phase2-initial.zkey"), join(tmp, "circuit.zkey"), "vinfer", randomEntropy(), logger);
-          } else {
-            await snarkjs.zKey.contribute(
-              join(tmp, "phase2-initial.zkey"),
-              join(tmp, "circuit.zkey"),
-              "vinfer dev",
-              "vinfer INSECURE dev phase 2",
-              logger,
-            );
-          }
-          const vk = await snarkjs.zKey.exportVerificationKey(join(tmp, "circuit.zkey"), logger);
+          const zkey = join(tmp, "circuit.zkey");
+          if (options.ptau) await ceremonySetup(join(dir, "circuit.r1cs"), options.ptau, zkey, progress);
+          else await devSetup(join(dir, "circuit.r1cs"), requiredPower(plan.constraints, plan.publicSignals.length), zkey, progress);
+          const vk = await snarkjs.zKey.exportVerificationKey(zkey, snarkjsLogger(progress));
           writeFileSync(join(tmp, "verification_key.json"), JSON.stringify(vk, null, 1));
-          writeFileSync(join(tmp, "Groth16Verifier.sol"), await renderVerifier(join(tmp, "circuit.zkey"), name));
+          writeFileSync(join(tmp, "Groth16Verifier.sol"), await renderVerifier(zkey, name));
         }),
       () => (setupCached ? "cached" : options.ptau ? "ceremony ptau" : "INSECURE dev ptau"),
     );
@@ -255,6 +242,31 @@ function checkPublicSignals(dir: string, expected: readonly string[]): void {
       `circom's public signals (${actual.join(", ")}) differ from the plan (${expected.join(", ")})`,
     );
   }
+}
+
+/**
+ * The INSECURE development key: what snarkjs' `zkey new` makes from the dev
+ * powers of tau of exactly the circuit's power, with no phase-2 contribution
+ * (its secrets are published anyway, see ptau.ts). The native tool computes
+ * the same bytes from the secrets directly, without the ptau file.
+ */
+async function devSetup(r1cs: string, power: number, zkey: string, progress: Progress): Promise<void> {
+  if (nativeAvailable()) {
+    await runNative(["dev-zkey", "--r1cs", r1cs, "--ptau-power", String(power), "--out", zkey], progress);
+    return;
+  }
+  const ptau = await devPtau(power, progress);
+  await snarkjsCurve();
+  await snarkjs.zKey.newZKey(r1cs, ptau, zkey, snarkjsLogger(progress));
+}
+
+/** A key from a ceremony's powers of tau, with one fresh random phase-2 contribution. */
+async function ceremonySetup(r1cs: string, ptau: string, zkey: string, progress: Progress): Promise<void> {
+  const logger = snarkjsLogger(progress);
+  await snarkjsCurve();
+  await snarkjs.zKey.newZKey(r1cs, ptau, `${zkey}.initial`, logger);
+  await snarkjs.zKey.contribute(`${zkey}.initial`, zkey, "vinfer", randomEntropy(), logger);
+  rmSync(`${zkey}.initial`, { force: true });
 }
 
 function randomEntropy(): string {

@@ -54,7 +54,13 @@ export function devSecret(label: string): bigint {
   return x % SNARK_SCALAR_FIELD;
 }
 
-/** Returns the cached development ptau of this power (or a larger one), creating it if needed. */
+/**
+ * Returns the cached development ptau of exactly this power, creating it if
+ * needed. Exactly: a key's bytes depend on the ptau's power (snarkjs reads
+ * its H points from the Lagrange basis of twice the circuit's domain, the
+ * last of which differs at the ptau's own power), and the dev set-up makes the
+ * same key on every machine, native or not.
+ */
 export async function devPtau(power: number, progress: Progress = silentProgress): Promise<string> {
   const native = nativeAvailable();
   const max = native ? MAX_DEV_POWER : MAX_DEV_POWER_SNARKJS;
@@ -62,9 +68,8 @@ export async function devPtau(power: number, progress: Progress = silentProgress
     const hint = native ? "" : " (2^22 with the native tool: npm run build:native)";
     throw new InputError(`dev powers of tau are made up to 2^${max}${hint}; use a ceremony file (--ptau) for 2^${power}`);
   }
-  // a cached file of a higher power serves smaller circuits too
-  for (let k = power; k <= MAX_DEV_POWER; k++) if (existsSync(devPtauPath(k))) return devPtauPath(k);
   const path = devPtauPath(power);
+  if (existsSync(path)) return path;
   await buildFileAtomically(path, async (tmp) => {
     progress.detail(`generating an INSECURE development powers of tau 2^${power} (published secrets; cached in ${path})`);
     if (native) await runNative(["dev-ptau", "--power", String(power), "--out", tmp], progress);
