@@ -31,7 +31,7 @@ def main(src: str, dst: str) -> None:
         a.annotate(r["model"], (r["constraints"], r["native"]["ms"] / 1000), fontsize=7, xytext=(3, -9), textcoords="offset points")
     a.set_title("Proving time (whole process, key loading included)")
     setups = (
-        ("native dev set-up (ptau + key)", lambda r: r["setupNativeMs"], "o"),
+        ("native dev-zkey", lambda r: r["setupNative"]["ms"], "o"),
         ("snarkjs zkey new", lambda r: r["setupSnarkjs"]["ms"] if r["setupSnarkjs"] else None, "s"),
     )
     for label, pick, marker in setups:

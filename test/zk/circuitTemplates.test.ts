@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { SNARK_SCALAR_FIELD, poseidonHashInts } from "../../sdk/commit/poseidon.js";
 import { InputError } from "../../sdk/errors.js";
 import { divRoundHalfUp, rescale, saturate } from "../../sdk/quant/scheme.js";
+import { sumExpression } from "../../sdk/zk/groth16/circuitGen.js";
 import { packInputs, unpackInputs, valuesPerSignal } from "../../sdk/zk/groth16/packing.js";
 import { compileSnippet } from "../helpers/circomSnippet.js";
 import { fromField } from "../../sdk/zk/groth16/witness.js";
@@ -241,5 +242,21 @@ describe("circuit templates (circuits/lib)", () => {
       await witness.witnessOf({ v, packed: packInputs(v, 40) });
       await expectRejected(witness.witnessOf({ v, packed: packInputs([...v.slice(0, 6), 0n], 40) }));
     });
+  });
+});
+
+describe("long linear sums in generated circuits (sumExpression)", () => {
+  it("keep every term in order, parenthesised only logarithmically deep (circom's checker recurses per +)", () => {
+    const terms = Array.from({ length: 10_000 }, (_, i) => `${i - 5000}*x[${i}]`);
+    const expr = sumExpression(terms);
+    expect(expr.replace(/[()]/g, "").split(" + ")).to.deep.equal(terms);
+    let depth = 0;
+    let deepest = 0;
+    for (const ch of expr) {
+      if (ch === "(") deepest = Math.max(deepest, ++depth);
+      else if (ch === ")") depth--;
+    }
+    expect(deepest).to.equal(6); // 10,000 terms halved until at most 256 remain
+    expect(sumExpression(terms.slice(0, 3))).to.equal("-5000*x[0] + -4999*x[1] + -4998*x[2]");
   });
 });

@@ -381,7 +381,7 @@ export class CircuitBuilder {
   private render(form: AffineForm): { lines: string[]; expr: string; products: number } {
     const terms = form.terms.map((t) => `${t.coeff}*${this.ref(t.input)(t.index)}`);
     if (form.constant !== 0 || terms.length === 0) terms.push(String(form.constant));
-    return { lines: [], expr: terms.join(" + "), products: 0 };
+    return { lines: [], expr: sumExpression(terms), products: 0 };
   }
 
   /** Gemm with private weights: one product constraint per weight use. */
@@ -458,4 +458,19 @@ export class CircuitBuilder {
     const what = node.op === "MaxPool" ? `Max2(${A}) chains` : `DivRoundHalfUp per output`;
     this.layer(node.name, node.op, size, constraints, 0, what);
   }
+}
+
+/** Terms summed left to right up to this many; longer sums are split into a balanced tree. */
+const FLAT_SUM_TERMS = 256;
+
+/**
+ * `a + b + c + …` as circom source. circom's type checker recurses once per
+ * `+` of a left-leaning chain, and a Gemm over 10^4 inputs overflowed its
+ * stack (WASI build: "memory access out of bounds"); parenthesised halves keep
+ * the depth logarithmic. The constraints are the same: the sum is linear.
+ */
+export function sumExpression(terms: readonly string[]): string {
+  if (terms.length <= FLAT_SUM_TERMS) return terms.join(" + ");
+  const half = Math.ceil(terms.length / 2);
+  return `(${sumExpression(terms.slice(0, half))}) + (${sumExpression(terms.slice(half))})`;
 }
