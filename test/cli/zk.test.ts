@@ -7,6 +7,7 @@ import { expect } from "chai";
 
 import { vinfer } from "../helpers/cli.js";
 import { ZOO_DIR } from "../../sdk/zoo/files.js";
+import { nativeAvailable } from "../../sdk/zk/groth16/native.js";
 
 describe("vinfer zk", () => {
   const dir = mkdtempSync(join(tmpdir(), "vinfer-zk-"));
@@ -65,7 +66,9 @@ describe("vinfer zk", () => {
     expect(prove.code, prove.stderr).to.equal(0);
     expect(prove.stdout).to.contain("outputs -1157 -1639 -1867 -1406 185 -1473 -2545 2029 -769 973");
     expect(prove.stderr).to.contain("INSECURE development powers of tau");
-    expect(prove.stderr).to.match(/✓ prove \(snarkjs\) \d+\.\d+ s/);
+    // auto: the native prover where it is built (CI builds it), snarkjs otherwise
+    expect(prove.stderr).to.match(nativeAvailable() ? /✓ prove \(native\) \d+\.\d+ s/ : /✓ prove \(snarkjs\) \d+\.\d+ s/);
+    expect(JSON.parse(readFileSync(proofPath, "utf8")).prover).to.equal(nativeAvailable() ? "native" : "snarkjs");
 
     const ok = vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", proofPath);
     expect(ok.code, ok.stderr).to.equal(0);
@@ -78,5 +81,17 @@ describe("vinfer zk", () => {
     const bad = vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", join(dir, "tampered.json"));
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.contain("does NOT verify for this model");
+  });
+
+  it("proves with the prover asked for (--prover snarkjs), and names the choices when asked for another", () => {
+    const input = join(ZOO_DIR, "digits-mlp", "input.json");
+    const proofPath = join(dir, "proof-snarkjs.json");
+    const prove = vinfer("zk", "prove", "--backend", "groth16", "digits-mlp", "--input", input, "--prover", "snarkjs", "-o", proofPath);
+    expect(prove.code, prove.stderr).to.equal(0);
+    expect(prove.stderr).to.match(/✓ prove \(snarkjs\) \d+\.\d+ s/);
+    expect(vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", proofPath).code).to.equal(0);
+    const bogus = vinfer("zk", "prove", "--backend", "groth16", "digits-mlp", "--input", input, "--prover", "gpu", "-o", proofPath);
+    expect(bogus.code).to.not.equal(0);
+    expect(bogus.stderr).to.match(/--prover.*gpu.*native, snarkjs, auto/s);
   });
 });
