@@ -14,7 +14,7 @@ use ark_bn254::{Fq, Fr, G1Projective, G2Projective};
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::scalar_mul::ScalarMul;
 use ark_ec::PrimeGroup;
-use ark_ff::{batch_inversion, FftField, Field, One, PrimeField};
+use ark_ff::{batch_inversion, FftField, Field, One, PrimeField, Zero};
 
 use crate::binfile::BinWriter;
 use crate::encoding::{g1_to_lem, g2_to_lem, le_bytes, G1_BYTES, G2_BYTES, N8};
@@ -85,23 +85,15 @@ pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
     write_header(&mut w, power)?;
 
     let Secrets { tau, alpha, beta } = secrets;
-    let powers = move |scale: Fr| -> ScalarChunk<'static> {
-        Box::new(move |start, len| {
-            let mut x = scale * tau.pow([start as u64]);
-            Ok((0..len)
-                .map(|_| {
-                    let v = x;
-                    x *= tau;
-                    v
-                })
-                .collect())
-        })
+    let tau_powers = move |scale: Fr| -> ScalarChunk<'static> {
+        Box::new(move |start, len| Ok(powers(scale * tau.pow([start as u64]), tau, len)))
     };
-    g1_section(&mut w, &tables, 2, "tauG1", 2 * n - 1, powers(Fr::one()))?;
-    g2_section(&mut w, &tables, 3, "tauG2", n, powers(Fr::one()))?;
-    g1_section(&mut w, &tables, 4, "alphaTauG1", n, powers(alpha))?;
-    g1_section(&mut w, &tables, 5, "betaTauG1", n, powers(beta))?;
-    g2_section(&mut w, &tables, 6, "betaG2", 1, powers(beta))?;
+    let (g1, g2) = (tables.g1(), tables.g2());
+    g1.section(&mut w, 2, "tauG1", 2 * n - 1, tau_powers(Fr::one()))?;
+    g2.section(&mut w, 3, "tauG2", n, tau_powers(Fr::one()))?;
+    g1.section(&mut w, 4, "alphaTauG1", n, tau_powers(alpha))?;
+    g1.section(&mut w, 5, "betaTauG1", n, tau_powers(beta))?;
+    g2.section(&mut w, 6, "betaG2", 1, tau_powers(beta))?;
     // no contributions are recorded: this file never came from a ceremony
     w.begin_section(7, 4)?;
     w.bytes(&0u32.to_le_bytes())?;
@@ -119,14 +111,12 @@ pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
         for &k in &ks {
             // snarkjs' extra domain 2^(power+1) reads one point past section 2's end as zero
             let truncated = k == power + 1;
-            write_points_g1(
+            g1.write(
                 w,
-                &tables,
                 1 << k,
                 lagrange(tau, k, scale, truncated)?,
-                name,
-                &mut done,
-                total,
+                &mut |_| {},
+                (name, &mut done, total),
             )?;
         }
         Ok(())
@@ -137,14 +127,12 @@ pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
         w.begin_section(13, (total * G2_BYTES) as u64)?;
         let mut done = 0;
         for &k in &domains {
-            write_points_g2(
+            g2.write(
                 &mut w,
-                &tables,
                 1 << k,
                 lagrange(tau, k, Fr::one(), false)?,
-                "lagrangeTauG2",
-                &mut done,
-                total,
+                &mut |_| {},
+                ("lagrangeTauG2", &mut done, total),
             )?;
         }
     }
@@ -201,90 +189,101 @@ pub(crate) fn lagrange(
     }))
 }
 
-fn g1_section(
-    w: &mut BinWriter,
-    t: &Tables,
-    id: u32,
-    name: &str,
-    count: usize,
-    scalars: ScalarChunk,
-) -> Result<()> {
-    w.begin_section(id, (count * G1_BYTES) as u64)?;
-    write_points_g1(w, t, count, scalars, name, &mut 0, count)
+/// `x, x * ratio, x * ratio^2, …`: `len` of them.
+pub(crate) fn powers(first: Fr, ratio: Fr, len: usize) -> Vec<Fr> {
+    let mut x = first;
+    (0..len)
+        .map(|_| {
+            let v = x;
+            x *= ratio;
+            v
+        })
+        .collect()
 }
 
-fn g2_section(
-    w: &mut BinWriter,
-    t: &Tables,
-    id: u32,
-    name: &str,
-    count: usize,
-    scalars: ScalarChunk,
-) -> Result<()> {
-    w.begin_section(id, (count * G2_BYTES) as u64)?;
-    write_points_g2(w, t, count, scalars, name, &mut 0, count)
-}
-
-fn write_points_g1(
-    w: &mut BinWriter,
-    t: &Tables,
-    count: usize,
-    scalars: ScalarChunk,
-    name: &str,
-    done: &mut usize,
-    total: usize,
-) -> Result<()> {
-    write_points(
-        w,
-        &t.g1,
-        g1_to_lem,
-        G1_BYTES,
-        count,
-        scalars,
-        (name, done, total),
-    )
-}
-
-fn write_points_g2(
-    w: &mut BinWriter,
-    t: &Tables,
-    count: usize,
-    scalars: ScalarChunk,
-    name: &str,
-    done: &mut usize,
-    total: usize,
-) -> Result<()> {
-    write_points(
-        w,
-        &t.g2,
-        g2_to_lem,
-        G2_BYTES,
-        count,
-        scalars,
-        (name, done, total),
-    )
-}
-
-/// scalar_i * generator for i < count, written a chunk at a time.
-fn write_points<G: ScalarMul<ScalarField = Fr>>(
-    w: &mut BinWriter,
-    table: &BatchMulPreprocessing<G>,
+/// One group's fixed-base table and snarkjs file encoding: writes scalar * generator points.
+pub(crate) struct Encoder<'a, G: ScalarMul> {
+    table: &'a BatchMulPreprocessing<G>,
     encode: fn(&mut [u8], &G::MulBase),
     size: usize,
-    count: usize,
-    scalars: ScalarChunk,
-    (name, done, total): (&str, &mut usize, usize),
-) -> Result<()> {
-    let mut buf = vec![0u8; CHUNK.min(count) * size];
-    for start in (0..count).step_by(CHUNK) {
-        let len = CHUNK.min(count - start);
-        let points = table.batch_mul(&scalars(start, len)?);
-        for (i, p) in points.iter().enumerate() {
-            encode(&mut buf[i * size..], p);
+}
+
+impl Tables {
+    pub(crate) fn g1(&self) -> Encoder<'_, G1Projective> {
+        Encoder {
+            table: &self.g1,
+            encode: g1_to_lem,
+            size: G1_BYTES,
         }
-        w.bytes(&buf[..len * size])?;
-        *done += len;
-        report(name, *done, total);
     }
-    Ok(())
+
+    pub(crate) fn g2(&self) -> Encoder<'_, G2Projective> {
+        Encoder {
+            table: &self.g2,
+            encode: g2_to_lem,
+            size: G2_BYTES,
+        }
+    }
+}
+
+impl<G: ScalarMul<ScalarField = Fr>> Encoder<'_, G> {
+    /// Section `id`: scalar_i * generator for i < count.
+    pub(crate) fn section(
+        &self,
+        w: &mut BinWriter,
+        id: u32,
+        name: &str,
+        count: usize,
+        scalars: ScalarChunk,
+    ) -> Result<()> {
+        w.begin_section(id, (count * self.size) as u64)?;
+        self.write(w, count, scalars, &mut |_| {}, (name, &mut 0, count))
+    }
+
+    /// scalar_i * generator for i < count, written a chunk at a time, each
+    /// point handed to `visit` too; progress counts `done` of `total`.
+    pub(crate) fn write(
+        &self,
+        w: &mut BinWriter,
+        count: usize,
+        scalars: ScalarChunk,
+        visit: &mut dyn FnMut(&G::MulBase),
+        (name, done, total): (&str, &mut usize, usize),
+    ) -> Result<()> {
+        let size = self.size;
+        let mut buf = vec![0u8; CHUNK.min(count) * size];
+        for start in (0..count).step_by(CHUNK) {
+            let len = CHUNK.min(count - start);
+            let points = mul_nonzero(self.table, &scalars(start, len)?);
+            for (i, p) in points.iter().enumerate() {
+                (self.encode)(&mut buf[i * size..], p);
+                visit(p);
+            }
+            w.bytes(&buf[..len * size])?;
+            *done += len;
+            report(name, *done, total);
+        }
+        Ok(())
+    }
+}
+
+/// scalar * generator for each scalar; zeros (wires absent from a matrix, common
+/// in B) skip the table and give the point at infinity, as snarkjs writes it.
+fn mul_nonzero<G: ScalarMul<ScalarField = Fr>>(
+    table: &BatchMulPreprocessing<G>,
+    scalars: &[Fr],
+) -> Vec<G::MulBase> {
+    let nonzero: Vec<Fr> = scalars.iter().filter(|s| !s.is_zero()).copied().collect();
+    let mut products = table.batch_mul(&nonzero).into_iter();
+    let infinity = G::MulBase::from(G::zero());
+    scalars
+        .iter()
+        .map(|s| {
+            if s.is_zero() {
+                infinity
+            } else {
+                products.next().unwrap_or(infinity)
+            }
+        })
+        .collect()
 }

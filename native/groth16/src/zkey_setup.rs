@@ -16,7 +16,6 @@
 use std::path::Path;
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
-use ark_ec::scalar_mul::{BatchMulPreprocessing, ScalarMul};
 use ark_ec::{AffineRepr, PrimeGroup};
 
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
@@ -27,7 +26,7 @@ use crate::encoding::{g1_to_lem, g2_to_lem, le_bytes, G1_BYTES, G2_BYTES, N8};
 use crate::error::{Error, Result};
 use crate::overread;
 use crate::progress::report;
-use crate::ptau::{lagrange, ScalarChunk, Secrets, Tables, MAX_POWER};
+use crate::ptau::{lagrange, powers, ScalarChunk, Secrets, Tables, MAX_POWER};
 use crate::r1cs::{R1cs, Term};
 
 const CHUNK: usize = 1 << 16;
@@ -364,17 +363,6 @@ fn hash_h_points(out: &mut Points, shape: &Shape, tau: Fr, count: usize) -> Resu
     Ok(())
 }
 
-fn powers(first: Fr, ratio: Fr, len: usize) -> Vec<Fr> {
-    let mut x = first;
-    (0..len)
-        .map(|_| {
-            let v = x;
-            x *= ratio;
-            v
-        })
-        .collect()
-}
-
 /// Where points go: the zkey file and, for most sections, csHash.
 struct Points<'a> {
     w: &'a mut BinWriter,
@@ -383,6 +371,7 @@ struct Points<'a> {
 }
 
 impl Points<'_> {
+    // Each hashed section enters csHash as its point count (big-endian) and its points, uncompressed.
     fn g1_section(
         &mut self,
         id: u32,
@@ -390,17 +379,15 @@ impl Points<'_> {
         count: usize,
         scalars: ScalarChunk,
     ) -> Result<()> {
+        self.w.begin_section(id, (count * G1_BYTES) as u64)?;
         self.hasher.update((count as u32).to_be_bytes());
         let hasher = &mut *self.hasher;
-        let mut hash = |p: &G1Affine| hasher.update(g1_uncompressed(p));
-        section(
+        self.tables.g1().write(
             self.w,
-            &self.tables.g1,
-            g1_to_lem,
-            &mut hash,
-            G1_BYTES,
-            (id, name, count),
+            count,
             scalars,
+            &mut |p| hasher.update(g1_uncompressed(p)),
+            (name, &mut 0, count),
         )
     }
 
@@ -411,17 +398,15 @@ impl Points<'_> {
         count: usize,
         scalars: ScalarChunk,
     ) -> Result<()> {
+        self.w.begin_section(id, (count * G2_BYTES) as u64)?;
         self.hasher.update((count as u32).to_be_bytes());
         let hasher = &mut *self.hasher;
-        let mut hash = |p: &G2Affine| hasher.update(g2_uncompressed(p));
-        section(
+        self.tables.g2().write(
             self.w,
-            &self.tables.g2,
-            g2_to_lem,
-            &mut hash,
-            G2_BYTES,
-            (id, name, count),
+            count,
             scalars,
+            &mut |p| hasher.update(g2_uncompressed(p)),
+            (name, &mut 0, count),
         )
     }
 
@@ -433,63 +418,8 @@ impl Points<'_> {
         count: usize,
         scalars: ScalarChunk,
     ) -> Result<()> {
-        section(
-            self.w,
-            &self.tables.g1,
-            g1_to_lem,
-            &mut |_: &G1Affine| {},
-            G1_BYTES,
-            (id, name, count),
-            scalars,
-        )
+        self.tables.g1().section(self.w, id, name, count, scalars)
     }
-}
-
-/// Writes section `id` of scalar_i * generator for i < count, a chunk at a
-/// time, handing each point to `hash` as well.
-fn section<G: ScalarMul<ScalarField = Fr>>(
-    w: &mut BinWriter,
-    table: &BatchMulPreprocessing<G>,
-    encode: fn(&mut [u8], &G::MulBase),
-    hash: &mut dyn FnMut(&G::MulBase),
-    size: usize,
-    (id, name, count): (u32, &str, usize),
-    scalars: ScalarChunk,
-) -> Result<()> {
-    w.begin_section(id, (count * size) as u64)?;
-    let mut buf = vec![0u8; CHUNK.min(count) * size];
-    for start in (0..count).step_by(CHUNK) {
-        let len = CHUNK.min(count - start);
-        let points = mul_nonzero(table, &scalars(start, len)?);
-        for (i, p) in points.iter().enumerate() {
-            encode(&mut buf[i * size..], p);
-            hash(p);
-        }
-        w.bytes(&buf[..len * size])?;
-        report(name, start + len, count);
-    }
-    Ok(())
-}
-
-/// scalar * generator for each scalar; zeros (wires absent from a matrix, common
-/// in B) skip the table and give the point at infinity, as snarkjs writes it.
-fn mul_nonzero<G: ScalarMul<ScalarField = Fr>>(
-    table: &BatchMulPreprocessing<G>,
-    scalars: &[Fr],
-) -> Vec<G::MulBase> {
-    let nonzero: Vec<Fr> = scalars.iter().filter(|s| !s.is_zero()).copied().collect();
-    let mut products = table.batch_mul(&nonzero).into_iter();
-    let infinity = G::MulBase::from(G::zero());
-    scalars
-        .iter()
-        .map(|s| {
-            if s.is_zero() {
-                infinity
-            } else {
-                products.next().unwrap_or(infinity)
-            }
-        })
-        .collect()
 }
 
 /// snarkjs' uncompressed form (LEMtoU): big-endian x then y, canonical

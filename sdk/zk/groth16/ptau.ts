@@ -13,7 +13,7 @@
  * "perpetual powers of tau" final files, powersOfTau28_hez_final_<k>.ptau)
  * whose power covers the circuit; see docs/groth16.md.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import * as snarkjs from "snarkjs";
@@ -69,7 +69,6 @@ export async function devPtau(power: number, progress: Progress = silentProgress
     throw new InputError(`dev powers of tau are made up to 2^${max}${hint}; use a ceremony file (--ptau) for 2^${power}`);
   }
   const path = devPtauPath(power);
-  if (existsSync(path)) return path;
   await buildFileAtomically(path, async (tmp) => {
     progress.detail(`generating an INSECURE development powers of tau 2^${power} (published secrets; cached in ${path})`);
     if (native) await runNative(["dev-ptau", "--power", String(power), "--out", tmp], progress);
