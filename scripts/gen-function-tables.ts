@@ -12,9 +12,10 @@
  * step the first improving +-1 change, in a fixed order). The tails are checked to be the
  * correctly rounded value of f on every input outside the range.
  *
- * Usage: npx tsx scripts/gen-function-tables.ts [--check] [--explore]
+ * Usage: npx tsx scripts/gen-function-tables.ts [--check] [--explore [name ...]]
  *   --check    fail if a generated file differs from what is committed (a test runs this)
- *   --explore  print the error and circuit cost of every (segments, degree) choice and exit
+ *   --explore  print the error and circuit cost of every (segments, degree) choice (of the named
+ *              functions, or all) and exit
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -23,11 +24,13 @@ import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
 
 import {
+  ACTIVATION_TABLES,
   FUNCTION_ACTIVATION_BITS as A,
   FUNCTION_FRAC_BITS as F,
   FUNCTION_TABLE_ORDER,
   type FunctionTable,
   GUARD_BITS as G,
+  LN_MANTISSA_BITS,
   REFERENCE,
   type TableFunction,
   type Tail,
@@ -64,6 +67,15 @@ const SPECS: Readonly<Record<TableFunction, Spec>> = {
   erf: { lo: -4 * ONE, rangeBits: 11, segmentBits: 4, degree: 3, below: { slope: 0, value: -ONE }, above: { slope: 0, value: ONE } },
   gelu: { lo: -4 * ONE, rangeBits: 11, segmentBits: 5, degree: 2, below: { slope: 0, value: 0 }, above: { slope: 1, value: 0 } },
   geluTanh: { lo: -4 * ONE, rangeBits: 11, segmentBits: 5, degree: 2, below: { slope: 0, value: 0 }, above: { slope: 1, value: 0 } },
+  // Read only at u in [0, 2^W) (LogSoftmax's mantissa): no tails.
+  lnMantissa: {
+    lo: 0,
+    rangeBits: LN_MANTISSA_BITS,
+    segmentBits: 3,
+    degree: 2,
+    below: { slope: 0, value: 0 },
+    above: { slope: 0, value: 0 },
+  },
 };
 
 /** f(x / 2^F) * 2^(F+G): what h_0 approximates. */
@@ -126,12 +138,17 @@ function fit(name: TableFunction, spec: Spec): FunctionTable {
   return { name, id: FUNCTION_TABLE_ORDER.indexOf(name), ...spec, coefficients };
 }
 
-/** Largest |h_0 / 2^G - f * 2^F| over the range, and largest |y - f * 2^F| over every A-bit input (output units 2^-F). */
+/**
+ * Largest |h_0 / 2^G - f * 2^F| over the range, and largest |y - f * 2^F| over every A-bit input
+ * (output units 2^-F); a table not read on activations (lnMantissa) is measured on its range only.
+ */
 function measure(t: FunctionTable): { fit: number; total: number; tailsExact: boolean } {
   let fitError = 0;
   let total = 0;
   let tailsExact = true;
-  for (let x = -(2 ** (A - 1)); x < 2 ** (A - 1); x++) {
+  const activations = ACTIVATION_TABLES.includes(t.name);
+  const [from, to] = activations ? [-(2 ** (A - 1)), 2 ** (A - 1)] : [t.lo, t.lo + 2 ** t.rangeBits];
+  for (let x = from; x < to; x++) {
     const exact = REFERENCE[t.name](x / ONE) * ONE;
     const y = evaluateTable(t, x);
     total = Math.max(total, Math.abs(y - Math.max(Math.min(exact, MAX), -MAX - 1)));
@@ -151,8 +168,8 @@ function circuitCost(t: FunctionTable): number {
   return A + 4 + 2 ** t.segmentBits - 2 + horner + Math.ceil(Math.log2(bounds[0]! + 2 ** G)) + 9;
 }
 
-function explore(): void {
-  for (const name of FUNCTION_TABLE_ORDER) {
+function explore(only: readonly string[]): void {
+  for (const name of FUNCTION_TABLE_ORDER.filter((n) => only.length === 0 || only.includes(n))) {
     for (let k = 3; k <= 7; k++) {
       for (let d = 1; d <= 4; d++) {
         const t = fit(name, { ...SPECS[name], segmentBits: k, degree: d });
@@ -226,7 +243,7 @@ function renderSol(tables: readonly FunctionTable[]): string {
     ``,
     `/// @title NonlinearTables`,
     `/// @notice The piecewise-polynomial tables of the smooth non-linear functions (sigmoid, tanh, exp, erf, GELU`,
-    `///         and its tanh form), the same integers as sdk/quant/functionTables.ts (docs/integer-semantics.md,`,
+    `///         and its tanh form, ln of LogSoftmax's mantissa), the same integers as sdk/quant/functionTables.ts (docs/integer-semantics.md,`,
     `///         "Non-linear functions"): per table its range [lo, lo + 2^w), 2^k segments, degree d, the byte offset`,
     `///         of its coefficients in COEFFICIENTS (4-byte big-endian two's complement, segment by segment, c_0..c_d)`,
     `///         and its tails y = slope * x + value.`,
@@ -296,7 +313,7 @@ async function formatted(path: string, text: string): Promise<string> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args.includes("--explore")) return explore();
+  if (args.includes("--explore")) return explore(args.filter((a) => !a.startsWith("--")));
   const tables = FUNCTION_TABLE_ORDER.map((name) => fit(name, SPECS[name]));
   for (const t of tables) {
     const m = measure(t);

@@ -20,7 +20,7 @@ import onnx
 from onnx import numpy_helper
 from onnx.backend.test.case import node as node_cases
 
-# Keep in sync with SUPPORTED_OPS in sdk/ir/ops.ts.
+# Keep in sync with SUPPORTED_OPS in sdk/ops/index.ts.
 SUPPORTED_OPS = [
     "Gemm",
     "MatMul",
@@ -69,6 +69,7 @@ SUPPORTED_OPS = [
     "Reciprocal",
     "Pow",
     "Softmax",
+    "LogSoftmax",
     "LayerNormalization",
 ]
 

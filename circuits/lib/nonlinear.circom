@@ -243,3 +243,44 @@ template Rescale(bits, shift) {
     }
     out <== q - (1 << (bits - 1 - shift));
 }
+
+// L = ln(sum / 2^fg) * 2^fg, unrounded, as sdk/quant/functions.ts logSumHigh computes it, for
+// 2^bLo <= sum < 2^(bHi+1): the witness's b = floor(log2 sum) is one of bHi - bLo + 1 selectors,
+// u and r satisfy sum * 2^W = (2^W + u) * 2^b + r with 0 <= r < 2^b and u inside the table's range
+// [0, 2^W) (which makes 2^b <= sum < 2^(b+1)), and L = h_0(table id, u) + (b - fg) * ln2.
+// Costs (bHi - bLo + 1) + 1 + 2 bHi + TableHigh(W + 1, ...) constraints.
+template LogSum(id, bLo, bHi, W, k, d, accBits, fg, ln2) {
+    assert(bLo <= bHi && bHi + W + 2 <= 252);
+    signal input sum;
+    signal output out;
+    var n = bHi - bLo + 1;
+    var top = bLo;
+    for (var i = bLo + 1; i <= bHi; i++) {
+        if (sum >= (1 << i)) {
+            top = i;
+        }
+    }
+    signal select[n];
+    var count = 0;
+    var pow = 0;
+    var b = 0;
+    for (var i = 0; i < n; i++) {
+        select[i] <-- top == bLo + i ? 1 : 0;
+        select[i] * (select[i] - 1) === 0;
+        count += select[i];
+        pow += select[i] * (1 << (bLo + i));
+        b += select[i] * (bLo + i);
+    }
+    count === 1;
+    signal u <-- (sum * (1 << W)) \ (1 << top) - (1 << W);
+    signal quotient <== ((1 << W) + u) * pow;
+    signal r <== sum * (1 << W) - quotient;
+    component rLow = Num2Bits(bHi);
+    rLow.in <== r;
+    component rHigh = Num2Bits(bHi);
+    rHigh.in <== pow - 1 - r;
+    component table = TableHigh(id, W + 1, 0, W, k, d, accBits);
+    table.in <== u;
+    table.inside === 1;
+    out <== table.h + (b - fg) * ln2;
+}

@@ -4,7 +4,7 @@ pragma circom 2.1.6;
 // The piecewise-polynomial tables of the smooth non-linear functions: the same integers as
 // sdk/quant/functionTables.ts (docs/integer-semantics.md, "Non-linear functions").
 
-// c_j of segment i of table id (0 0 sigmoid, 1 tanh, 2 exp, 3 erf, 4 gelu, 5 geluTanh).
+// c_j of segment i of table id (0 0 sigmoid, 1 tanh, 2 exp, 3 erf, 4 gelu, 5 geluTanh, 6 lnMantissa).
 function nonlinearCoefficient(id, i, j) {
     if (id == 0) {
         var c[32][3] = [
@@ -193,6 +193,19 @@ function nonlinearCoefficient(id, i, j) {
             [212890, 16471, -26],
             [229335, 16423, -12],
             [245745, 16399, -5]
+        ];
+        return c[i][j];
+    }
+    if (id == 6) {
+        var c[8][3] = [
+            [2, 8170, -454],
+            [7721, 7266, -364],
+            [14625, 6542, -297],
+            [20871, 5949, -248],
+            [26574, 5454, -210],
+            [31819, 5036, -180],
+            [36675, 4677, -156],
+            [41197, 4365, -136]
         ];
         return c[i][j];
     }

@@ -326,7 +326,17 @@ export interface LayerNormalizationNode extends NodeBase {
 
 /** The non-linear functions (sdk/ops/nonlinear.ts, softmax.ts, layerNorm.ts). */
 export type NonlinearNode =
-  SigmoidNode | TanhNode | ExpNode | ErfNode | GeluNode | SqrtNode | ReciprocalNode | PowNode | SoftmaxNode | LayerNormalizationNode;
+  | SigmoidNode
+  | TanhNode
+  | ExpNode
+  | ErfNode
+  | GeluNode
+  | SqrtNode
+  | ReciprocalNode
+  | PowNode
+  | SoftmaxNode
+  | LogSoftmaxNode
+  | LayerNormalizationNode;
 
 export type IrNode =
   | (GemmNode | MatMulNode | AddNode | ReluNode | ConvNode | MaxPoolNode | AveragePoolNode | FlattenNode | ReshapeNode | ArgMaxNode)

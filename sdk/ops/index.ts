@@ -26,7 +26,7 @@ import { mul } from "./mul.js";
 import { sub } from "./sub.js";
 import { abs, neg } from "./unary.js";
 import { erfOp, exp, gelu, pow, reciprocal, sigmoid, sqrt, tanh } from "./nonlinear.js";
-import { softmax } from "./softmax.js";
+import { logSoftmax, softmax } from "./softmax.js";
 import { layerNormalization } from "./layerNorm.js";
 
 type Registry = { [K in OpType]: OpDefinition<Extract<IrNode, { op: K }>> };
@@ -79,6 +79,7 @@ export const OPS: Registry = {
   Reciprocal: reciprocal,
   Pow: pow,
   Softmax: softmax,
+  LogSoftmax: logSoftmax,
   LayerNormalization: layerNormalization,
 };
 

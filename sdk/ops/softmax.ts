@@ -1,12 +1,22 @@
 /**
- * Softmax over a row of contiguous dims (opset 13+: the one dim `axis`, default -1; before opset 13
- * the input is coerced to 2-D at `axis`, default 1, so a row is every dim from axis on). Integer
- * mode (docs/integer-semantics.md, section 4, "Non-linear functions"): subtract the row's maximum,
- * exponentials from the exp table at exponent F + G, their sum S, each output divRound(e * 2^F, S).
+ * Softmax and LogSoftmax over a row of contiguous dims (opset 13+: the one dim `axis`, default -1;
+ * before opset 13 the input is coerced to 2-D at `axis`, default 1, so a row is every dim from axis
+ * on). Integer mode (docs/integer-semantics.md, section 4, "Non-linear functions"): subtract the
+ * row's maximum, exponentials from the exp table at exponent F + G, their sum S; Softmax's outputs
+ * are divRound(e * 2^F, S), LogSoftmax's x - max - ln(S) with ln(S) from the lnMantissa table.
  */
-import type { SoftmaxNode, TensorInfo } from "../ir/types.js";
+import { QuantizationError } from "../errors.js";
+import type { LogSoftmaxNode, SoftmaxNode, TensorInfo } from "../ir/types.js";
 import { FUNCTION_TABLES } from "../quant/functionTables.js";
-import { FUNCTION_FRAC_BITS, evaluateHigh, softmaxRow } from "../quant/functions.js";
+import {
+  FUNCTION_ACTIVATION_BITS,
+  FUNCTION_FRAC_BITS,
+  GUARD_BITS,
+  LN_MANTISSA_BITS,
+  evaluateHigh,
+  logSoftmaxRow,
+  softmaxRow,
+} from "../quant/functions.js";
 import { type Tensor, sizeOf, zeros } from "../tensor.js";
 import { elementwiseNode, floatRound } from "./elementwise.js";
 import { quantizeFunction } from "./nonlinear.js";
@@ -52,6 +62,18 @@ export function softmaxExpBound(): number {
   return maxExp;
 }
 
+let lowestExp: number | undefined;
+/**
+ * The range of a row's sum of exponentials S for rows of `length` elements: the maximum's
+ * exponential (the exp table at 0) plus length - 1 others, each between the table's lowest value
+ * (a polynomial may dip slightly below 0 near lo) and its largest.
+ */
+export function softmaxSumRange(length: number): { min: number; max: number } {
+  const t = FUNCTION_TABLES.exp;
+  lowestExp ??= Array.from({ length: 2 ** t.rangeBits }, (_, k) => evaluateHigh(t, t.lo + k)).reduce((a, b) => Math.min(a, b), 0);
+  return { min: evaluateHigh(t, 0) + (length - 1) * lowestExp, max: length * softmaxExpBound() };
+}
+
 export const softmax: OpDefinition<SoftmaxNode> = {
   op: "Softmax",
   attributes: ["axis"],
@@ -82,5 +104,46 @@ export const softmax: OpDefinition<SoftmaxNode> = {
       return [mapRows(x!, out!, node.axes, (row) => row.map(() => 2 * e * 2 ** FUNCTION_FRAC_BITS + length * e))];
     }
     return [mapRows(x!, out!, node.axes, (row) => softmaxRow(FUNCTION_TABLES.exp, row))];
+  },
+};
+
+export const logSoftmax: OpDefinition<LogSoftmaxNode> = {
+  op: "LogSoftmax",
+  attributes: ["axis"],
+  accumulator: true,
+  quantize: quantizeFunction,
+
+  build(ctx) {
+    const { x, axes } = softmaxAxes(ctx);
+    return elementwiseNode<LogSoftmaxNode>(ctx, { op: "LogSoftmax", inputs: ctx.inputNames.slice(0, 1), axes }, x.dtype, x.shape);
+  },
+
+  run(node, [x], [out], arith) {
+    if (arith.mode === "float") {
+      const round = floatRound(arith, out!.dtype);
+      return [
+        mapRows(x!, out!, node.axes, (row) => {
+          const m = Math.max(...row);
+          const logSum = Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+          return row.map((v) => round(v - m - logSum));
+        }),
+      ];
+    }
+    if (arith.mode === "bound") {
+      const { length } = rowLayout(x!.shape, node.axes);
+      const sum = softmaxSumRange(length);
+      if (sum.min < 1) {
+        throw new QuantizationError(
+          `LogSoftmax node "${node.name}": rows of ${length} elements are too long for the integer logarithm (its sum of exponentials may reach ${sum.min})`,
+        );
+      }
+      // The largest quantity: the mantissa's S * 2^W, or (x - m) 2^G less the logarithm (below 2^(A+G) + S).
+      return [
+        mapRows(x!, out!, node.axes, (row) =>
+          row.map(() => sum.max * 2 ** LN_MANTISSA_BITS + 2 ** (FUNCTION_ACTIVATION_BITS + GUARD_BITS)),
+        ),
+      ];
+    }
+    return [mapRows(x!, out!, node.axes, (row) => logSoftmaxRow(FUNCTION_TABLES.exp, FUNCTION_TABLES.lnMantissa, row))];
   },
 };

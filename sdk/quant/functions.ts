@@ -30,7 +30,7 @@ export const FUNCTION_FRAC_BITS = 8;
 export const GUARD_BITS = 8;
 
 /** The smooth functions with a piecewise-polynomial table. */
-export type TableFunction = "sigmoid" | "tanh" | "exp" | "erf" | "gelu" | "geluTanh";
+export type TableFunction = "sigmoid" | "tanh" | "exp" | "erf" | "gelu" | "geluTanh" | "lnMantissa";
 
 /** y = slope * x + value outside the table's range (slope 0: a constant; 1: the identity). */
 export interface Tail {
@@ -57,7 +57,16 @@ export interface FunctionTable {
 }
 
 /** The order of the tables in circom and Solidity (their ids). */
-export const FUNCTION_TABLE_ORDER: readonly TableFunction[] = ["sigmoid", "tanh", "exp", "erf", "gelu", "geluTanh"];
+export const FUNCTION_TABLE_ORDER: readonly TableFunction[] = ["sigmoid", "tanh", "exp", "erf", "gelu", "geluTanh", "lnMantissa"];
+
+/**
+ * W: LogSoftmax reads ln of a sum's mantissa from the lnMantissa table at the mantissa's first W
+ * bits after the leading one, u in [0, 2^W). The table is the only one not evaluated on activations.
+ */
+export const LN_MANTISSA_BITS = 14;
+
+/** The tables evaluated on activations (every A-bit input, tails included); lnMantissa is not one. */
+export const ACTIVATION_TABLES: readonly TableFunction[] = FUNCTION_TABLE_ORDER.filter((n) => n !== "lnMantissa");
 
 // ---------------------------------------------------------------- float references
 
@@ -87,6 +96,8 @@ export const REFERENCE: Readonly<Record<TableFunction, (x: number) => number>> =
   erf,
   gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
   geluTanh: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+  // At a table input x = u (read as u / 2^F by the fit): ln(1 + u / 2^W), the mantissa's logarithm.
+  lnMantissa: (x) => Math.log1p(x / 2 ** (LN_MANTISSA_BITS - FUNCTION_FRAC_BITS)),
 };
 
 // ---------------------------------------------------------------- integer evaluation
@@ -202,6 +213,36 @@ export function softmaxRow(expTable: FunctionTable, xs: readonly number[]): numb
   const e = xs.map((x) => softmaxExp(expTable, x - m));
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((v) => divRound(v * 2 ** FUNCTION_FRAC_BITS, sum));
+}
+
+// ---------------------------------------------------------------- LogSoftmax
+
+/** ln 2 at exponent F + G, rounded: the exponent's share of a logarithm. */
+export const LN2_HIGH = Math.round(Math.LN2 * 2 ** (FUNCTION_FRAC_BITS + GUARD_BITS));
+
+/**
+ * ln(S / 2^(F+G)) * 2^(F+G) for a sum S >= 1 of Softmax exponentials (exponent F + G), unrounded:
+ * with b = floor(log2 S) and u = floor(S 2^W / 2^b) - 2^W in [0, 2^W) (the mantissa 1 + u / 2^W,
+ * truncated), h_0 of the lnMantissa table at u plus (b - F - G) * LN2_HIGH.
+ */
+export function logSumHigh(lnTable: FunctionTable, sum: number): number {
+  if (!(Number.isSafeInteger(sum) && sum >= 1))
+    throw new RangeError(`LogSoftmax: the sum of exponentials ${sum} must be a positive integer`);
+  let b = 0;
+  while (2 ** (b + 1) <= sum) b++;
+  const u = Math.floor((sum * 2 ** LN_MANTISSA_BITS) / 2 ** b) - 2 ** LN_MANTISSA_BITS;
+  return evaluateHigh(lnTable, u) + (b - FUNCTION_FRAC_BITS - GUARD_BITS) * LN2_HIGH;
+}
+
+/**
+ * LogSoftmax of one row (exponent F in and out): m, e_j and S as softmaxRow, L = logSumHigh(S),
+ * y_j = saturate(rescale((x_j - m) 2^G - L, G)): one rounding of the exact difference.
+ */
+export function logSoftmaxRow(expTable: FunctionTable, lnTable: FunctionTable, xs: readonly number[]): number[] {
+  const m = xs.reduce((a, b) => (b > a ? b : a), -Infinity);
+  const sum = xs.reduce((s, x) => s + softmaxExp(expTable, x - m), 0);
+  const l = logSumHigh(lnTable, sum);
+  return xs.map((x) => saturate(rescale((x - m) * 2 ** GUARD_BITS - l, GUARD_BITS), FUNCTION_ACTIVATION_BITS));
 }
 
 // ---------------------------------------------------------------- LayerNormalization

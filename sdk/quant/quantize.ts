@@ -103,14 +103,22 @@ class Quantizer implements QuantizeContext {
     this.setConstant(node, name, { tensor, exponent, role: "bias" });
   }
 
-  /** Exponent of an activation operand; a constant used as an activation is quantized like one. */
+  /**
+   * Exponent of an activation operand; a constant used as an activation is quantized like one. Its
+   * elements below the range (an attention mask's -inf, -1e9 or float lowest) saturate to the
+   * range's minimum, where every exponential is 0 as in float; one above the range, or NaN, is refused.
+   */
   activation(node: IrNode, name: string): number {
     if (this.isConstant(name) || this.constants.get(name)?.role === "activation") {
       const f = this.config.fracBits;
       const t = this.graph.constants.get(name)!;
       const bits = this.config.activationBits;
-      if (t.data.some((v) => roundHalfUp(v * 2 ** f) !== quantizeValue(v, f, bits))) {
-        throw new QuantizationError(`${node.op} node "${node.name}": constant "${name}" exceeds the ${bits}-bit activation range`);
+      const max = 2 ** (bits - 1) - 1;
+      const bad = t.data.find((v) => Number.isNaN(v) || roundHalfUp(v * 2 ** f) > max);
+      if (bad !== undefined) {
+        throw new QuantizationError(
+          `${node.op} node "${node.name}": constant "${name}" holds ${bad}, above the ${bits}-bit activation range (largest ${max / 2 ** f})`,
+        );
       }
       this.setConstant(node, name, { tensor: this.quantizeTensor(name, 1, f, bits), exponent: f, role: "activation" });
       return f;

@@ -66,7 +66,7 @@ function randomWorld(op: number, seed: number): World {
   if (r() < 0.2) {
     const q = [...program.params];
     const at = int(q.length + 3);
-    if (at === q.length) program = { op: pick([63, 73, 75, 80]), params: q };
+    if (at === q.length) program = { op: pick([63, 75, 80]), params: q };
     else if (at === q.length + 1) program = { op, params: q.slice(0, -1) };
     else if (at === q.length + 2) program = { op, params: [...q, 1n] };
     else {
@@ -264,7 +264,9 @@ describe("OPML NonlinearKernel (op codes 64..74)", function () {
       OneStepRevert,
       /OneStep_BadParams\(64, 8\)/,
     );
-    expect(() => outputCount({ ...softmax, op: 73 })).to.throw(OneStepRevert, /OneStep_UnknownOp\(73\)/);
+    expect(() => outputCount({ ...softmax, op: 75 })).to.throw(OneStepRevert, /OneStep_UnknownOp\(75\)/);
+    const logSoftmax = { ...softmax, op: O.LogSoftmax };
+    expect(() => epilogue(logSoftmax, 0, 0n, [0n])).to.throw(OneStepRevert, /Semantics_NonPositiveDivisor\(0\)/);
   });
 
   it("gas: the largest step of each operator on the test models, as a transaction", async function () {

@@ -18,6 +18,7 @@ import { deployOneStepExecutor } from "../../sdk/opml/executorDeployment.js";
 import { ELEMENTWISE_OPS } from "../../sdk/opml/kernels/elementwise.js";
 import { ExecutionTrace, step } from "../../sdk/opml/trace.js";
 import { DivisionByZeroError, MULTIPLIER_SHIFT } from "../../sdk/quant/elementwise.js";
+import { tensor } from "../../sdk/tensor.js";
 import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
 import { ElementwiseKernel__factory } from "../../types/ethers-contracts/index.js";
 import { expectEnginesAgree, fuzzInputs } from "../helpers/engineAgreement.js";
@@ -83,6 +84,27 @@ describe("element-wise operators", function () {
       const sw = model([{ op: "HardSwish", inputs: ["x"], outputs: ["y"] }], [], [4]);
       // x (x/6 + 1/2) at 1, -1, 3, -3: 0.6667, -0.3333, 3, 0
       expect(run(sw, [256, -256, 768, -768])).to.deep.equal([171, -85, 768, 0]);
+    });
+
+    it("an attention mask's fill (-inf, -1e9) saturates to the activation minimum, and Softmax gives it exactly 0 as float does", function () {
+      for (const c of CASES.filter((k) => k.name.includes("mask"))) {
+        const m = c.build();
+        const x = Array.from({ length: 24 }, (_, i) => ((i * 997) % 1500) - 700);
+        const integer = run(m, x);
+        const float = Array.from(
+          m.runFloat([
+            tensor(
+              "float32",
+              [2, 3, 4],
+              x.map((v) => v / 2 ** F),
+            ),
+          ])[0]!.data,
+        );
+        const masked = float.flatMap((v, i) => (v === 0 ? [i] : []));
+        expect(masked.length, c.name).to.be.greaterThan(0);
+        for (const i of masked) expect(integer[i], `${c.name}: element ${i}`).to.equal(0);
+        integer.forEach((v, i) => expect(Math.abs(v / 2 ** F - float[i]!), `${c.name}: element ${i}`).to.be.below(0.01));
+      }
     });
 
     it("a constant Where condition and the comparisons' bool outputs are integers 0/1 without exponent", function () {
@@ -151,10 +173,13 @@ describe("element-wise operators", function () {
           ],
           [
             { name: "cf", dims: [1], floats: [1] },
-            { name: "k", dims: [1], floats: [-1e6] },
+            { name: "k", dims: [1], floats: [1e6] },
           ],
         ),
-      ).to.throw(QuantizationError, /Where node "n1": constant "k" exceeds the 16-bit activation range/);
+      ).to.throw(
+        QuantizationError,
+        /Where node "n1": constant "k" holds 1000000, above the 16-bit activation range \(largest 127\.99609375\)/,
+      );
     });
   });
 

@@ -142,6 +142,38 @@ export const CASES: { op: string; name: string; build: () => Model }[] = [
       ),
   },
   {
+    op: "Where",
+    name: "attention mask: Where(x < 1, x, -inf) then Softmax (the fill saturates, its exponentials are 0)",
+    build: () =>
+      model(
+        [
+          { op: "Less", inputs: ["x", "one"], outputs: ["c"] },
+          { op: "Where", inputs: ["c", "x", "fill"], outputs: ["w"] },
+          { op: "Softmax", inputs: ["w"], outputs: ["y"] },
+        ],
+        [
+          { name: "one", dims: [], floats: [1] },
+          { name: "fill", dims: [], floats: [-Infinity] },
+        ],
+        [2, 3, 4],
+        17,
+      ),
+  },
+  {
+    op: "Add",
+    name: "additive causal mask of -1e9 then Softmax",
+    build: () =>
+      model(
+        [
+          { op: "Add", inputs: ["x", "mask"], outputs: ["w"] },
+          { op: "Softmax", inputs: ["w"], outputs: ["y"] },
+        ],
+        [{ name: "mask", dims: [3, 4], floats: [0, -1e9, -1e9, -1e9, 0, 0, -1e9, -1e9, 0, 0, 0, -1e9] }],
+        [2, 3, 4],
+        17,
+      ),
+  },
+  {
     op: "Equal",
     name: "x and m clipped to one step around 0",
     build: () =>

@@ -16,13 +16,16 @@ import "../helpers/releaseWorkers.js";
 import { QuantizationError } from "../../sdk/errors.js";
 import { FUNCTION_TABLES } from "../../sdk/quant/functionTables.js";
 import {
-  FUNCTION_TABLE_ORDER,
+  ACTIVATION_TABLES,
+  type FUNCTION_TABLE_ORDER,
+  LN_MANTISSA_BITS,
   REFERENCE,
   evaluateHigh,
   evaluateTable,
   isqrt,
   layerNormEpsilon,
   layerNormRow,
+  logSoftmaxRow,
   reciprocalActivation,
   softmaxRow,
   sqrtActivation,
@@ -90,6 +93,16 @@ describe("non-linear functions", function () {
       for (let v = t.lo; v <= 0; v++) expect(evaluateHigh(t, v)).to.be.at.least(-16);
     });
 
+    it("LogSoftmax: equal inputs give -ln(D), the maximum gives 0 and far values saturate, [0, 1] gives [-1.31, -0.31]", function () {
+      const logSoftmax = (xs: number[]) => logSoftmaxRow(FUNCTION_TABLES.exp, FUNCTION_TABLES.lnMantissa, xs);
+      // -ln 3 * 2^F = -281.24
+      expect(logSoftmax([5, 5, 5])).to.deep.equal([-281, -281, -281]);
+      expect(logSoftmax([MAX, MIN, 0])).to.deep.equal([0, MIN, -MAX]);
+      // log_softmax([0, 1]) = [-1.3133, -0.3133] -> [-336.2, -80.2]
+      expect(logSoftmax([0, ONE])).to.deep.equal([-336, -80]);
+      expect(logSoftmax([42])).to.deep.equal([0]);
+    });
+
     it("LayerNormalization normalises a row exactly up to rounding: [-1, 1] -> [-1, 1], a constant row -> 0", function () {
       expect(layerNormRow([-ONE, ONE], 1)).to.deep.equal([-ONE, ONE]);
       expect(layerNormRow([7, 7, 7], 1)).to.deep.equal([0, 0, 0]);
@@ -140,7 +153,7 @@ describe("non-linear functions", function () {
     const xs = Array.from({ length: 2 ** A }, (_, i) => i + MIN);
     const clampReal = (v: number) => Math.min(Math.max(v, MIN / ONE), MAX / ONE);
     const cases: { name: string; f: (x: number) => number; integer: (x: number) => number; bound: number }[] = [
-      ...FUNCTION_TABLE_ORDER.map((name) => ({
+      ...ACTIVATION_TABLES.map((name) => ({
         name,
         f: REFERENCE[name],
         integer: (x: number) => evaluateTable(FUNCTION_TABLES[name], x),
@@ -149,6 +162,16 @@ describe("non-linear functions", function () {
       { name: "sqrt (x >= 0)", f: (x: number) => Math.sqrt(Math.max(x, 0)), integer: (x: number) => sqrtActivation(x), bound: 0.5 },
       { name: "reciprocal (x != 0)", f: (x: number) => 1 / x, integer: (x: number) => reciprocalActivation(x), bound: 0.5 },
     ];
+
+    it(`lnMantissa (read at u in [0, 2^${LN_MANTISSA_BITS}) only): ln(1 + u / 2^${LN_MANTISSA_BITS}) within 0.51`, function () {
+      const t = FUNCTION_TABLES.lnMantissa;
+      let worst = 0;
+      for (let u = 0; u < 2 ** t.rangeBits; u++) {
+        worst = Math.max(worst, Math.abs(evaluateTable(t, u) - Math.log1p(u / 2 ** LN_MANTISSA_BITS) * ONE));
+      }
+      lines.push(`lnMantissa ${worst.toFixed(4)}`);
+      expect(worst).to.be.at.most(0.51);
+    });
     for (const c of cases) {
       it(`${c.name}: at most ${c.bound}`, function () {
         let worst = 0;
@@ -175,10 +198,11 @@ describe("non-linear functions", function () {
       }
     });
 
-    it("Softmax within 0.52 and LayerNormalization's normalised value within 0.52 on 3000 random rows", function () {
+    it("Softmax, LogSoftmax and LayerNormalization's normalised value within 0.52 on 3000 random rows", function () {
       let seed = 12345;
       const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       let softmaxWorst = 0;
+      let logWorst = 0;
       let normWorst = 0;
       for (let k = 0; k < 3000; k++) {
         const n = 1 + Math.floor(rand() * 64);
@@ -188,6 +212,10 @@ describe("non-linear functions", function () {
         const e = row.map((x) => Math.exp((x - m) / ONE));
         const sum = e.reduce((a, b) => a + b, 0);
         softmaxRow(FUNCTION_TABLES.exp, row).forEach((y, i) => (softmaxWorst = Math.max(softmaxWorst, Math.abs(y - (e[i]! / sum) * ONE))));
+        logSoftmaxRow(FUNCTION_TABLES.exp, FUNCTION_TABLES.lnMantissa, row).forEach((y, i) => {
+          const exact = Math.max(MIN, row[i]! - m - Math.log(sum) * ONE);
+          logWorst = Math.max(logWorst, Math.abs(y - exact));
+        });
         const mean = row.reduce((a, b) => a + b, 0) / n;
         const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / n / ONE ** 2;
         const eps = 1e-5;
@@ -195,8 +223,13 @@ describe("non-linear functions", function () {
           (z, i) => (normWorst = Math.max(normWorst, Math.abs(z - ((row[i]! - mean) / ONE / Math.sqrt(variance + eps)) * ONE))),
         );
       }
-      lines.push(`Softmax ${softmaxWorst.toFixed(4)}`, `LayerNormalization (normalised, before Scale/B) ${normWorst.toFixed(4)}`);
+      lines.push(
+        `Softmax ${softmaxWorst.toFixed(4)}`,
+        `LogSoftmax ${logWorst.toFixed(4)}`,
+        `LayerNormalization (normalised, before Scale/B) ${normWorst.toFixed(4)}`,
+      );
       expect(softmaxWorst).to.be.at.most(0.52);
+      expect(logWorst).to.be.at.most(0.52);
       expect(normWorst).to.be.at.most(0.52);
     });
 

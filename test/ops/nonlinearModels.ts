@@ -24,6 +24,12 @@ export const MODELS: { op: string; name: string; build: () => Model }[] = [
   { op: "Pow", name: "Pow 0.5", build: () => unaryModel("Pow", {}, [{ name: "e", dims: [1], floats: [0.5] }], ["x", "e"]) },
   { op: "Softmax", name: "Softmax axis -1", build: () => unaryModel("Softmax") },
   { op: "Softmax", name: "Softmax axis 1", build: () => unaryModel("Softmax", { int: { axis: 1 } }) },
+  { op: "LogSoftmax", name: "LogSoftmax axis -1", build: () => unaryModel("LogSoftmax") },
+  {
+    op: "LogSoftmax",
+    name: "LogSoftmax axis 1 (opset 11: dims 1..)",
+    build: () => model([{ op: "LogSoftmax", inputs: ["x"], outputs: ["y"], int: { axis: 1 } }], [], [2, 3, 4], 11),
+  },
   {
     op: "LayerNormalization",
     name: "LayerNormalization axis -1, Scale and B",

@@ -16,7 +16,7 @@ error Nonlinear_OutOfRange(int256 v);
 
 /// @title NonlinearKernel
 /// @notice Kernel family 3 of the one-step executor, op codes 64..79: Sigmoid 64, Tanh 65, Exp 66, Erf 67, Gelu 68,
-///         Sqrt 69, Reciprocal 70, Pow 71, Softmax 72, LayerNormalization 74 (73 LogSoftmax reserved), bit for bit
+///         Sqrt 69, Reciprocal 70, Pow 71, Softmax 72, LogSoftmax 73, LayerNormalization 74, bit for bit
 ///         the integer interpreter (docs/integer-semantics.md section 4, "Non-linear functions"; tables:
 ///         NonlinearTables.sol, generated with sdk/quant/functionTables.ts). TypeScript twin, where the params and
 ///         the terms are documented: sdk/opml/kernels/nonlinear.ts.
@@ -25,8 +25,9 @@ error Nonlinear_OutOfRange(int256 v);
 ///      [9..11] Scale loc, [12..14] B loc, [15] E, [16] shift e_g, [17] Scale's and [18] B's stride along the row.
 ///        unary      K = 1:  [x_e] -> f(x_e); [] -> acc
 ///        Softmax    K = 2D: t < D [x_t] -> max, t >= D [x_(t-D)] -> sum += exp; [x_e] -> divRound(exp 2^F, sum)
+///        LogSoftmax K = 2D: as Softmax; [x_e] -> saturate(rescale((x_e - max) 2^G - L(sum), G)), L = _logSum
 ///        LayerNorm  K = D:  [x_t] -> (S1 + x, S2 + x^2); [x_e, g_j, b_j] -> saturate(rescale(z g + b, e_g))
-///      Softmax packs acc = sum * 2^64 + (max + 2^63); LayerNormalization acc = S1 * 2^64 + S2.
+///      Softmax and LogSoftmax pack acc = sum * 2^64 + (max + 2^63); LayerNormalization acc = S1 * 2^64 + S2.
 contract NonlinearKernel is IOpKernel {
     uint8 internal constant OP_SIGMOID = 64;
     uint8 internal constant OP_TANH = 65;
@@ -37,6 +38,7 @@ contract NonlinearKernel is IOpKernel {
     uint8 internal constant OP_RECIPROCAL = 70;
     uint8 internal constant OP_POW = 71;
     uint8 internal constant OP_SOFTMAX = 72;
+    uint8 internal constant OP_LOG_SOFTMAX = 73;
     uint8 internal constant OP_LAYER_NORM = 74;
 
     uint256 internal constant X = 0;
@@ -65,6 +67,12 @@ contract NonlinearKernel is IOpKernel {
     uint256 internal constant LAYER_NORM_EPSILON_SHIFT = 16;
     /// @notice The exp table's id (Softmax's exponentials).
     uint256 internal constant EXP_TABLE = 2;
+    /// @notice The lnMantissa table's id (LogSoftmax's logarithm of the sum's mantissa).
+    uint256 internal constant LN_TABLE = 6;
+    /// @notice W: the mantissa bits the lnMantissa table reads (LN_MANTISSA_BITS in sdk/quant/functions.ts).
+    uint256 internal constant LN_MANTISSA_BITS = 14;
+    /// @notice round(ln 2 * 2^(F+G)) (LN2_HIGH in sdk/quant/functions.ts).
+    int256 internal constant LN2_HIGH = 45426;
     int256 internal constant TWO_63 = 2 ** 63;
 
     /// @inheritdoc IOpKernel
@@ -93,13 +101,12 @@ contract NonlinearKernel is IOpKernel {
         uint8 op = p.op;
         if (term < _terms(p)) {
             refs = new OperandRef[](1);
-            if (op == OP_SOFTMAX)
-                refs[0] = P.ref(q, X, _rowIndex(q, element, term >= q[LENGTH] ? term - q[LENGTH] : term));
+            if (_rowOp(op)) refs[0] = P.ref(q, X, _rowIndex(q, element, term >= q[LENGTH] ? term - q[LENGTH] : term));
             else if (op == OP_LAYER_NORM) refs[0] = P.ref(q, X, _rowIndex(q, element, term));
             else refs[0] = P.ref(q, X, element);
             return refs;
         }
-        if (op == OP_SOFTMAX) {
+        if (_rowOp(op)) {
             refs = new OperandRef[](1);
             refs[0] = P.ref(q, X, element);
         } else if (op == OP_LAYER_NORM) {
@@ -130,7 +137,7 @@ contract NonlinearKernel is IOpKernel {
         uint8 op = p.op;
         int256 x = values[0];
         _checkBelow(x);
-        if (op == OP_SOFTMAX) {
+        if (_rowOp(op)) {
             (int256 sum, int256 low) = _unpack(acc);
             _checkBelow(sum);
             int256 best = low - TWO_63;
@@ -161,10 +168,13 @@ contract NonlinearKernel is IOpKernel {
         uint256[] calldata q = p.params;
         for (uint256 k = 0; k < values.length; ++k) _checkBelow(values[k]);
         if (p.op == OP_LAYER_NORM) return _layerNorm(q, acc, values);
-        if (p.op != OP_SOFTMAX) return acc;
+        if (!_rowOp(p.op)) return acc;
         (int256 sum, int256 low) = _unpack(acc);
         _checkBelow(sum);
-        int256 e = _softmaxExp(values[0] - (low - TWO_63));
+        int256 v = values[0] - (low - TWO_63);
+        if (p.op == OP_LOG_SOFTMAX)
+            return S.saturate(S.rescale(v * int256(1 << GUARD_BITS) - _logSum(sum), GUARD_BITS), q[BITS]);
+        int256 e = _softmaxExp(v);
         return S.floorDiv(2 * e * int256(1 << FRAC_BITS) + sum, 2 * sum);
     }
 
@@ -215,6 +225,16 @@ contract NonlinearKernel is IOpKernel {
         return _high(t, uint256(offset));
     }
 
+    /// @notice ln(sum / 2^(F+G)) * 2^(F+G), unrounded (sdk/quant/functions.ts logSumHigh): b = floor(log2 sum),
+    ///         the mantissa's first W bits u = floor(sum 2^W / 2^b) - 2^W, h_0 of the lnMantissa table at u plus
+    ///         (b - F - G) ln 2.
+    function _logSum(int256 sum) private pure returns (int256) {
+        if (sum <= 0) revert S.Semantics_NonPositiveDivisor(sum);
+        uint256 b = Math.log2(uint256(sum));
+        uint256 u = ((uint256(sum) << LN_MANTISSA_BITS) >> b) - (1 << LN_MANTISSA_BITS);
+        return _high(T.table(LN_TABLE), u) + (int256(b) - int256(FRAC_BITS + GUARD_BITS)) * LN2_HIGH;
+    }
+
     /// @notice round(sqrt(x 2^F)) = (isqrt(4 x 2^F) + 1) / 2 for x > 0, else 0.
     function _sqrtRound(int256 x) private pure returns (int256) {
         if (x <= 0) return 0;
@@ -247,11 +267,16 @@ contract NonlinearKernel is IOpKernel {
         low = acc - (high << 64);
     }
 
-    /// @notice K: 2D for Softmax, D for LayerNormalization, 1 for the unary ops.
+    /// @notice Whether op folds a row's maximum and sum of exponentials (Softmax, LogSoftmax).
+    function _rowOp(uint8 op) private pure returns (bool) {
+        return op == OP_SOFTMAX || op == OP_LOG_SOFTMAX;
+    }
+
+    /// @notice K: 2D for Softmax and LogSoftmax, D for LayerNormalization, 1 for the unary ops.
     function _terms(NodeProgram calldata p) private pure returns (uint256) {
         uint256 d = p.params[LENGTH];
         return
-            p.op == OP_SOFTMAX
+            _rowOp(p.op)
                 ? 2 * d
                 : p.op == OP_LAYER_NORM
                     ? d
@@ -276,7 +301,7 @@ contract NonlinearKernel is IOpKernel {
     /// @notice The params' checks, in the twin's order (checkParams); returns the output count.
     function _check(NodeProgram calldata p) private pure returns (uint256 count) {
         uint8 op = p.op;
-        if (op < OP_SIGMOID || op > OP_LAYER_NORM || op == OP_LAYER_NORM - 1) revert OneStep_UnknownOp(op);
+        if (op < OP_SIGMOID || op > OP_LAYER_NORM) revert OneStep_UnknownOp(op);
         uint256[] calldata q = p.params;
         bool layerNorm = op == OP_LAYER_NORM;
         if (q.length != (layerNorm ? LAYER_NORM_WORDS : UNARY_WORDS)) revert OneStep_BadParams(op, q.length);
@@ -286,7 +311,7 @@ contract NonlinearKernel is IOpKernel {
         if (q[OUTER] == 0) revert OneStep_BadParams(op, OUTER);
         if (q[LENGTH] == 0) revert OneStep_BadParams(op, LENGTH);
         if (q[INNER] == 0) revert OneStep_BadParams(op, INNER);
-        bool unary = op != OP_SOFTMAX && !layerNorm;
+        bool unary = !_rowOp(op) && !layerNorm;
         if (unary && q[LENGTH] != 1) revert OneStep_BadParams(op, LENGTH);
         if (unary && q[INNER] != 1) revert OneStep_BadParams(op, INNER);
         if (!_validC(op, q[C])) revert OneStep_BadParams(op, C);

@@ -5,7 +5,7 @@
  * sdk/quant/functionTables.ts, the contract's NonlinearTables.sol (generated together).
  *
  * Op codes: 64 Sigmoid, 65 Tanh, 66 Exp, 67 Erf, 68 Gelu, 69 Sqrt, 70 Reciprocal, 71 Pow,
- * 72 Softmax, 74 LayerNormalization (73 LogSoftmax reserved).
+ * 72 Softmax, 73 LogSoftmax, 74 LayerNormalization.
  *
  * Params (every word below 2^64):
  *
@@ -13,7 +13,7 @@
  *   [5] outer  [6] D  [7] inner        output element e = (o, j, i), e = (o D + j) inner + i
  *                                      (unary ops: outer = the element count, D = inner = 1)
  *   [8] c: the table id (Sigmoid 0, Tanh 1, Exp 2, Erf 3, Gelu 4 or 5 for approximate "tanh"),
- *       Pow's mode (1: x, 2: x^2, 3: x^0.5), 0 for Sqrt, Reciprocal, Softmax
+ *       Pow's mode (1: x, 2: x^2, 3: x^0.5), 0 for Sqrt, Reciprocal, Softmax, LogSoftmax
  *   LayerNormalization only (19 words):
  *   [9..11] Scale loc  [12..14] B loc (source 0: none)  [15] E  [16] shift e_g
  *   [17] Scale's stride along the row, [18] B's (1, or 0 where it is one value)
@@ -21,14 +21,15 @@
  *   op            K     acc_0   fold term t: operands -> acc                      epilogue operands -> y
  *   unary         1     0       [x_e] -> f(x_e)                                   [] -> acc
  *   Softmax       2D    0       t < D: [x_t] -> max;  t >= D: [x_(t-D)] -> sum    [x_e] -> divRound(e(x_e - max) 2^F, sum)
+ *   LogSoftmax    2D    0       as Softmax                                         [x_e] -> saturate(rescale((x_e - max) 2^G - L(sum), G))
  *   LayerNorm     D     0       [x_t] -> (S1 + x, S2 + x^2)                       [x_e, g_j, b_j] -> y
  *
- * Softmax packs acc = sum * 2^64 + (max + 2^63) (acc_0 = 0: max = -2^63 below every activation, sum
- * 0); LayerNormalization packs acc = S1 * 2^64 + S2 (0 <= S2 < 2^52). Every value read, and every
+ * Softmax and LogSoftmax pack acc = sum * 2^64 + (max + 2^63) (acc_0 = 0: max = -2^63 below every
+ * activation, sum 0; L(sum) is logSumHigh, a sum <= 0 reverts Semantics_NonPositiveDivisor); LayerNormalization packs acc = S1 * 2^64 + S2 (0 <= S2 < 2^52). Every value read, and every
  * packed sum, stays below 2^52 in magnitude (Semantics_Overflow); a Softmax exponent above the exp
  * table's range (x above the row's maximum, impossible honestly) reverts Nonlinear_OutOfRange(v).
  */
-import type { GeluNode, IrNode, LayerNormalizationNode, OpType, PowNode, SoftmaxNode } from "../../ir/types.js";
+import type { GeluNode, IrNode, LayerNormalizationNode, LogSoftmaxNode, OpType, PowNode, SoftmaxNode } from "../../ir/types.js";
 import { NonlinearKernel__factory } from "../../../types/ethers-contracts/index.js";
 import { broadcastIndex } from "../../ops/broadcast.js";
 import { rowLayout } from "../../ops/softmax.js";
@@ -38,8 +39,11 @@ import {
   FUNCTION_FRAC_BITS,
   FUNCTION_TABLE_ORDER,
   type FunctionTable,
+  GUARD_BITS,
   LAYER_NORM_EPSILON_SHIFT,
   LAYER_NORM_SHIFT,
+  LN2_HIGH,
+  LN_MANTISSA_BITS,
   isqrt,
   layerNormEpsilon,
   segmentShift,
@@ -71,6 +75,7 @@ export const NONLINEAR_OPS = {
   Reciprocal: 70,
   Pow: 71,
   Softmax: 72,
+  LogSoftmax: 73,
   LayerNormalization: 74,
 } as const satisfies Partial<Record<OpType, number>>;
 
@@ -99,6 +104,9 @@ const E = NONLINEAR_OPS;
 const badParams = (p: NodeProgram, word: number | bigint) =>
   new OneStepRevert("OneStep_BadParams(uint8,uint256)", [BigInt(p.op), BigInt(word)]);
 const TWO_63 = 1n << 63n;
+const GUARD = BigInt(GUARD_BITS);
+/** Softmax and LogSoftmax: the ops that fold a row's maximum and sum of exponentials. */
+const rowOp = (op: number) => op === E.Softmax || op === E.LogSoftmax;
 
 /** The table ids op `op` may name. */
 function tableIds(op: number): readonly bigint[] {
@@ -133,7 +141,7 @@ function checkParams(p: NodeProgram): bigint {
   if (q[N.bits] !== BigInt(FUNCTION_ACTIVATION_BITS)) throw badParams(p, N.bits);
   if (q[N.frac] !== BigInt(FUNCTION_FRAC_BITS)) throw badParams(p, N.frac);
   for (const at of [N.outer, N.length, N.inner]) if (q[at] === 0n) throw badParams(p, at);
-  const unary = op !== E.Softmax && !layerNorm;
+  const unary = !rowOp(op) && !layerNorm;
   if (unary && q[N.length] !== 1n) throw badParams(p, N.length);
   if (unary && q[N.inner] !== 1n) throw badParams(p, N.inner);
   if (!tableIds(op).includes(q[N.c]!)) throw badParams(p, N.c);
@@ -169,7 +177,7 @@ function evaluate(t: FunctionTable, x: bigint, bits: bigint): bigint {
   const v = x - BigInt(t.lo);
   if (v < 0n) return saturate(BigInt(t.below.slope) * x + BigInt(t.below.value), bits);
   if (v >= 1n << BigInt(t.rangeBits)) return saturate(BigInt(t.above.slope) * x + BigInt(t.above.value), bits);
-  return saturate(rescale(high(t, v), 8n), bits);
+  return saturate(rescale(high(t, v), GUARD), bits);
 }
 
 /** Softmax's exponential at exponent F + G: 0 below the exp table, its h_0 inside, a revert above. */
@@ -179,6 +187,15 @@ function softmaxExp(v: bigint): bigint {
   if (offset < 0n) return 0n;
   if (offset >= 1n << BigInt(t.rangeBits)) throw new OneStepRevert("Nonlinear_OutOfRange(int256)", [v]);
   return high(t, offset);
+}
+
+/** NonlinearKernel._logSum: logSumHigh in bigint, ln(sum / 2^(F+G)) 2^(F+G) for sum >= 1. */
+function logSum(sum: bigint): bigint {
+  if (sum <= 0n) throw new OneStepRevert("Semantics_NonPositiveDivisor(int256)", [sum]);
+  const b = BigInt(sum.toString(2).length - 1);
+  const w = BigInt(LN_MANTISSA_BITS);
+  const u = ((sum << w) >> b) - (1n << w);
+  return high(FUNCTION_TABLES.lnMantissa, u) + (b - BigInt(FUNCTION_FRAC_BITS) - GUARD) * BigInt(LN2_HIGH);
 }
 
 /** round(sqrt(x 2^F)) for x > 0, else 0. */
@@ -219,10 +236,10 @@ function layerNorm(q: readonly bigint[], acc: bigint, [x, g, b]: readonly bigint
   return saturate(rescale(z * g! + b!, q[N.shift]!), q[N.bits]!);
 }
 
-/** K: 2D for Softmax, D for LayerNormalization, 1 for the unary ops. */
+/** K: 2D for Softmax and LogSoftmax, D for LayerNormalization, 1 for the unary ops. */
 function termsOf(p: NodeProgram): bigint {
   const d = p.params[NONLINEAR.length]!;
-  return p.op === E.Softmax ? 2n * d : p.op === E.LayerNormalization ? d : 1n;
+  return rowOp(p.op) ? 2n * d : p.op === E.LayerNormalization ? d : 1n;
 }
 
 /** The loc of `name` and its stride along a row of `row` (1, or 0 for a single value); fails otherwise. */
@@ -258,8 +275,9 @@ export const nonlinearKernel: OpKernel = {
       c,
     ];
     switch (node.op) {
-      case "Softmax": {
-        const { outer, length, inner } = rowLayout(shape, (node as SoftmaxNode).axes);
+      case "Softmax":
+      case "LogSoftmax": {
+        const { outer, length, inner } = rowLayout(shape, (node as SoftmaxNode | LogSoftmaxNode).axes);
         return head(outer, length, inner, 0);
       }
       case "LayerNormalization": {
@@ -304,14 +322,8 @@ export const nonlinearKernel: OpKernel = {
     const at = (j: bigint) => ref(q, N.x, (o * d + j) * inner + i);
     const K = termsOf(p);
     if (term < K)
-      return [
-        p.op === E.Softmax && term >= d
-          ? at(term - d)
-          : p.op === E.Softmax || p.op === E.LayerNormalization
-            ? at(term)
-            : ref(q, N.x, element),
-      ];
-    if (p.op === E.Softmax) return [ref(q, N.x, element)];
+      return [rowOp(p.op) && term >= d ? at(term - d) : rowOp(p.op) || p.op === E.LayerNormalization ? at(term) : ref(q, N.x, element)];
+    if (rowOp(p.op)) return [ref(q, N.x, element)];
     if (p.op !== E.LayerNormalization) return [];
     const j = (element / inner) % d;
     return [ref(q, N.x, element), ref(q, N.scale, j * q[N.scaleStride]!), ref(q, N.bias, j * q[N.biasStride]!)];
@@ -320,7 +332,7 @@ export const nonlinearKernel: OpKernel = {
   fold(p, _element, term, acc, [x]) {
     const q = p.params;
     checkBelow(x!, ACCUMULATOR_LIMIT);
-    if (p.op === E.Softmax) {
+    if (rowOp(p.op)) {
       const [sum, low] = unpack(acc);
       checkBelow(sum, ACCUMULATOR_LIMIT);
       const max = low - TWO_63;
@@ -344,10 +356,12 @@ export const nonlinearKernel: OpKernel = {
     const q = p.params;
     for (const v of values) checkBelow(v, ACCUMULATOR_LIMIT);
     if (p.op === E.LayerNormalization) return layerNorm(q, acc, values);
-    if (p.op !== E.Softmax) return acc;
+    if (!rowOp(p.op)) return acc;
     const [sum, low] = unpack(acc);
     checkBelow(sum, ACCUMULATOR_LIMIT);
-    const e = softmaxExp(values[0]! - (low - TWO_63));
+    const v = values[0]! - (low - TWO_63);
+    if (p.op === E.LogSoftmax) return saturate(rescale(v * (1n << GUARD) - logSum(sum), GUARD), q[NONLINEAR.bits]!);
+    const e = softmaxExp(v);
     return floorDiv(2n * e * (1n << q[NONLINEAR.frac]!) + sum, 2n * sum);
   },
 };

@@ -97,6 +97,8 @@ export const nonlinearCost = {
   sqrtRound: (actBits: number, aBits: number) => actBits + 1 + aBits + 1 + 2 * (aBits + 1),
   reciprocalRound: (actBits: number, qBits: number) => 2 + elementwiseCost.divActivations(qBits, actBits),
   softmaxDivide: (frac: number, rBits: number) => 1 + 2 * rBits + frac + 1,
+  /** LogSum: the exponent's selectors, the quotient's product, r's two range checks, the lnMantissa table. */
+  logSum: (bLo: number, bHi: number, tableHigh: number) => bHi - bLo + 1 + 1 + 2 * bHi + tableHigh,
   layerNormFactor: (invBits: number, gapBits: number) => invBits + 3 + 2 * gapBits,
   rescale: (bits: number) => bits,
 };

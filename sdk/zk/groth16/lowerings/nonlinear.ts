@@ -1,13 +1,13 @@
 /**
  * Circuit lowerings of the non-linear functions (circuits/lib/nonlinear.circom): the smooth unary
  * functions as TableFunction components (widths from the TypeScript tables, coefficients from the
- * generated circuits/lib/nonlinearTables.circom), Sqrt / Reciprocal / Pow exact, Softmax and
- * LayerNormalization row by row. Costs: nonlinearCost in ../costs.ts; every width is derived from
+ * generated circuits/lib/nonlinearTables.circom), Sqrt / Reciprocal / Pow exact, Softmax,
+ * LogSoftmax and LayerNormalization row by row. Costs: nonlinearCost in ../costs.ts; every width is derived from
  * the bounds docs/integer-semantics.md states for the integer semantics.
  */
-import type { IrNode, LayerNormalizationNode, NonlinearNode, PowNode, SoftmaxNode } from "../../../ir/types.js";
+import type { IrNode, LayerNormalizationNode, LogSoftmaxNode, NonlinearNode, PowNode, SoftmaxNode } from "../../../ir/types.js";
 import { tableOf } from "../../../ops/nonlinear.js";
-import { rowLayout, softmaxExpBound } from "../../../ops/softmax.js";
+import { rowLayout, softmaxExpBound, softmaxSumRange } from "../../../ops/softmax.js";
 import { broadcastIndex } from "../../../ops/broadcast.js";
 import { FUNCTION_TABLES } from "../../../quant/functionTables.js";
 import {
@@ -17,6 +17,7 @@ import {
   GUARD_BITS,
   LAYER_NORM_EPSILON_SHIFT,
   LAYER_NORM_SHIFT,
+  LN2_HIGH,
   hornerBounds,
   layerNormEpsilon,
   segmentShift,
@@ -129,12 +130,37 @@ function forEachRow(shape: readonly number[], axes: readonly number[], visit: (i
   }
 }
 
-const lowerSoftmax: Lowering<SoftmaxNode> = (b, node, size) => {
-  checkFormat(b, node);
+/**
+ * One row's Softmax exponentials: a Max2 chain for the maximum, the exp table's h_0 at x - max per
+ * element (0 below the table), their sum. Returns the signals' names and the constraints spent.
+ */
+function rowExponentials(b: CircuitBuilder, r: string, x: (i: number) => string, indices: readonly number[]) {
   const A = b.A;
-  const f = b.model.config.fracBits;
   const t = FUNCTION_TABLES.exp;
   const { accBits } = tableWidths(t);
+  const length = indices.length;
+  let max = x(indices[0]!);
+  for (let j = 1; j < length; j++) {
+    const c = `${r}Max${j}`;
+    b.line(`component ${c} = Max2(${A});`, `${c}.a <== ${max};`, `${c}.b <== ${x(indices[j]!)};`);
+    max = `${c}.out`;
+  }
+  b.line(`signal ${r}Max <== ${max};`, `component ${r}Exp[${length}];`, `signal ${r}E[${length}];`);
+  indices.forEach((index, j) => {
+    b.line(
+      `${r}Exp[${j}] = ${tableTemplate(t, A + 1)};`,
+      `${r}Exp[${j}].in <== ${x(index)} - ${r}Max;`,
+      `${r}E[${j}] <== ${r}Exp[${j}].inside * ${r}Exp[${j}].h;`,
+    );
+  });
+  b.line(`signal ${r}Sum <== ${Array.from({ length }, (_, j) => `${r}E[${j}]`).join(" + ")};`);
+  const constraints = (length - 1) * cost.max2(A) + length * (nonlinearCost.tableHigh(A + 1, t.segmentBits, t.degree, accBits) + 1);
+  return { max: `${r}Max`, e: (j: number) => `${r}E[${j}]`, sum: `${r}Sum`, constraints };
+}
+
+const lowerSoftmax: Lowering<SoftmaxNode> = (b, node, size) => {
+  checkFormat(b, node);
+  const f = b.model.config.fracBits;
   const shape = b.model.graph.tensors.get(node.inputs[0]!)!.shape;
   const { length } = rowLayout(shape, node.axes);
   // 2 S < 2^rBits, S <= D * (the largest exponential).
@@ -144,33 +170,54 @@ const lowerSoftmax: Lowering<SoftmaxNode> = (b, node, size) => {
   let constraints = 0;
   forEachRow(shape, node.axes, (indices) => {
     const r = b.fresh("softmax");
-    let max = x(indices[0]!);
-    for (let j = 1; j < indices.length; j++) {
-      const c = `${r}Max${j}`;
-      b.line(`component ${c} = Max2(${A});`, `${c}.a <== ${max};`, `${c}.b <== ${x(indices[j]!)};`);
-      max = `${c}.out`;
-    }
-    constraints += (indices.length - 1) * cost.max2(A);
-    b.line(`signal ${r}Max <== ${max};`, `component ${r}Exp[${length}];`, `signal ${r}E[${length}];`);
-    indices.forEach((index, j) => {
-      b.line(
-        `${r}Exp[${j}] = ${tableTemplate(t, A + 1)};`,
-        `${r}Exp[${j}].in <== ${x(index)} - ${r}Max;`,
-        `${r}E[${j}] <== ${r}Exp[${j}].inside * ${r}Exp[${j}].h;`,
-      );
-    });
-    b.line(`signal ${r}Sum <== ${Array.from({ length }, (_, j) => `${r}E[${j}]`).join(" + ")};`, `component ${r}Div[${length}];`);
+    const row = rowExponentials(b, r, x, indices);
+    b.line(`component ${r}Div[${length}];`);
     indices.forEach((index, j) => {
       b.line(
         `${r}Div[${j}] = SoftmaxDivide(${f}, ${rBits});`,
-        `${r}Div[${j}].e <== ${r}E[${j}];`,
-        `${r}Div[${j}].sum <== ${r}Sum;`,
+        `${r}Div[${j}].e <== ${row.e(j)};`,
+        `${r}Div[${j}].sum <== ${row.sum};`,
         `${out}[${index}] <== ${r}Div[${j}].out;`,
       );
     });
-    constraints += length * (nonlinearCost.tableHigh(A + 1, t.segmentBits, t.degree, accBits) + 1 + nonlinearCost.softmaxDivide(f, rBits));
+    constraints += row.constraints + length * nonlinearCost.softmaxDivide(f, rBits);
   });
   b.layer(node.name, "Softmax", size, constraints, 0, `rows of ${length}: Max2 chain, exp table, exact division per element`);
+};
+
+const lowerLogSoftmax: Lowering<LogSoftmaxNode> = (b, node, size) => {
+  checkFormat(b, node);
+  const A = b.A;
+  const shape = b.model.graph.tensors.get(node.inputs[0]!)!.shape;
+  const { length } = rowLayout(shape, node.axes);
+  const range = softmaxSumRange(length);
+  if (range.min < 1) throw new CircuitCompileError(node, `rows of ${length} elements are too long for the integer logarithm`);
+  const [bLo, bHi] = [Math.floor(Math.log2(range.min)), Math.floor(Math.log2(range.max))];
+  const ln = FUNCTION_TABLES.lnMantissa;
+  const lnWidths = tableWidths(ln);
+  const fg = FUNCTION_FRAC_BITS + GUARD_BITS;
+  // |(x - m) 2^G - L| <= (2^A - 1) 2^G + max(|L|), |L| <= h_0's bound + max(|b - fg|) ln2.
+  const logBound = hornerBounds(ln)[0]! + Math.max(Math.abs(bHi - fg), Math.abs(bLo - fg)) * LN2_HIGH;
+  const accBits = accumulatorBits((2 ** A - 1) * 2 ** GUARD_BITS + logBound, GUARD_BITS, A);
+  const logSum = `LogSum(${ln.id}, ${bLo}, ${bHi}, ${ln.rangeBits}, ${ln.segmentBits}, ${ln.degree}, ${lnWidths.accBits}, ${fg}, ${LN2_HIGH})`;
+  const logCost = nonlinearCost.logSum(bLo, bHi, nonlinearCost.tableHigh(ln.rangeBits + 1, ln.segmentBits, ln.degree, lnWidths.accBits));
+  const x = b.ref(node.inputs[0]!);
+  const out = b.outputSignal(node.outputs[0]!, size);
+  let constraints = 0;
+  forEachRow(shape, node.axes, (indices) => {
+    const r = b.fresh("logSoftmax");
+    const row = rowExponentials(b, r, x, indices);
+    b.line(`component ${r}Log = ${logSum};`, `${r}Log.sum <== ${row.sum};`, `component ${r}Y[${length}];`);
+    indices.forEach((index, j) => {
+      b.line(
+        `${r}Y[${j}] = RescaleSaturate(${accBits}, ${GUARD_BITS}, ${A});`,
+        `${r}Y[${j}].acc <== (${x(index)} - ${row.max}) * ${2 ** GUARD_BITS} - ${r}Log.out;`,
+        `${out}[${index}] <== ${r}Y[${j}].out;`,
+      );
+    });
+    constraints += row.constraints + logCost + length * cost.rescaleSaturate(accBits);
+  });
+  b.layer(node.name, "LogSoftmax", size, constraints, 0, `rows of ${length}: Max2 chain, exp table, one logarithm, a rescale per element`);
 };
 
 /** Widths of a LayerNormalization with rows of n elements (docs/integer-semantics.md bounds). */
@@ -259,5 +306,6 @@ export const NONLINEAR_LOWERINGS: { [K in NonlinearNode["op"]]: Lowering<Extract
   Reciprocal: lowerReciprocal,
   Pow: lowerPow,
   Softmax: lowerSoftmax,
+  LogSoftmax: lowerLogSoftmax,
   LayerNormalization: lowerLayerNorm,
 };
