@@ -104,16 +104,21 @@ pub fn le_bytes<B: BigInteger>(x: &B) -> Vec<u8> {
     x.to_bytes_le()
 }
 
-/// A zkey coefficient: snarkjs stores c * R^2 mod r as a plain integer, so
-/// that one Montgomery multiplication by a plain witness value yields c * w in
-/// Montgomery form. Read as Montgomery limbs it is c * R; times the element
-/// whose limbs are 1 (that is, 1/R) it is c.
-pub fn zkey_coefficient(bytes: &[u8]) -> Result<Fr> {
+/// A zkey coefficient, times R: snarkjs stores c * R^2 mod r as a plain
+/// integer, so that one Montgomery multiplication by a plain witness value
+/// yields c * w in Montgomery form. Read as Montgomery limbs it is c * R; the
+/// prover sums c * R * w over a row and multiplies the sum by 1/R once.
+pub fn zkey_coefficient_times_r(bytes: &[u8]) -> Result<Fr> {
     let b = limbs(bytes);
     if b >= Fr::MODULUS {
         return Err(Error::Format(
             "zkey coefficient is not reduced modulo r".into(),
         ));
     }
-    Ok(Fr::new_unchecked(b) * Fr::new_unchecked(BigInt::from(1u64)))
+    Ok(Fr::new_unchecked(b))
+}
+
+/// 1/R, R = 2^256 the Montgomery factor: the element whose limbs are 1.
+pub fn inverse_montgomery_r() -> Fr {
+    Fr::new_unchecked(BigInt::from(1u64))
 }

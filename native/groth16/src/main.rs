@@ -10,6 +10,7 @@
 mod binfile;
 mod encoding;
 mod error;
+mod msm;
 mod overread;
 mod progress;
 mod prover;
@@ -82,15 +83,19 @@ fn run(cli: Cli) -> Result<String> {
             proof,
             public,
         } => {
-            let key = zkey::ProvingKey::read(&zkey)?;
-            let w = zkey::read_witness(&witness)?;
+            let (key, w) = rayon::join(
+                || zkey::ProvingKey::read(&zkey),
+                || zkey::read_witness(&witness),
+            );
+            let (key, w) = (key?, w?);
             let loaded = ms(start);
             let p = prover::prove(&key, &w)?;
             write(&proof, &prover::proof_json(&p))?;
             write(&public, &prover::public_json(&p))?;
             Ok(format!(
-                "{{\"loadMs\":{loaded},\"proveMs\":{},\"threads\":{},\"constraintsDomain\":{}}}",
+                "{{\"loadMs\":{loaded},\"proveMs\":{},\"quotientMs\":{},\"threads\":{},\"constraintsDomain\":{}}}",
                 ms(start) - loaded,
+                p.quotient_ms,
                 rayon::current_num_threads(),
                 key.domain_size
             ))

@@ -6,35 +6,78 @@
 //! 2. Each of a, b, c is moved to the odd points of the doubled domain
 //!    (inverse FFT, multiply coefficient j by w_2n^j, FFT); there
 //!    h = a * b - c, and the key's H points are the matching Lagrange basis.
-//! 3. Five multi-scalar multiplications, blinded by random r and s.
+//! 3. Five multi-scalar multiplications (msm.rs), blinded by random r and s;
+//!    A, B1, B2 and C do not wait for the quotient.
 //!
 //! The MSMs and FFTs are the two kernels a GPU backend would replace (docs/groth16.md).
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use std::time::Instant;
+
+use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{FftField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use rayon::prelude::*;
 
+use crate::binfile::u32_at;
+use crate::encoding::{inverse_montgomery_r, zkey_coefficient_times_r};
 use crate::error::{Error, Result};
-use crate::zkey::ProvingKey;
+use crate::msm::ScalarPlan;
+use crate::zkey::{ProvingKey, COEFFICIENT_BYTES};
 
 pub struct Proof {
     pub a: G1Affine,
     pub b: G2Affine,
     pub c: G1Affine,
     pub public: Vec<Fr>,
+    /// Wall time to the quotient's evaluations (the MSMs of A, B1, B2 and C run meanwhile).
+    pub quotient_ms: u128,
+}
+
+/// Row `matrix` (0 = A, 1 = B) of the QAP times the witness, over the
+/// constraint domain, read straight from the key's coefficient entries.
+fn row(pk: &ProvingKey, witness: &[Fr], matrix: u32) -> Result<Vec<Fr>> {
+    let n = pk.domain_size;
+    let out_of_range = || {
+        Error::Format(format!(
+            "{}: coefficient out of range",
+            pk.coefficients.name()
+        ))
+    };
+    let mut v = vec![Fr::zero(); n];
+    for e in pk.coefficients.entries().chunks_exact(COEFFICIENT_BYTES) {
+        let m = u32_at(e, 0);
+        if m != matrix {
+            if m > 1 {
+                return Err(out_of_range());
+            }
+            continue;
+        }
+        let (constraint, signal) = (u32_at(e, 4) as usize, u32_at(e, 8) as usize);
+        if constraint >= n || signal >= witness.len() {
+            return Err(out_of_range());
+        }
+        v[constraint] += zkey_coefficient_times_r(&e[12..])? * witness[signal];
+    }
+    Ok(v)
 }
 
 /// The quotient's evaluations h_i at the odd points of the doubled domain.
 pub fn quotient(pk: &ProvingKey, witness: &[Fr]) -> Result<Vec<Fr>> {
     let n = pk.domain_size;
-    let mut a = vec![Fr::zero(); n];
-    let mut b = vec![Fr::zero(); n];
-    for coef in &pk.coefficients {
-        let row = if coef.matrix == 0 { &mut a } else { &mut b };
-        row[coef.constraint as usize] += coef.value * witness[coef.signal as usize];
-    }
-    let c: Vec<Fr> = a.iter().zip(&b).map(|(x, y)| *x * y).collect();
+    let (a, b) = rayon::join(|| row(pk, witness, 0), || row(pk, witness, 1));
+    let (mut a, mut b) = (a?, b?);
+    // the rows' entries were c * R (encoding::zkey_coefficient_times_r)
+    let unscale = inverse_montgomery_r();
+    let c: Vec<Fr> = a
+        .par_iter_mut()
+        .zip(&mut b)
+        .map(|(x, y)| {
+            *x *= unscale;
+            *y *= unscale;
+            *x * *y
+        })
+        .collect();
 
     let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n);
     let domain = domain.ok_or_else(|| Error::Input(format!("no FFT domain of size {n}")))?;
@@ -54,7 +97,7 @@ pub fn quotient(pk: &ProvingKey, witness: &[Fr]) -> Result<Vec<Fr>> {
         || rayon::join(|| to_odd_points(a), || to_odd_points(b)),
         || to_odd_points(c),
     );
-    Ok(a.iter()
+    Ok(a.par_iter()
         .zip(&b)
         .zip(&c)
         .map(|((x, y), z)| *x * y - z)
@@ -72,28 +115,28 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr]) -> Result<Proof> {
     if witness[0] != Fr::from(1u64) {
         return Err(Error::Input("witness wire 0 must be 1".into()));
     }
-    let h = quotient(pk, witness)?;
+    let start = Instant::now();
     let private = &witness[pk.n_public + 1..];
-    let (((msm_a, msm_b1), msm_b2), (msm_c, msm_h)) = rayon::join(
+    let (h_part, (((msm_a, msm_b1), msm_b2), msm_c)) = rayon::join(
+        || -> Result<_> {
+            let h = quotient(pk, witness)?;
+            let quotient_ms = start.elapsed().as_millis();
+            Ok((ScalarPlan::new(&h).msm(&pk.h), quotient_ms))
+        },
         || {
+            let w = ScalarPlan::new(witness);
             rayon::join(
                 || {
                     rayon::join(
-                        || G1Projective::msm_unchecked(&pk.a, witness),
-                        || G1Projective::msm_unchecked(&pk.b1, witness),
+                        || rayon::join(|| w.msm(&pk.a), || w.msm(&pk.b1)),
+                        || w.msm(&pk.b2),
                     )
                 },
-                || G2Projective::msm_unchecked(&pk.b2, witness),
-            )
-        },
-        || {
-            rayon::join(
-                || G1Projective::msm_unchecked(&pk.c, private),
-                || G1Projective::msm_unchecked(&pk.h, &h),
+                || ScalarPlan::new(private).msm(&pk.c),
             )
         },
     );
-
+    let (msm_h, quotient_ms) = h_part?;
     let mut rng = rand::rngs::OsRng;
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
     let delta1 = pk.delta1.into_group();
@@ -106,6 +149,7 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr]) -> Result<Proof> {
         b: pi_b.into_affine(),
         c: pi_c.into_affine(),
         public: witness[1..=pk.n_public].to_vec(),
+        quotient_ms,
     })
 }
 

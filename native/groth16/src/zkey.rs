@@ -1,26 +1,22 @@
 //! Reading a snarkjs Groth16 proving key (.zkey) and witness (.wtns).
 
 use std::path::Path;
+use std::sync::Mutex;
 
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ff::{BigInteger, PrimeField};
 use rayon::prelude::*;
 
 use crate::binfile::{u32_at, BinFile};
-use crate::encoding::{
-    fr_from_le, g1_from_lem, g2_from_lem, zkey_coefficient, G1_BYTES, G2_BYTES, N8,
-};
+use crate::encoding::{fr_from_le, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES, N8};
 use crate::error::{Error, Result};
 
 const GROTH16_PROTOCOL: u32 = 1;
 
-/// One entry of the QAP: `matrix` (0 = A, 1 = B) gains coef * w[signal] at row `constraint`.
-pub struct Coefficient {
-    pub matrix: u32,
-    pub constraint: u32,
-    pub signal: u32,
-    pub value: Fr,
-}
+/// Bytes per entry of the key's QAP section (4): matrix (0 = A, 1 = B),
+/// constraint and signal as u32, then the coefficient (see
+/// encoding::zkey_coefficient_times_r); `matrix` gains coef * w[signal] at row `constraint`.
+pub const COEFFICIENT_BYTES: usize = 12 + N8;
 
 pub struct ProvingKey {
     pub n_vars: usize,
@@ -31,12 +27,53 @@ pub struct ProvingKey {
     pub beta2: G2Affine,
     pub delta1: G1Affine,
     pub delta2: G2Affine,
-    pub coefficients: Vec<Coefficient>,
+    /// The QAP section's entries, undecoded (prover::rows reads and checks them).
+    pub coefficients: CoefficientBytes,
     pub a: Vec<G1Affine>,
     pub b1: Vec<G1Affine>,
     pub b2: Vec<G2Affine>,
     pub c: Vec<G1Affine>,
     pub h: Vec<G1Affine>,
+}
+
+/// The key file's bytes, kept for its coefficient section.
+pub struct CoefficientBytes {
+    file: BinFile,
+}
+
+impl CoefficientBytes {
+    pub fn name(&self) -> &str {
+        self.file.name()
+    }
+
+    pub fn entries(&self) -> &[u8] {
+        // section 4 was found and its length checked when the key was read
+        self.file.section(4).map(|b| &b[4..]).unwrap_or_default()
+    }
+}
+
+/// Decodes fixed-size records in parallel straight into their vector; the
+/// first error found, if any.
+fn decode<T: Copy + Send + Sync>(
+    bytes: &[u8],
+    size: usize,
+    f: impl Fn(&[u8]) -> Result<T> + Sync,
+    placeholder: T,
+) -> Result<Vec<T>> {
+    let error = Mutex::new(None);
+    let out: Vec<T> = bytes
+        .par_chunks(size)
+        .map(|b| {
+            f(b).unwrap_or_else(|e| {
+                error.lock().unwrap().get_or_insert(e);
+                placeholder
+            })
+        })
+        .collect();
+    match error.into_inner().unwrap() {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
 fn g1s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G1Affine>> {
@@ -46,7 +83,7 @@ fn g1s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G1Affine>> {
             bytes.len()
         )));
     }
-    bytes.par_chunks(G1_BYTES).map(g1_from_lem).collect()
+    decode(bytes, G1_BYTES, g1_from_lem, G1Affine::default())
 }
 
 fn g2s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G2Affine>> {
@@ -56,7 +93,7 @@ fn g2s(bytes: &[u8], count: usize, what: &str) -> Result<Vec<G2Affine>> {
             bytes.len()
         )));
     }
-    bytes.par_chunks(G2_BYTES).map(g2_from_lem).collect()
+    decode(bytes, G2_BYTES, g2_from_lem, G2Affine::default())
 }
 
 fn check_prime(bytes: &[u8], pos: usize, expected: &[u8], what: &str) -> Result<usize> {
@@ -107,6 +144,26 @@ impl ProvingKey {
         let delta1 = g1_from_lem(&h[pos + 2 * G1_BYTES + 2 * G2_BYTES..])?;
         let delta2 = g2_from_lem(&h[pos + 3 * G1_BYTES + 2 * G2_BYTES..])?;
 
+        check_coefficients(file.section(4)?, &name)?;
+        let ((a, b1), (b2, (c, h))) = rayon::join(
+            || {
+                rayon::join(
+                    || g1s(file.section(5)?, n_vars, "section A"),
+                    || g1s(file.section(6)?, n_vars, "section B1"),
+                )
+            },
+            || {
+                rayon::join(
+                    || g2s(file.section(7)?, n_vars, "section B2"),
+                    || {
+                        rayon::join(
+                            || g1s(file.section(8)?, n_vars - n_public - 1, "section C"),
+                            || g1s(file.section(9)?, domain_size, "section H"),
+                        )
+                    },
+                )
+            },
+        );
         Ok(Self {
             n_vars,
             n_public,
@@ -116,49 +173,30 @@ impl ProvingKey {
             beta2,
             delta1,
             delta2,
-            coefficients: coefficients(file.section(4)?, n_vars, domain_size, &name)?,
-            a: g1s(file.section(5)?, n_vars, "section A")?,
-            b1: g1s(file.section(6)?, n_vars, "section B1")?,
-            b2: g2s(file.section(7)?, n_vars, "section B2")?,
-            c: g1s(file.section(8)?, n_vars - n_public - 1, "section C")?,
-            h: g1s(file.section(9)?, domain_size, "section H")?,
+            a: a?,
+            b1: b1?,
+            b2: b2?,
+            c: c?,
+            h: h?,
+            coefficients: CoefficientBytes { file },
         })
     }
 }
 
-fn coefficients(
-    bytes: &[u8],
-    n_vars: usize,
-    domain_size: usize,
-    name: &str,
-) -> Result<Vec<Coefficient>> {
-    const SIZE: usize = 12 + N8;
+/// The QAP section's size; its entries are checked as the prover reads them.
+fn check_coefficients(bytes: &[u8], name: &str) -> Result<()> {
     let count = if bytes.len() >= 4 {
         u32_at(bytes, 0) as usize
     } else {
         0
     };
-    if bytes.len() != 4 + count * SIZE {
+    if bytes.len() != 4 + count * COEFFICIENT_BYTES {
         return Err(Error::Format(format!(
             "{name}: coefficient section has {} bytes for {count} entries",
             bytes.len()
         )));
     }
-    bytes[4..]
-        .par_chunks(SIZE)
-        .map(|e| {
-            let c = Coefficient {
-                matrix: u32_at(e, 0),
-                constraint: u32_at(e, 4),
-                signal: u32_at(e, 8),
-                value: zkey_coefficient(&e[12..])?,
-            };
-            if c.matrix > 1 || c.constraint as usize >= domain_size || c.signal as usize >= n_vars {
-                return Err(Error::Format(format!("{name}: coefficient out of range")));
-            }
-            Ok(c)
-        })
-        .collect()
+    Ok(())
 }
 
 /// A witness file: the full assignment, wire 0 being the constant 1.

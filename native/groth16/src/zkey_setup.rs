@@ -268,7 +268,7 @@ impl HeaderPoint {
 
 /// Section 4, from a second pass over the constraints: for each constraint
 /// its A terms then its B terms, then the added rows; each coefficient c is
-/// stored as the plain integer c * R^2 mod r (encoding.rs' zkey_coefficient reads it back).
+/// stored as the plain integer c * R^2 mod r (encoding.rs' zkey_coefficient_times_r reads it back).
 fn write_coefficients(w: &mut BinWriter, r1cs: &R1cs, shape: &Shape, count: usize) -> Result<()> {
     w.begin_section(4, (4 + count * COEFFICIENT_BYTES) as u64)?;
     w.bytes(&(count as u32).to_le_bytes())?;
