@@ -6,8 +6,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
-import solc from "solc";
-
 import { VinferError } from "../errors.js";
 import { REPO_ROOT } from "./artifacts.js";
 
@@ -31,6 +29,16 @@ function findImport(path: string): { contents: string } | { error: string } {
   }
 }
 
+interface Solc {
+  compile(input: string, callbacks: { import: typeof findImport }): string;
+}
+let solc: Solc | undefined;
+/** solc's 8 MB wasm build takes seconds to load: loaded on the first compile, not by every command that imports this. */
+function loadSolc(): Solc {
+  solc ??= createRequire(import.meta.url)("solc") as Solc;
+  return solc;
+}
+
 /** Compiles `source` (source unit name `fileName`, relative to the repository root) and returns `contractName`. */
 export function compileSolidity(source: string, fileName: string, contractName: string): CompiledContract {
   const input = {
@@ -42,7 +50,7 @@ export function compileSolidity(source: string, fileName: string, contractName: 
       outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
     },
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as {
+  const output = JSON.parse(loadSolc().compile(JSON.stringify(input), { import: findImport })) as {
     errors?: { severity: string; formattedMessage: string }[];
     contracts?: Record<
       string,

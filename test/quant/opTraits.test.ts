@@ -16,10 +16,10 @@ describe("operator traits", () => {
     for (const op of ["Gemm+Relu", "gemm", "Softmax", "", "toString", "constructor"]) expect(isLinearOp(op), op).to.equal(false);
   });
 
-  it("the ops with a bounded accumulator are the linear ops, Add, AveragePool, the sums (ReduceSum, ReduceMean, GlobalAveragePool), the element-wise products, divisions and activations, Pow, Softmax and LayerNormalization", () => {
+  it("the ops with a bounded accumulator are the linear ops, Add, AveragePool, the sums (ReduceSum, ReduceMean, GlobalAveragePool), the element-wise products, divisions and activations, Pow, Softmax, LogSoftmax and LayerNormalization", () => {
     const bounded = SUPPORTED_OPS.filter((op) => OPS[op].accumulator === true);
     const elementwise = ["Mul", "Sub", "Div", "LeakyRelu", "PRelu", "HardSigmoid", "HardSwish", "BatchNormalization"];
-    const nonlinear = ["Pow", "Softmax", "LayerNormalization"];
+    const nonlinear = ["Pow", "Softmax", "LogSoftmax", "LayerNormalization"];
     expect(bounded).to.have.members([
       ...LINEAR_OPS,
       "Add",
