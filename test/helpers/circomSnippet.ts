@@ -29,7 +29,7 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
   if (!existsSync(dir)) {
     await buildAtomically(dir, async (tmp) => {
       writeFileSync(join(tmp, "circuit.circom"), source);
-      compileCircom(tmp);
+      await compileCircom(tmp);
     });
   }
   return { dir, witness: await CircuitWitness.load(dir) };

@@ -94,7 +94,7 @@ export class Groth16Circuit {
       () =>
         buildAtomically(dir, async (tmp) => {
           writeFileSync(join(tmp, "circuit.circom"), plan.source!);
-          const { nonLinearConstraints } = compileCircom(tmp);
+          const { nonLinearConstraints } = await compileCircom(tmp, { progress });
           checkPublicSignals(tmp, plan.publicSignals);
           if (nonLinearConstraints !== plan.constraints) {
             progress.detail(`note: circom reports ${nonLinearConstraints} constraints, the plan predicted ${plan.constraints}`);
