@@ -74,76 +74,72 @@ export function softmaxSumRange(length: number): { min: number; max: number } {
   return { min: evaluateHigh(t, 0) + (length - 1) * lowestExp, max: length * softmaxExpBound() };
 }
 
-export const softmax: OpDefinition<SoftmaxNode> = {
-  op: "Softmax",
-  attributes: ["axis"],
-  accumulator: true,
-  quantize: quantizeFunction,
+/** The row kernels of Softmax or LogSoftmax: float, the largest intermediate (bound mode), integer. */
+interface RowKernels<N> {
+  readonly real: (row: readonly number[]) => number[];
+  readonly bound: (node: N, length: number) => number;
+  readonly integer: (row: readonly number[]) => number[];
+}
 
-  build(ctx) {
-    const { x, axes } = softmaxAxes(ctx);
-    return elementwiseNode<SoftmaxNode>(ctx, { op: "Softmax", inputs: ctx.inputNames.slice(0, 1), axes }, x.dtype, x.shape);
-  },
+/** Softmax and LogSoftmax: the same attributes, rows and quantization; their kernels differ. */
+function rowFunction<N extends SoftmaxNode | LogSoftmaxNode>(op: N["op"], kernels: RowKernels<N>): OpDefinition<N> {
+  return {
+    op,
+    attributes: ["axis"],
+    accumulator: true,
+    quantize: quantizeFunction,
 
-  run(node, [x], [out], arith) {
-    if (arith.mode === "float") {
-      const round = floatRound(arith, out!.dtype);
-      return [
-        mapRows(x!, out!, node.axes, (row) => {
-          const m = Math.max(...row);
-          const e = row.map((v) => Math.exp(v - m));
-          const sum = e.reduce((a, b) => a + b, 0);
-          return e.map((v) => round(v / sum));
-        }),
-      ];
-    }
-    if (arith.mode === "bound") {
-      // The largest quantity the division sees: 2 e 2^F + S with every e at its largest.
-      const e = softmaxExpBound();
-      const { length } = rowLayout(x!.shape, node.axes);
-      return [mapRows(x!, out!, node.axes, (row) => row.map(() => 2 * e * 2 ** FUNCTION_FRAC_BITS + length * e))];
-    }
-    return [mapRows(x!, out!, node.axes, (row) => softmaxRow(FUNCTION_TABLES.exp, row))];
-  },
-};
+    build(ctx) {
+      const { x, axes } = softmaxAxes(ctx);
+      return elementwiseNode<N>(
+        ctx,
+        { op, inputs: ctx.inputNames.slice(0, 1), axes } as unknown as Omit<N, "name" | "outputs">,
+        x.dtype,
+        x.shape,
+      );
+    },
 
-export const logSoftmax: OpDefinition<LogSoftmaxNode> = {
-  op: "LogSoftmax",
-  attributes: ["axis"],
-  accumulator: true,
-  quantize: quantizeFunction,
-
-  build(ctx) {
-    const { x, axes } = softmaxAxes(ctx);
-    return elementwiseNode<LogSoftmaxNode>(ctx, { op: "LogSoftmax", inputs: ctx.inputNames.slice(0, 1), axes }, x.dtype, x.shape);
-  },
-
-  run(node, [x], [out], arith) {
-    if (arith.mode === "float") {
-      const round = floatRound(arith, out!.dtype);
-      return [
-        mapRows(x!, out!, node.axes, (row) => {
-          const m = Math.max(...row);
-          const logSum = Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
-          return row.map((v) => round(v - m - logSum));
-        }),
-      ];
-    }
-    if (arith.mode === "bound") {
-      const { length } = rowLayout(x!.shape, node.axes);
-      const sum = softmaxSumRange(length);
-      if (sum.min < 1) {
-        throw new QuantizationError(
-          `LogSoftmax node "${node.name}": rows of ${length} elements are too long for the integer logarithm (its sum of exponentials may reach ${sum.min})`,
-        );
+    run(node, [x], [out], arith) {
+      if (arith.mode === "float") {
+        const round = floatRound(arith, out!.dtype);
+        return [mapRows(x!, out!, node.axes, (row) => kernels.real(row).map(round))];
       }
-      // The largest quantity: the mantissa's S * 2^W, or (x - m) 2^G less the logarithm (below 2^(A+G) + S).
-      return [
-        mapRows(x!, out!, node.axes, (row) =>
-          row.map(() => sum.max * 2 ** LN_MANTISSA_BITS + 2 ** (FUNCTION_ACTIVATION_BITS + GUARD_BITS)),
-        ),
-      ];
-    }
-    return [mapRows(x!, out!, node.axes, (row) => logSoftmaxRow(FUNCTION_TABLES.exp, FUNCTION_TABLES.lnMantissa, row))];
+      if (arith.mode === "bound") {
+        const bound = kernels.bound(node, rowLayout(x!.shape, node.axes).length);
+        return [mapRows(x!, out!, node.axes, (row) => row.map(() => bound))];
+      }
+      return [mapRows(x!, out!, node.axes, kernels.integer)];
+    },
+  };
+}
+
+export const softmax = rowFunction<SoftmaxNode>("Softmax", {
+  real(row) {
+    const m = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - m));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
   },
-};
+  // The largest quantity the division sees: 2 e 2^F + S with every e at its largest.
+  bound: (_node, length) => 2 * softmaxExpBound() * 2 ** FUNCTION_FRAC_BITS + length * softmaxExpBound(),
+  integer: (row) => softmaxRow(FUNCTION_TABLES.exp, row),
+});
+
+export const logSoftmax = rowFunction<LogSoftmaxNode>("LogSoftmax", {
+  real(row) {
+    const m = Math.max(...row);
+    const logSum = Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+    return row.map((v) => v - m - logSum);
+  },
+  bound(node, length) {
+    const sum = softmaxSumRange(length);
+    if (sum.min < 1) {
+      throw new QuantizationError(
+        `LogSoftmax node "${node.name}": rows of ${length} elements are too long for the integer logarithm (its sum of exponentials may reach ${sum.min})`,
+      );
+    }
+    // The largest quantity: the mantissa's S * 2^W, or (x - m) 2^G less the logarithm (below 2^(A+G) + S).
+    return sum.max * 2 ** LN_MANTISSA_BITS + 2 ** (FUNCTION_ACTIVATION_BITS + GUARD_BITS);
+  },
+  integer: (row) => logSoftmaxRow(FUNCTION_TABLES.exp, FUNCTION_TABLES.lnMantissa, row),
+});
