@@ -189,6 +189,7 @@ console.log(
         "model",
         "constraints",
         "set-up native",
+        "mem",
         "set-up snarkjs",
         "prove native",
         "mem",
