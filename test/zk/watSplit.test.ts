@@ -71,6 +71,19 @@ describe("witness generator assembled from circom's .wat", function () {
     }
   });
 
+  it("refuses a .wat cut short (as circom2 may leave one), writing no wasm", async () => {
+    const wat = readFileSync(join(dir, "circuit_js", "circuit.wat"), "utf8");
+    const scratch = mkdtempSync(join(BUILD_DIR, "circuit-snippets", "wat-cut-"));
+    try {
+      writeFileSync(join(scratch, "cut.wat"), wat.slice(0, Math.floor(wat.length / 2)));
+      const err = await assembleWat(join(scratch, "cut.wat"), join(scratch, "cut.wasm")).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(Error);
+      expect(existsSync(join(scratch, "cut.wasm"))).to.equal(false);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it("compileCircom keeps the .wat only when asked", () => {
     expect(existsSync(join(dir, "circuit_js", "circuit.wat"))).to.equal(true);
   });

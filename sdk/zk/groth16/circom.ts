@@ -75,12 +75,15 @@ export async function compileCircom(
   const [wat, wasm] = [join(js, "circuit.wat"), join(js, "circuit.wasm")];
   const complete = r.status === 0 && /Everything went okay/.test(log);
   const constraintsWritten = ["circuit.r1cs", "circuit.sym"].every((f) => existsSync(join(dir, f))) && existsSync(wat);
-  if (!complete && !constraintsWritten) {
-    throw new CircomError(`circom failed on ${rel}/circuit.circom:\n${log.trim().split("\n").slice(-15).join("\n")}`);
-  }
+  const failed = (why = "") =>
+    new CircomError(`circom failed on ${rel}/circuit.circom${why}:\n${log.trim().split("\n").slice(-15).join("\n")}`);
+  if (!complete && !constraintsWritten) throw failed();
   if (!complete || !(await compilesInV8(wasm))) {
     options.progress?.detail("circom2 could not assemble the witness generator: assembling its .wat with wabt, long functions split");
-    const parts = await assembleWat(wat, wasm);
+    const parts = await assembleWat(wat, wasm).catch((e: unknown) => {
+      // e.g. a .wat cut short where circom2 died while writing it
+      throw failed(`, and its .wat does not assemble either (${e instanceof Error ? e.message : String(e)})`);
+    });
     if (!(await compilesInV8(wasm)))
       throw new CircomError(`the witness generator of ${rel} does not compile even split into ${parts} parts`);
   }
