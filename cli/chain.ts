@@ -2,7 +2,7 @@
  * Options and connections shared by the commands that talk to a chain
  * (deploy, request, serve, tee): an RPC URL, an account, and a deployment file.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type JsonRpcProvider, Wallet, isAddress } from "ethers";
@@ -13,6 +13,7 @@ import { InputError, VinferError } from "../sdk/errors.js";
 import type { ProtocolAddresses } from "../sdk/protocol/contracts.js";
 import { parseProofType, proofSystems } from "../sdk/proofs/registry.js";
 import type { ProofTypeId } from "../sdk/protocol/proofType.js";
+import { writeOutputFile } from "./output.js";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_DEPLOYMENT_FILE = "vinfer-deployment.json";
@@ -129,7 +130,7 @@ export function previousDeployment(file: string, chainId: bigint): DeploymentFil
 }
 
 export function writeDeployment(file: string, d: DeploymentFile): void {
-  writeFileSync(file, `${JSON.stringify(d, null, 2)}\n`);
+  writeOutputFile(file, `${JSON.stringify(d, null, 2)}\n`, "deployment file");
 }
 
 function readDeployment(file: string, chainId: bigint): DeploymentFile {
@@ -140,7 +141,10 @@ function readDeployment(file: string, chainId: bigint): DeploymentFile {
   } catch {
     throw new InputError(`${file} is not a deployment file (invalid JSON)`);
   }
+  if (typeof d !== "object" || d === null || Array.isArray(d)) throw new InputError(`${file} is not a deployment file (not a JSON object)`);
   for (const k of ["registry", "router"] as const) if (!isAddress(d[k])) throw new InputError(`${file}: "${k}" is not an address`);
+  if (typeof d.chainId !== "string" || !/^\d+$/.test(d.chainId))
+    throw new InputError(`${file}: "chainId" is not a chain id (a decimal string)`);
   if (d.tee !== undefined)
     for (const k of ["enclaveRegistry", "quorumAdmitter"] as const)
       if (!isAddress(d.tee[k])) throw new InputError(`${file}: "tee.${k}" is not an address`);

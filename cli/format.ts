@@ -1,4 +1,4 @@
-/** Plain-text output helpers for the CLI. */
+/** Plain-text (and JSON) shapes of the CLI's results; cli/output.ts decides where they go. */
 
 /** Left-aligned columns separated by two spaces. */
 export function table(rows: readonly (readonly string[])[]): string {
@@ -24,7 +24,12 @@ export function log2(x: number): string {
 }
 
 /** One line per pipeline stage with its duration. */
-export function printTimings(timings: readonly { stage: string; ms: number }[]): void {
-  const width = Math.max(...timings.map((t) => t.stage.length));
-  for (const t of timings) console.log(`  ${t.stage.padEnd(width)}  ${(t.ms / 1000).toFixed(2)} s`);
+export function timingsText(timings: readonly { stage: string; ms: number }[]): string {
+  const width = Math.max(0, ...timings.map((t) => t.stage.length));
+  return timings.map((t) => `  ${t.stage.padEnd(width)}  ${(t.ms / 1000).toFixed(2)} s`).join("\n");
+}
+
+/** Stage timings for JSON: seconds, to the millisecond. */
+export function timingsJson(timings: readonly { stage: string; ms: number }[]): { stage: string; seconds: number }[] {
+  return timings.map((t) => ({ stage: t.stage, seconds: Math.round(t.ms) / 1000 }));
 }

@@ -15,10 +15,10 @@ import { Model } from "../sdk/model.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
 import { EzklCircuit, VISIBILITY } from "../sdk/zk/ezkl/backend.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
-import { REPO_ROOT } from "../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT } from "../sdk/paths.js";
 
 const ROUNDS = 2;
-const PYTHON = join(REPO_ROOT, ".venv", "bin", "python");
+const PYTHON = join(PACKAGE_ROOT, ".venv", "bin", "python");
 const model = Model.load("digits-mlp");
 const sampleFile = join(ZOO_DIR, "digits-mlp", "input.json");
 const sample = readInputFile(sampleFile).samples[0]!;
@@ -39,7 +39,7 @@ function direct(): Record<string, number> {
   const r = spawnSync(
     PYTHON,
     [
-      join(REPO_ROOT, "scripts", "ezkl_pipeline.py"),
+      join(PACKAGE_ROOT, "scripts", "ezkl_pipeline.py"),
       model.path,
       sampleFile,
       dir,
@@ -77,7 +77,7 @@ async function ours(): Promise<Record<string, number>> {
 const best = (runs: Record<string, number>[], stage: string) => Math.min(...runs.map((r) => r[stage]!));
 const directRuns: Record<string, number>[] = [];
 const ourRuns: Record<string, number>[] = [];
-EzklDriver.get(); // the worker starts once per session, like in a server; its start is not a stage
+await EzklDriver.start(); // the worker starts once per session, like in a server; its start is not a stage
 for (let i = 0; i < ROUNDS; i++) {
   console.error(`round ${i + 1}/${ROUNDS}: direct EZKL…`);
   directRuns.push(direct());
@@ -103,9 +103,9 @@ console.log(
     ],
   ]),
 );
-mkdirSync(join(REPO_ROOT, "bench", "results"), { recursive: true });
+mkdirSync(join(PACKAGE_ROOT, "bench", "results"), { recursive: true });
 writeFileSync(
-  join(REPO_ROOT, "bench", "results", "ezkl-overhead.json"),
+  join(PACKAGE_ROOT, "bench", "results", "ezkl-overhead.json"),
   JSON.stringify(
     {
       date: new Date().toISOString(),

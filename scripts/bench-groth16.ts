@@ -14,11 +14,11 @@ import { Model } from "../sdk/model.js";
 import { ZOO_DIR, readInputFile, readManifest, zooModelNames } from "../sdk/zoo/files.js";
 import { Groth16Circuit } from "../sdk/zk/groth16/backend.js";
 import { planCircuit } from "../sdk/zk/groth16/circuitGen.js";
-import { REPO_ROOT } from "../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT } from "../sdk/paths.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
 
-const OUT = join(REPO_ROOT, "bench", "results");
-const PYTHON = join(REPO_ROOT, ".venv", "bin", "python");
+const OUT = join(PACKAGE_ROOT, "bench", "results");
+const PYTHON = join(PACKAGE_ROOT, ".venv", "bin", "python");
 const PROVE_RUNS = 5;
 mkdirSync(OUT, { recursive: true });
 
@@ -77,10 +77,10 @@ if (existsSync(PYTHON)) {
     const r = spawnSync(
       PYTHON,
       [
-        join(REPO_ROOT, "scripts", "ezkl_pipeline.py"),
+        join(PACKAGE_ROOT, "scripts", "ezkl_pipeline.py"),
         model.path,
         join(ZOO_DIR, "digits-mlp", "input.json"),
-        join(REPO_ROOT, "build", "ezkl-bench", "digits-mlp"),
+        join(PACKAGE_ROOT, "build", "ezkl-bench", "digits-mlp"),
       ],
       { encoding: "utf8", maxBuffer: 64 << 20 },
     );
@@ -141,7 +141,7 @@ writeFileSync(
   ].join("\n") + "\n",
 );
 if (existsSync(PYTHON)) {
-  const plot = spawnSync(PYTHON, [join(REPO_ROOT, "scripts", "plot_bench.py"), join(OUT, "groth16.json"), join(OUT, "groth16.png")], {
+  const plot = spawnSync(PYTHON, [join(PACKAGE_ROOT, "scripts", "plot_bench.py"), join(OUT, "groth16.json"), join(OUT, "groth16.png")], {
     encoding: "utf8",
   });
   console.log(plot.status === 0 ? `plot: ${join(OUT, "groth16.png")}` : `plot failed: ${plot.stderr}`);

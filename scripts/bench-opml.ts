@@ -52,9 +52,9 @@ import { requestOfReceipt } from "../sdk/protocol/client.js";
 import type { RequestRecord } from "../sdk/protocol/request.js";
 import { registerModel } from "../sdk/protocol/registerModel.js";
 import { readInputFile, readManifest } from "../sdk/zoo/files.js";
-import { BUILD_DIR, REPO_ROOT } from "../sdk/zk/artifacts.js";
+import { cacheDir, PACKAGE_ROOT } from "../sdk/paths.js";
 
-const SWEEP_MODEL = join(BUILD_DIR, "models", "sweep-mlp-1e7");
+const SWEEP_MODEL = join(cacheDir(), "models", "sweep-mlp-1e7");
 const DEFAULT_MODELS = ["digits-mlp", "digits-cnn", SWEEP_MODEL];
 /** Targets of the OPML issue. */
 const TARGETS = { claimGas: 150_000n, stepGas: 300_000n, cnnDisputeMs: 120_000 };
@@ -65,7 +65,7 @@ const { values: args } = parseArgs({
     models: { type: "string" },
     quick: { type: "boolean", default: false },
     "no-steps": { type: "boolean", default: false },
-    out: { type: "string", default: join(BUILD_DIR, "bench", "opml.json") },
+    out: { type: "string", default: join(cacheDir(), "bench", "opml.json") },
   },
 });
 let modelRefs = args.models ? args.models.split(",").map((s) => s.trim()) : DEFAULT_MODELS;
@@ -104,9 +104,13 @@ const timed = <T>(fn: () => T): [T, number] => {
 // The 10^7 model, built if missing.
 if (modelRefs.some((m) => m.endsWith("sweep-mlp-1e7")) && !existsSync(join(SWEEP_MODEL, "model.onnx"))) {
   log(`building the 10^7 sweep model into ${SWEEP_MODEL} (scripts/opml-sweep-model.ts --no-measure)…`);
-  const r = spawnSync(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "scripts", "opml-sweep-model.ts"), "--no-measure"], {
-    stdio: "inherit",
-  });
+  const r = spawnSync(
+    join(PACKAGE_ROOT, "node_modules", ".bin", "tsx"),
+    [join(PACKAGE_ROOT, "scripts", "opml-sweep-model.ts"), "--no-measure"],
+    {
+      stdio: "inherit",
+    },
+  );
   if (r.status !== 0) throw new Error(`scripts/opml-sweep-model.ts failed (exit ${r.status})`);
 }
 
@@ -116,7 +120,7 @@ log("deploying the protocol on the in-process chain (Ignition)…");
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 const [owner, claimerSigner, challengerSigner, user] = await ethers.getSigners();
-const addresses = await deployProtocol(connection);
+const addresses = await deployProtocol(connection.provider);
 const { router, registry } = connectProtocol(addresses, owner!);
 const game = new OpmlGame(addresses.adapters.opml!, owner!);
 const CLOCK = BigInt(OPML_DEFAULTS.clock);
@@ -399,9 +403,9 @@ for (const ref of modelRefs) results.push(await benchModel(ref));
 
 const gitCommit = (() => {
   try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: PACKAGE_ROOT, encoding: "utf8" }).trim();
     const dirty =
-      execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: REPO_ROOT, encoding: "utf8" }).trim() !== "";
+      execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PACKAGE_ROOT, encoding: "utf8" }).trim() !== "";
     return dirty ? `${head}-dirty` : head;
   } catch {
     return null;

@@ -23,16 +23,16 @@ import { Command } from "commander";
 import { table } from "../cli/format.js";
 import { Model } from "../sdk/model.js";
 import { ZOO_DIR, readInputFile, zooModelNames } from "../sdk/zoo/files.js";
-import { REPO_ROOT } from "../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT } from "../sdk/paths.js";
 import { Groth16Circuit } from "../sdk/zk/groth16/backend.js";
 import { planCircuit } from "../sdk/zk/groth16/circuitGen.js";
 import { nativeAvailable, nativeBinaryPath } from "../sdk/zk/groth16/native.js";
 import { devPtau, requiredPower } from "../sdk/zk/groth16/ptau.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
 
-const OUT = join(REPO_ROOT, "bench", "results");
-const PYTHON = join(REPO_ROOT, ".venv", "bin", "python");
-const SNARKJS_CLI = join(REPO_ROOT, "node_modules", "snarkjs", "build", "cli.cjs");
+const OUT = join(PACKAGE_ROOT, "bench", "results");
+const PYTHON = join(PACKAGE_ROOT, ".venv", "bin", "python");
+const SNARKJS_CLI = join(PACKAGE_ROOT, "node_modules", "snarkjs", "build", "cli.cjs");
 
 const opts = new Command()
   .option("--models <names>", "models to run (default: every zoo model)")
@@ -161,7 +161,7 @@ async function benchModel(name: string, constraints: number): Promise<Row> {
   if (opts.ezkl.split(",").includes(name) && existsSync(PYTHON)) {
     console.error("raw EZKL (settings, calibrate, compile, SRS, setup, witness, prove, verify)…");
     const dir = join(scratch, `ezkl-${name}`);
-    const r = measured(PYTHON, [join(REPO_ROOT, "scripts", "ezkl_pipeline.py"), model.path, join(ZOO_DIR, name, "input.json"), dir]);
+    const r = measured(PYTHON, [join(PACKAGE_ROOT, "scripts", "ezkl_pipeline.py"), model.path, join(ZOO_DIR, name, "input.json"), dir]);
     const run = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
       ezkl_version: string;
       logrows: number;
@@ -244,7 +244,7 @@ writeFileSync(
   ].join("\n") + "\n",
 );
 if (existsSync(PYTHON)) {
-  const plot = spawnSync(PYTHON, [join(REPO_ROOT, "scripts", "plot_prove.py"), join(OUT, "prove.json"), join(OUT, "prove.png")], {
+  const plot = spawnSync(PYTHON, [join(PACKAGE_ROOT, "scripts", "plot_prove.py"), join(OUT, "prove.json"), join(OUT, "prove.png")], {
     encoding: "utf8",
   });
   console.log(plot.status === 0 ? `plot: ${join(OUT, "prove.png")}` : `plot failed: ${plot.stderr}`);

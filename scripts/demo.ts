@@ -38,7 +38,7 @@ import { ProofType } from "../sdk/protocol/proofType.js";
 import { registerModel } from "../sdk/protocol/registerModel.js";
 import { argmaxFlat } from "../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../sdk/zoo/files.js";
-import { BUILD_DIR } from "../sdk/zk/artifacts.js";
+import { cacheDir } from "../sdk/paths.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
 import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
@@ -94,7 +94,7 @@ console.log("\n== 2. in-process chain: core contracts deployed with Hardhat Igni
 const connection = await network.create();
 const [deployer, operator, user] = await connection.ethers.getSigners();
 const rpc = await serveJsonRpc(connection.provider);
-const addresses = await step("deploy core contracts (Ignition)", () => deployProtocol(connection));
+const addresses = await step("deploy core contracts (Ignition)", () => deployProtocol(connection.provider));
 console.log(table(Object.entries(addresses).map(([k, v]) => [k, v])));
 console.log(`chain served at ${rpc.url} (what \`vinfer serve --rpc\` would connect to)`);
 const { registry, router } = connectProtocol(addresses, deployer!);
@@ -192,7 +192,7 @@ console.log(
 );
 
 console.log("\n== 5. requests, fulfilled by the operator node ==");
-const dbPath = join(BUILD_DIR, "demo", "operator.db");
+const dbPath = join(cacheDir(), "demo", "operator.db");
 for (const suffix of ["", "-wal", "-shm"]) rmSync(dbPath + suffix, { force: true });
 const store = new JobStore(dbPath);
 const provider = rpcProvider(rpc.url, 100);
@@ -228,7 +228,7 @@ const node = new OperatorNode({
   registry: addresses.registry,
   store,
   provers: new Map(prepared.map((p) => [p.model.modelId.toLowerCase(), p.provers.filter((x) => x.proofType !== ProofType.Opml)])),
-  workDir: join(BUILD_DIR, "demo", "work"),
+  workDir: join(cacheDir(), "demo", "work"),
   concurrency: 2,
   pollIntervalMs: 200,
   logger: demoLogger,
@@ -326,7 +326,7 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
   }));
   const adapterAddress = await router.adapters(ProofType.Opml);
   const adapter = OpmlAdapter__factory.connect(adapterAddress, provider);
-  const storeDir = join(BUILD_DIR, "demo");
+  const storeDir = join(cacheDir(), "demo");
   const freshDb = (name: string) => {
     const path = join(storeDir, name);
     for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
@@ -340,7 +340,7 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
       registry: addresses.registry,
       store: new JobStore(freshDb(db)),
       provers: new Map(provers.map(([m, p]) => [m.modelId.toLowerCase(), [p]])),
-      workDir: join(BUILD_DIR, "demo", "work"),
+      workDir: join(cacheDir(), "demo", "work"),
       pollIntervalMs: 200,
       logger,
     });

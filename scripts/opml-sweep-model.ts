@@ -32,7 +32,7 @@ import { buildClaim } from "../sdk/opml/claim.js";
 import { modelProgram } from "../sdk/opml/program.js";
 import { ExecutionTrace } from "../sdk/opml/trace.js";
 import { Model } from "../sdk/model.js";
-import { REPO_ROOT } from "../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT } from "../sdk/paths.js";
 
 /** The zoo's seed (models/build_zoo.py), mixed with the layer sizes. */
 const SEED = 20261124;
@@ -56,7 +56,7 @@ if (!Number.isInteger(WIDTH) || WIDTH < 1 || !Number.isInteger(INPUT) || INPUT <
 const PARAMS = INPUT * WIDTH + WIDTH + WIDTH * WIDTH + WIDTH + WIDTH * OUTPUTS + OUTPUTS;
 const TAG = `1e${Math.round(Math.log10(PARAMS))}`;
 const NAME = `sweep-mlp-${TAG}`;
-const OUT = args.out ?? join(REPO_ROOT, "build", "models", NAME);
+const OUT = args.out ?? join(PACKAGE_ROOT, "build", "models", NAME);
 
 /** sfc32, seeded through splitmix32: small, fast, and the same stream on every platform. */
 function prng(...seeds: number[]): () => number {
@@ -150,7 +150,7 @@ function raw(values: Float32Array): Uint8Array {
 }
 
 function onnxBytes(ls: readonly Layer[]): Uint8Array {
-  const root = protobuf.loadSync(join(REPO_ROOT, "sdk", "onnx", "onnx.proto"));
+  const root = protobuf.loadSync(join(PACKAGE_ROOT, "sdk", "onnx", "onnx.proto"));
   const ModelProto = root.lookupType("onnx.ModelProto");
   const valueInfo = (name: string, shape: number[]) => ({
     name,

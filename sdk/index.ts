@@ -1,9 +1,19 @@
-/** Public API of the vinfer SDK. */
+/**
+ * vinfer: the parts of the SDK that run anywhere, Node or a web page (no
+ * Node built-ins; test/browser/browserSafe.test.ts bundles this entry for the
+ * browser and fails naming any it reaches): ONNX models from bytes
+ * (`Model.fromOnnx`), the integer interpreter, commitments and model ids, the
+ * protocol client, and Groth16 evidence decoding and verification (snarkjs).
+ * `Model.load` (a zoo name or a file) is `vinfer/node`'s Model. Reading files, the
+ * provers, the operator, TEE and OPML have entry points of their own:
+ * `vinfer/node`, `vinfer/zk`, `vinfer/operator`, `vinfer/tee`, `vinfer/opml`;
+ * `vinfer/contracts` has the contracts' ABIs and typed ethers factories.
+ */
 export * from "./errors.js";
 export * from "./tensor.js";
 export type * from "./ir/types.js";
-export { buildIr, loadIr, unsupportedNodes, type BuildOptions } from "./ir/build.js";
-export { decodeModelProto, readModelProto } from "./onnx/proto.js";
+export { buildIr, unsupportedNodes, type BuildOptions } from "./ir/build.js";
+export { decodeModelProto } from "./onnx/proto.js";
 export { SUPPORTED_OPS, LINEAR_OPS, isSupportedOp, isLinear, isLinearOp } from "./ops/index.js";
 export { runFloat } from "./interp/float.js";
 export type { ExecuteOptions, NodeHook } from "./interp/execute.js";
@@ -17,37 +27,28 @@ export { merkleRoot, verifyMerkleProof } from "./commit/merkle.js";
 export { irDescription, irHash, canonicalJson, IR_FORMAT } from "./commit/irDescription.js";
 export { poseidonHashInts } from "./commit/poseidon.js";
 export { SNARK_SCALAR_FIELD, MAX_FIELD_MAGNITUDE, toField, fromField, fieldFromHash } from "./field.js";
-export { Model, type IntegerResult } from "./model.js";
-export { OnnxRuntimeSession } from "./runtime/onnxruntime.js";
-export { compareWithOnnxRuntime, type ComparisonSummary } from "./eval/accuracy.js";
-export * from "./zoo/files.js";
-export {
-  readModelInputs,
-  parseInputFile,
-  parseInputJson,
-  bindInputFile,
-  pickSample,
-  sampleInputs,
-  type ModelInputs,
-  type ParsedInputFile,
-  type Sample,
-  type SampleLike,
-  type GraphIo,
-} from "./io/inputFile.js";
+export { Model, type IntegerResult } from "./modelCore.js";
+export { parseInputJson, pickSample, sampleInputs, type ModelInputs, type Sample, type SampleLike, type GraphIo } from "./io/inputJson.js";
 export * from "./protocol/proofType.js";
 export type { InferenceRequest, RequestRecord } from "./protocol/request.js";
 export { connectProtocol, explainRevert, type ProtocolAddresses, type ProtocolClients } from "./protocol/contracts.js";
-export { requestInference, readRequest, waitForResult, type InferenceResult, type RequestOptions } from "./protocol/client.js";
+export {
+  requestInference,
+  requestOfReceipt,
+  readRequest,
+  waitForResult,
+  type InferenceResult,
+  type RequestOptions,
+  type SentRequest,
+} from "./protocol/client.js";
+export { rpcProvider } from "./chain/rpcProvider.js";
+export { devAccountKey, DEV_CHAIN_IDS } from "./chain/devAccounts.js";
 export { bindingHash, fieldBinding, BINDING_DOMAIN, type BindingContext } from "./protocol/binding.js";
-export { registerModel, type RegisterResult, type RegisteredVerifier } from "./protocol/registerModel.js";
-export { deployProtocol } from "./protocol/deployProtocol.js";
-export type * from "./proofs/proofSystem.js";
-export * from "./proofs/registry.js";
-export { prepareModel, verifiersOf, type PreparedModel } from "./proofs/prepareModel.js";
-export { proofSupport, describeSupport, type ProofTypeSupport } from "./proofs/support.js";
-export { Groth16Prover, encodeGroth16Evidence, groth16ProofSystem } from "./zk/groth16/proofSystem.js";
-export { EzklProver, encodeEzklEvidence, ezklProofSystem } from "./zk/ezkl/proofSystem.js";
-export { OperatorNode, type OperatorOptions, type Prover } from "./operator/operatorNode.js";
-export { JobStore } from "./operator/jobStore.js";
-export { JOB_TRANSITIONS, JobTransitionError, type Job, type JobQueue, type JobState } from "./operator/jobQueue.js";
-export { jsonLogger, type Logger } from "./operator/log.js";
+export {
+  decodeGroth16Evidence,
+  groth16PublicSignals,
+  verifyGroth16,
+  type Groth16SignalsOf,
+  type Groth16VerificationKey,
+  type SnarkjsGroth16Proof,
+} from "./zk/groth16/evidence.js";

@@ -1,103 +1,21 @@
 /**
- * A model ready to run: its ONNX file, float IR, integer model and (lazily)
- * its commitment. The entry point most users need.
+ * The SDK's Model with `Model.load`, which reads a zoo name, a model folder
+ * or an .onnx file (Node). Everything else a model does is in modelCore.ts,
+ * which runs in browsers too (`vinfer`'s Model, with `Model.fromOnnx`).
  */
-import { type ModelCommitment, commitModel } from "./commit/modelId.js";
-import { inputHash } from "./commit/tensorHash.js";
-import { loadIr } from "./ir/build.js";
-import type { IrGraph } from "./ir/types.js";
-import type { ExecuteOptions } from "./interp/execute.js";
-import { runFloat } from "./interp/float.js";
-import { dequantizeOutputs, quantizeInputs, runInteger } from "./interp/integer.js";
-import { type QuantizedModel, quantizeModel } from "./quant/quantize.js";
+import { loadIr } from "./onnx/readModel.js";
+import { Model as ModelCore } from "./modelCore.js";
+import { quantizeModel } from "./quant/quantize.js";
 import { DEFAULT_QUANT_CONFIG, type QuantConfig } from "./quant/scheme.js";
-import { InputError } from "./errors.js";
-import { type Tensor, sizeOf } from "./tensor.js";
 import { resolveModelPath } from "./zoo/files.js";
 
-export interface IntegerResult {
-  /** Quantized inputs as fed to the integer model. */
-  readonly inputs: Tensor[];
-  /** Integer outputs (the values every proof path proves). */
-  readonly outputs: Tensor[];
-  /** The same outputs as floats (q / 2^F). */
-  readonly dequantized: Tensor[];
-  readonly inputHash: string;
-}
+export type { IntegerResult } from "./modelCore.js";
 
-export class Model {
-  private commitmentCache?: ModelCommitment;
-
-  private constructor(
-    readonly path: string,
-    readonly graph: IrGraph,
-    readonly quantized: QuantizedModel,
-  ) {}
-
+export class Model extends ModelCore {
   /** Loads a zoo name, a model folder or an .onnx file, and quantizes it. */
   static load(ref: string, config: QuantConfig = DEFAULT_QUANT_CONFIG): Model {
     const path = resolveModelPath(ref);
     const graph = loadIr(path);
     return new Model(path, graph, quantizeModel(graph, config));
-  }
-
-  get commitment(): ModelCommitment {
-    this.commitmentCache ??= commitModel(this.quantized);
-    return this.commitmentCache;
-  }
-
-  get modelId(): string {
-    return this.commitment.modelId;
-  }
-
-  runFloat(inputs: readonly Tensor[], options: ExecuteOptions = {}): Tensor[] {
-    return runFloat(this.graph, inputs, options);
-  }
-
-  /** Number of values of all graph inputs together (a request's input length). */
-  get inputLength(): number {
-    return this.graph.inputs.reduce((n, t) => n + sizeOf(t.shape), 0);
-  }
-
-  /** Number of values of all graph outputs together (a result's output length). */
-  get outputLength(): number {
-    return this.graph.outputs.reduce((n, t) => n + sizeOf(t.shape), 0);
-  }
-
-  /** Float inputs quantized and flattened: the int256[] input a request carries (no inference run). */
-  quantizedInput(floatInputs: readonly Tensor[]): bigint[] {
-    return quantizeInputs(this.quantized, floatInputs).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
-  }
-
-  /**
-   * Runs the integer model on already-quantized values, all graph inputs
-   * flattened in order (a request's int256[] input); throws InputError for a
-   * wrong count or a value outside the activation range. `options.onNode`
-   * sees every node's integer tensors in order.
-   */
-  runQuantized(values: readonly bigint[], options: ExecuteOptions = {}): Tensor[] {
-    const expected = this.inputLength;
-    if (values.length !== expected) throw new InputError(`expected ${expected} input values, got ${values.length}`);
-    const half = 2 ** (this.quantized.config.activationBits - 1);
-    let offset = 0;
-    const inputs = this.graph.inputs.map((t) => {
-      const n = sizeOf(t.shape);
-      const data = Float64Array.from(values.slice(offset, offset + n), (v, i) => {
-        const x = Number(v);
-        if (!(x >= -half && x < half))
-          throw new InputError(`input ${offset + i} = ${v} is outside the ${this.quantized.config.activationBits}-bit signed range`);
-        return x;
-      });
-      offset += n;
-      return { dtype: "int32" as const, shape: t.shape, data };
-    });
-    return runInteger(this.quantized, inputs, options);
-  }
-
-  /** Quantizes float inputs and runs the integer model; `options.onNode` sees every node's integer tensors in order. */
-  runInteger(floatInputs: readonly Tensor[], options: ExecuteOptions = {}): IntegerResult {
-    const inputs = quantizeInputs(this.quantized, floatInputs);
-    const outputs = runInteger(this.quantized, inputs, options);
-    return { inputs, outputs, dequantized: dequantizeOutputs(this.quantized, outputs), inputHash: inputHash(inputs) };
   }
 }

@@ -13,12 +13,12 @@ import { isAddress } from "ethers";
 
 import { InputError, VinferError } from "../../sdk/errors.js";
 import { Challenger, ChallengerStore } from "../../sdk/operator/challenger.js";
-import { jsonLogger } from "../../sdk/operator/log.js";
 import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { type ChainOptions, DevAccount, addChainOptions, addDeploymentOption, connect, loadDeployment } from "../chain.js";
 import { nonNegativeInteger } from "../options.js";
+import { out } from "../output.js";
 
 interface ChallengeOptions extends ChainOptions {
   model: string[];
@@ -41,7 +41,8 @@ export function registerChallenge(program: Command): void {
         .option("--poll-ms <ms>", "how often to look for new claims and moves", nonNegativeInteger, 1000)
         .option("--once", "one round (scan, check, challenge, one move per game), then exit", false)
         .option("--router <address>", "the router to watch (default: the deployment file's)")
-        .option("--from-block <n>", "first block to scan when the store is new (default: the deployment's)", nonNegativeInteger),
+        .option("--from-block <n>", "first block to scan when the store is new (default: the deployment's)", nonNegativeInteger)
+        .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)"),
     ),
   ).action(async (opts: ChallengeOptions) => {
     if (opts.router !== undefined && !isAddress(opts.router)) throw new InputError(`--router ${opts.router} is not an address`);
@@ -69,14 +70,15 @@ export function registerChallenge(program: Command): void {
       const models = new Map<string, Model>();
       for (const ref of opts.model) {
         const model = Model.load(ref);
-        console.error(`${ref}: model ${model.modelId}`);
+        out.info(`${ref}: model ${model.modelId}`);
         models.set(model.modelId.toLowerCase(), model);
       }
       let store: ChallengerStore;
       try {
         store = new ChallengerStore(resolve(opts.store));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_BUILTIN_MODULE") throw err;
+        if ((err as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_BUILTIN_MODULE")
+          throw new InputError(`cannot open the challenger's database ${opts.store}: ${(err as Error).message}`);
         throw new VinferError(
           "NODE_VERSION",
           `vinfer challenge needs Node 22 or later for node:sqlite (this is ${process.version}); run it with \`npx vinfer\` inside the project`,
@@ -93,7 +95,7 @@ export function registerChallenge(program: Command): void {
         models,
         pollIntervalMs: opts.pollMs,
         fromBlock: fromBlock ?? 0,
-        logger: jsonLogger(),
+        logger: out.logger(),
       });
       try {
         if (opts.once) {

@@ -6,6 +6,7 @@ import { WEIGHT_CHUNK_SIZE } from "../../sdk/commit/weights.js";
 import { Model } from "../../sdk/model.js";
 import { table } from "../format.js";
 import { addQuantOptions, quantConfigOf } from "../options.js";
+import { out } from "../output.js";
 
 export function registerCommit(program: Command): void {
   addQuantOptions(
@@ -14,7 +15,7 @@ export function registerCommit(program: Command): void {
       .description("compute the model id: keccak commitment to the integer IR and its weights (Merkle root)")
       .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
       .option("--poseidon", "also compute the Poseidon commitment used by circuits (slow for large models)")
-      .option("--json", "print JSON"),
+      .option("--json", "print the commitment as one JSON document"),
   ).action(async (ref: string, opts) => {
     const model = Model.load(ref, quantConfigOf(opts));
     const c = model.commitment;
@@ -27,7 +28,6 @@ export function registerCommit(program: Command): void {
       weightChunks: Math.max(1, Math.ceil(c.weightCount / WEIGHT_CHUNK_SIZE)),
     };
     if (opts.poseidon) result.poseidonCommitment = (await poseidonModelCommitment(c)).toString();
-    if (opts.json) console.log(JSON.stringify(result, null, 2));
-    else console.log(table(Object.entries(result).map(([k, v]) => [k, String(v)])));
+    out.result(result, () => table(Object.entries(result).map(([k, v]) => [k, String(v)])));
   });
 }

@@ -1,5 +1,5 @@
 /** vinfer deploy: the core contracts (Ignition), then each model's verifiers, registered. */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 import type { Command } from "commander";
 
@@ -7,13 +7,12 @@ import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
-import { deployProtocol } from "../../sdk/protocol/deployProtocol.js";
+import { deployProtocol, signingProvider } from "../../sdk/protocol/deployProtocol.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { InputError } from "../../sdk/errors.js";
-import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
-import { consoleProgress } from "../../sdk/zk/progress.js";
+import { cacheDir } from "../../sdk/paths.js";
 import {
   type ChainOptions,
   DEFAULT_DEPLOYMENT_FILE,
@@ -28,7 +27,16 @@ import {
 } from "../chain.js";
 import { nonNegativeInteger, positiveInteger, weiAmount } from "../options.js";
 import { table } from "../format.js";
+import { out as output } from "../output.js";
 import { checkEnclaveRegistry } from "./tee.js";
+
+/** A verifier `vinfer deploy` registered for a model (in its --json document). */
+interface DeployedVerifier {
+  readonly proofType: string;
+  readonly proofTypeId: number;
+  readonly address: string;
+  readonly deployGas: bigint;
+}
 
 interface DeployOptions extends ChainOptions {
   model: string[];
@@ -63,18 +71,20 @@ export function registerDeploy(program: Command): void {
       .option("--challenge-window <seconds>", "--proof opml: how long anyone may challenge a claim (default 3600)", positiveInteger)
       .option("--clock <seconds>", "--proof opml: each side's chess clock in a dispute game (default 3600)", positiveInteger)
       .option("--claim-bond <wei>", "--proof opml: what a claimer locks per claim (default 0.1 ETH)", weiAmount)
-      .option("--challenge-bond <wei>", "--proof opml: what a challenger posts per game (default 0.1 ETH)", weiAmount),
+      .option("--challenge-bond <wei>", "--proof opml: what a challenger posts per game (default 0.1 ETH)", weiAmount)
+      .option("--json", "print the deployment (addresses, registered models and verifiers) as one JSON document"),
   ).action(async (opts: DeployOptions) => {
     const out = resolve(opts.out);
     const c = await connect(opts, DevAccount.deployer);
     try {
       const genesis = await c.provider.getBlock(0);
       const deploymentId = opts.deploymentId ?? `vinfer-${c.chainId}-${genesis?.hash?.slice(2, 10) ?? "unknown"}`;
-      // Hardhat (for Ignition) reads its config from the project root.
-      process.chdir(REPO_ROOT);
-      const { default: hre } = await import("hardhat");
-      const connection = await hre.network.connect({ network: "vinfer", override: { url: opts.rpc, accounts: [c.wallet.privateKey] } });
-      const addresses = await deployProtocol(connection, { deploymentId, displayUi: true, requestTimeoutSeconds: opts.requestTimeout });
+      // Ignition's journal: a deploy that stopped half-way resumes from it
+      const addresses = await deployProtocol(signingProvider(c.provider, c.wallet), {
+        deploymentDir: join(cacheDir(), "ignition", deploymentId),
+        requestTimeoutSeconds: opts.requestTimeout,
+        onStep: (futureId) => output.info(`  ✓ ${futureId}`),
+      });
       const fromBlock = (await c.provider.getBlockNumber()) - 8;
       // The same core contracts again (Ignition resumes its deployment): keep the TEE contracts recorded with them.
       const previous = previousDeployment(out, c.chainId);
@@ -86,7 +96,15 @@ export function registerDeploy(program: Command): void {
         ...(tee ? { tee } : {}),
       };
       writeDeployment(out, deployment);
-      console.log(`\ncore contracts on chain ${c.chainId} (Ignition deployment ${deploymentId}); addresses written to ${out}`);
+      output.text(`\ncore contracts on chain ${c.chainId} (Ignition deployment ${deploymentId}); addresses written to ${out}`);
+      output.text(
+        table([
+          ["contract", "address"],
+          ["ModelRegistry", addresses.registry],
+          ["InferenceRouter", addresses.router],
+          ...Object.entries(addresses.adapters).map(([name, address]) => [`adapter (${name})`, address]),
+        ]),
+      );
 
       let settings: ProofSettings = {
         opml: {
@@ -109,14 +127,26 @@ export function registerDeploy(program: Command): void {
       }
 
       const { registry } = connectProtocol(addresses, c.wallet);
-      const rows: string[][] = [];
+      const models: { model: string; modelId: string; newlyRegistered: boolean; verifiers: DeployedVerifier[] }[] = [];
       for (const ref of opts.model) {
-        console.error(`\n${ref}: compiling circuits (${opts.proof.map(proofTypeName).join(", ")}); cached after the first time`);
-        const prepared = await prepareModel(ref, opts.proof, consoleProgress(), settings);
+        output.info(`\n${ref}: compiling circuits (${opts.proof.map(proofTypeName).join(", ")}); cached after the first time`);
+        const prepared = await prepareModel(ref, opts.proof, output.progress(), settings);
         const r = await registerModel(registry, c.wallet, prepared.model, verifiersOf(prepared), ref);
-        for (const v of r.verifiers) rows.push([ref, r.modelId, proofTypeName(v.proofType), v.address, v.deployGas.toString()]);
+        models.push({
+          model: ref,
+          modelId: r.modelId,
+          newlyRegistered: r.newlyRegistered,
+          verifiers: r.verifiers.map((v) => ({
+            proofType: proofTypeName(v.proofType),
+            proofTypeId: v.proofType,
+            address: v.address,
+            deployGas: v.deployGas,
+          })),
+        });
       }
-      if (rows.length > 0) console.log(`\n${table([["model", "model id", "proof", "verifier", "deploy gas"], ...rows])}`);
+      const rows = models.flatMap((m) => m.verifiers.map((v) => [m.model, m.modelId, v.proofType, v.address, v.deployGas.toString()]));
+      if (rows.length > 0) output.text(`\n${table([["model", "model id", "proof", "verifier", "deploy gas"], ...rows])}`);
+      output.jsonResult({ deploymentId, deploymentFile: out, ...deployment, models });
     } finally {
       c.provider.destroy();
     }

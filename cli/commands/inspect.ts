@@ -8,13 +8,14 @@ import type { Command } from "commander";
 import { UnsupportedOperatorError } from "../../sdk/errors.js";
 import { nodeLabel, unsupportedNodes } from "../../sdk/ir/build.js";
 import { Model } from "../../sdk/model.js";
-import { readModelProto } from "../../sdk/onnx/proto.js";
+import { readModelProto } from "../../sdk/onnx/readModel.js";
 import { describeSupport, proofSupport } from "../../sdk/proofs/support.js";
 import { proofSystems } from "../../sdk/proofs/registry.js";
 import { sizeOf } from "../../sdk/tensor.js";
 import { resolveModelPath } from "../../sdk/zoo/files.js";
 import { log2, shape, table } from "../format.js";
 import { addQuantOptions, quantConfigOf } from "../options.js";
+import { out } from "../output.js";
 
 export function registerInspect(program: Command): void {
   addQuantOptions(
@@ -22,7 +23,7 @@ export function registerInspect(program: Command): void {
       .command("inspect")
       .description("show a model's operators, shapes and parameters, whether the integer IR supports it, and which proof types can take it")
       .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name (e.g. digits-mlp)")
-      .option("--json", "print JSON"),
+      .option("--json", "print the report as one JSON document"),
   ).action((ref: string, opts) => {
     const path = resolveModelPath(ref);
     const proto = readModelProto(path);
@@ -37,44 +38,38 @@ export function registerInspect(program: Command): void {
       params,
       initializers: graph.initializer.length,
     };
-    if (!opts.json) {
-      console.log(`model     ${path}`);
-      console.log(
+    const headerText = () =>
+      [
+        `model     ${path}`,
         `producer  ${header.producer} · ir_version ${header.irVersion} · opset ${opsets.map((o) => `${o.domain} ${o.version}`).join(", ")}`,
-      );
-      console.log(`params    ${params.toLocaleString("en-US")} in ${graph.initializer.length} initializers`);
-    }
+        `params    ${params.toLocaleString("en-US")} in ${graph.initializer.length} initializers`,
+      ].join("\n");
 
     const unsupported = unsupportedNodes(proto);
     if (unsupported.length > 0) {
       // every proof type starts from the IR (the model id commits to it), so none can take the model
       const refusal = `the integer IR refuses ${unsupported.length} node${unsupported.length === 1 ? "" : "s"}, and every proof type starts from the IR`;
-      if (opts.json) {
-        console.log(
-          JSON.stringify(
-            {
-              ...header,
-              supported: false,
-              unsupported: unsupported.map((e) => ({ node: e.nodeName, op: e.opType, reason: e.reason ?? "" })),
-              proofTypes: proofSystems().map((s) => ({ name: s.name, proofType: s.proofType, ok: false, reason: refusal })),
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        const bad = new Set(unsupported.map((e) => e.nodeName));
-        console.log(
-          "\n" +
+      const bad = new Set(unsupported.map((e) => e.nodeName));
+      out.result(
+        {
+          ...header,
+          supported: false,
+          unsupported: unsupported.map((e) => ({ node: e.nodeName, op: e.opType, reason: e.reason ?? "" })),
+          proofTypes: proofSystems().map((s) => ({ name: s.name, proofType: s.proofType, ok: false, reason: refusal })),
+        },
+        () =>
+          [
+            headerText(),
+            "",
             table([
               ["#", "op", "node", "supported"],
               ...graph.node.map((n, i) => [String(i), n.opType, nodeLabel(n, i), bad.has(nodeLabel(n, i)) ? "NO" : "yes"]),
             ]),
-        );
-        console.log(`\nunsupported nodes (${unsupported.length})`);
-        console.log(table(unsupported.map((e) => [`  ${e.opType}`, `"${e.nodeName}"`, e.reason ?? ""])));
-        console.log(`\nproof types: none (${refusal})`);
-      }
+            `\nunsupported nodes (${unsupported.length})`,
+            table(unsupported.map((e) => [`  ${e.opType}`, `"${e.nodeName}"`, e.reason ?? ""])),
+            `\nproof types: none (${refusal})`,
+          ].join("\n"),
+      );
       const list = unsupported.map((e) => `${e.opType} (node "${e.nodeName}")`).join(", ");
       throw new UnsupportedOperatorError(
         unsupported[0]!.opType,
@@ -100,50 +95,45 @@ export function registerInspect(program: Command): void {
       };
     });
     const proofTypes = proofSupport(model);
-    if (opts.json) {
-      const io = (t: { name: string; dtype: string; shape: readonly number[] }) => ({ name: t.name, dtype: t.dtype, shape: t.shape });
-      console.log(
-        JSON.stringify(
-          {
-            ...header,
-            supported: true,
-            config: q.config,
-            inputs: ir.inputs.map(io),
-            outputs: ir.outputs.map(io),
-            nodes,
-            proofTypes: proofTypes.map((p) => ({ name: p.name, proofType: p.proofType, ...(p.support ?? { ok: null }) })),
-          },
-          null,
-          2,
-        ),
-      );
-      return;
-    }
-    console.log(`inputs    ${ir.inputs.map((i) => `${i.name} ${i.dtype} ${shape(i.shape)}`).join(", ")}`);
-    console.log(`outputs   ${ir.outputs.map((o) => `${o.name} ${o.dtype} ${shape(o.shape)}`).join(", ")}`);
-    const rows = nodes.map((n) => [
-      String(n.index),
-      n.op,
-      n.name,
-      n.inputs.map(shape).join(" "),
-      n.outputs.map(shape).join(" "),
-      String(n.params),
-      n.shift ? `>>${n.shift}` : "",
-      n.accumulatorBound ? log2(n.accumulatorBound) : "",
-    ]);
-    console.log("\n" + table([["#", "op", "node", "inputs", "outputs", "params", "rescale", "max |acc|"], ...rows]));
-    const c = q.config;
-    console.log(
-      `\nsupported: yes (integer model: activations int${c.activationBits} with F=${c.fracBits}, weights int${c.weightBits}; every accumulator < 2^52)`,
-    );
-    console.log("\nproof types");
-    console.log(
-      table(
-        proofTypes.map((p) => {
-          const { verdict, detail } = describeSupport(p);
-          return [`  ${p.name}`, verdict, detail];
-        }),
-      ),
+    const io = (t: { name: string; dtype: string; shape: readonly number[] }) => ({ name: t.name, dtype: t.dtype, shape: t.shape });
+    out.result(
+      {
+        ...header,
+        supported: true,
+        config: q.config,
+        inputs: ir.inputs.map(io),
+        outputs: ir.outputs.map(io),
+        nodes,
+        proofTypes: proofTypes.map((p) => ({ name: p.name, proofType: p.proofType, ...(p.support ?? { ok: null }) })),
+      },
+      () => {
+        const rows = nodes.map((n) => [
+          String(n.index),
+          n.op,
+          n.name,
+          n.inputs.map(shape).join(" "),
+          n.outputs.map(shape).join(" "),
+          String(n.params),
+          n.shift ? `>>${n.shift}` : "",
+          n.accumulatorBound ? log2(n.accumulatorBound) : "",
+        ]);
+        const c = q.config;
+        return [
+          headerText(),
+          `inputs    ${ir.inputs.map((i) => `${i.name} ${i.dtype} ${shape(i.shape)}`).join(", ")}`,
+          `outputs   ${ir.outputs.map((o) => `${o.name} ${o.dtype} ${shape(o.shape)}`).join(", ")}`,
+          "",
+          table([["#", "op", "node", "inputs", "outputs", "params", "rescale", "max |acc|"], ...rows]),
+          `\nsupported: yes (integer model: activations int${c.activationBits} with F=${c.fracBits}, weights int${c.weightBits}; every accumulator < 2^52)`,
+          "\nproof types",
+          table(
+            proofTypes.map((p) => {
+              const { verdict, detail } = describeSupport(p);
+              return [`  ${p.name}`, verdict, detail];
+            }),
+          ),
+        ].join("\n");
+      },
     );
   });
 }

@@ -4,7 +4,6 @@
  * attestation (for `vinfer tee attester`) and holds TEE jobs until the
  * worker's key is admitted and its measurement accepted.
  */
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -15,7 +14,7 @@ import { DEV_CHAIN_IDS } from "../../sdk/chain/devAccounts.js";
 import { InputError, VinferError } from "../../sdk/errors.js";
 import { buildClaim } from "../../sdk/opml/claim.js";
 import type { Lie } from "../../sdk/opml/lies.js";
-import { type Logger, jsonLogger } from "../../sdk/operator/log.js";
+import type { Logger } from "../../sdk/operator/log.js";
 import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
@@ -25,8 +24,7 @@ import { ProofType } from "../../sdk/protocol/proofType.js";
 import { DEV_ENCLAVE_MEASUREMENT, enclaveBackend } from "../../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { type EnclaveRegistry, EnclaveRegistry__factory } from "../../types/ethers-contracts/index.js";
-import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
-import { consoleProgress } from "../../sdk/zk/progress.js";
+import { cacheDir } from "../../sdk/paths.js";
 import {
   type ChainOptions,
   DEFAULT_PROOF_TYPES,
@@ -38,6 +36,7 @@ import {
   proofTypesOption,
 } from "../chain.js";
 import { nonNegativeInteger, weiAmount } from "../options.js";
+import { out, writeOutputFile } from "../output.js";
 import { checkEnclaveRegistry } from "./tee.js";
 
 interface ServeOptions extends ChainOptions {
@@ -108,7 +107,8 @@ export function registerServe(program: Command): void {
         .option("--db <file>", "job database (SQLite); keep it across restarts", "operator.db")
         .option("--concurrency <n>", "jobs proven at the same time", nonNegativeInteger, 2)
         .option("--poll-ms <ms>", "how often to look for new requests", nonNegativeInteger, 1000)
-        .option("--min-fee <wei>", "skip requests paying less", weiAmount, 0n)
+        // a bigint default needs its description: commander's help would JSON.stringify it
+        .addOption(new Option("--min-fee <wei>", "skip requests paying less").argParser(weiAmount).default(0n, "0"))
         .option("--max-attempts <n>", "attempts per job before giving up", nonNegativeInteger, 5)
         .addOption(
           new Option("--enclave <kind>", "--proof tee: where the enclave worker runs (dev: SIMULATED, no hardware protection)")
@@ -124,7 +124,8 @@ export function registerServe(program: Command): void {
           "--dishonest <lie>",
           "--proof opml, local dev chains only: claim a wrong result (output[:E] | node:N:E | accumulator:N:E:T | inconsistent:N:E:SEED | random[:SEED]) to see it disputed",
           parseLie,
-        ),
+        )
+        .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)"),
     ),
   ).action(async (opts: ServeOptions) => {
     if (opts.dishonest && !opts.proof.includes(ProofType.Opml))
@@ -137,12 +138,10 @@ export function registerServe(program: Command): void {
           `--dishonest posts wrong results and loses bonds: it runs only on a local dev chain (chain id ${[...DEV_CHAIN_IDS].join(" or ")}), not on chain ${c.chainId}`,
         );
       }
-      console.error(
-        `\n*** DISHONEST OPERATOR (--dishonest): its OPML claims lie (${JSON.stringify(opts.dishonest)}); dev chains only. ***\n`,
-      );
+      out.warn(`\n*** DISHONEST OPERATOR (--dishonest): its OPML claims lie (${JSON.stringify(opts.dishonest)}); dev chains only. ***\n`);
     }
     const d = await loadDeployment(opts.deployment, c);
-    const log = jsonLogger();
+    const log = out.logger();
     let stopping = false;
     let settings: ProofSettings = opts.dishonest ? { opml: { lie: opts.dishonest } } : {};
     let tee: { worker: EnclaveWorker; registry: EnclaveRegistry } | undefined;
@@ -158,9 +157,9 @@ export function registerServe(program: Command): void {
       const worker = EnclaveWorker.start(enclaveBackend(opts.enclave));
       const attestation = await worker.attestation();
       const file = resolve(opts.attestationOut ?? `${opts.db}.attestation`);
-      writeFileSync(file, attestation);
+      writeOutputFile(file, attestation, "attestation file");
       if (opts.enclave === "dev")
-        console.error(
+        out.warn(
           "\n*** SIMULATED ENCLAVE (--enclave dev): NO HARDWARE PROTECTION. Its key lives in this process's memory, and its\n" +
             "*** attestation proves nothing: only attesters run with --allow-dev accept it. For development only. ***\n",
         );
@@ -178,8 +177,8 @@ export function registerServe(program: Command): void {
     }
     const provers = new Map<string, readonly Prover[]>();
     for (const ref of opts.model) {
-      console.error(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
-      const prepared = await prepareModel(ref, opts.proof, consoleProgress(), settings);
+      out.info(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
+      const prepared = await prepareModel(ref, opts.proof, out.progress(), settings);
       const modelId = prepared.model.modelId.toLowerCase();
       // A lie that does not fit the model (no such node, element or term) is refused now, not per request.
       if (opts.dishonest) buildClaim(prepared.model, new Array<bigint>(prepared.model.inputLength).fill(0n), opts.dishonest);
@@ -199,7 +198,12 @@ export function registerServe(program: Command): void {
         { cause: err },
       );
     });
-    const store = new JobStore(resolve(opts.db));
+    let store: InstanceType<typeof JobStore>;
+    try {
+      store = new JobStore(resolve(opts.db));
+    } catch (err) {
+      throw new InputError(`cannot open the job database ${opts.db}: ${(err as Error).message}`);
+    }
     const node = new OperatorNode({
       provider: c.provider,
       wallet: c.wallet,
@@ -207,7 +211,7 @@ export function registerServe(program: Command): void {
       registry: d.registry,
       store,
       provers,
-      workDir: resolve(BUILD_DIR, "operator", `chain-${c.chainId}`),
+      workDir: resolve(cacheDir(), "operator", `chain-${c.chainId}`),
       concurrency: Math.max(1, opts.concurrency),
       pollIntervalMs: opts.pollMs,
       maxAttempts: Math.max(1, opts.maxAttempts),

@@ -10,7 +10,7 @@
  * The enclave worker itself runs inside `vinfer serve --proof tee`, which
  * writes its attestation (a worker's key lives only in its process).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError } from "commander";
 import { getAddress, isAddress, isHexString, recoverAddress } from "ethers";
@@ -44,6 +44,7 @@ import {
   writeDeployment,
 } from "../chain.js";
 import { table } from "../format.js";
+import { out, writeOutputFile } from "../output.js";
 
 /** `--at`: ISO 8601 time or unix seconds. */
 export function parseTime(value: string): Date {
@@ -134,7 +135,7 @@ function registerVerifyAttestation(tee: Command): void {
     .description("verify an AWS Nitro attestation document, an Intel SGX/TDX DCAP quote or a dev attestation; exit 1 when it fails")
     .argument("<file>", "the attestation: Nitro document (COSE_Sign1), DCAP quote (binary) or dev attestation (JSON)");
   addVerifyOptions(cmd)
-    .option("--json", "print the verdict as JSON")
+    .option("--json", "print the verdict as one JSON document (printed for a failed attestation too, which exits 1)")
     .action(async (file: string, opts: VerifyOptions) => {
       const bytes = readFile(file, "attestation file");
       const collateral = opts.collateral === undefined ? undefined : readFile(opts.collateral, "collateral file").toString("utf8");
@@ -145,11 +146,7 @@ function registerVerifyAttestation(tee: Command): void {
         allowDev: opts.allowDev === true,
         ...(collateral !== undefined ? { collateral } : {}),
       });
-      if (opts.json) console.log(JSON.stringify(verdictToJson(verdict), null, 2));
-      else {
-        console.log(table(verdict.fields));
-        for (const e of verdict.errors) console.log(`problem: ${e}`);
-      }
+      out.result(verdictToJson(verdict), () => verdictText(verdict));
       if (!verdict.ok) throw new AttestationRejectedError(verdict);
     });
 }
@@ -203,7 +200,8 @@ function registerDeployRegistry(tee: Command): void {
           "the longest a key stays admitted, whatever its attestation allows",
           positiveInteger,
           7 * 24 * 3600,
-        ),
+        )
+        .option("--json", "print the contracts and their settings as one JSON document"),
     ),
   ).action(async (opts: DeployRegistryOptions) => {
     if (new Set(opts.attesters).size !== opts.attesters.length) throw new InputError("--attesters lists an address twice");
@@ -228,18 +226,30 @@ function registerDeployRegistry(tee: Command): void {
         quorumAdmitter: await contracts.quorumAdmitter.getAddress(),
       };
       writeDeployment(opts.deployment, { ...d, tee });
-      console.log(
-        table([
-          ["enclave registry", tee.enclaveRegistry],
-          ["quorum admitter", tee.quorumAdmitter],
-          ["owner", c.wallet.address],
-          ["attesters", opts.attesters.join(", ")],
-          ["threshold", `${opts.threshold} of ${opts.attesters.length}`],
-          ["max key lifetime", `${opts.maxKeyLifetime} s`],
-        ]),
+      out.result(
+        {
+          ...tee,
+          owner: c.wallet.address,
+          attesters: opts.attesters,
+          threshold: opts.threshold,
+          maxKeyLifetime: opts.maxKeyLifetime,
+          replaced: d.tee ?? null,
+          deploymentFile: opts.deployment,
+        },
+        () =>
+          [
+            table([
+              ["enclave registry", tee.enclaveRegistry],
+              ["quorum admitter", tee.quorumAdmitter],
+              ["owner", c.wallet.address],
+              ["attesters", opts.attesters.join(", ")],
+              ["threshold", `${opts.threshold} of ${opts.attesters.length}`],
+              ["max key lifetime", `${opts.maxKeyLifetime} s`],
+            ]),
+            ...(d.tee ? [`(replaces the enclave registry ${d.tee.enclaveRegistry} the file recorded)`] : []),
+            `written to ${opts.deployment}`,
+          ].join("\n"),
       );
-      if (d.tee) console.log(`(replaces the enclave registry ${d.tee.enclaveRegistry} the file recorded)`);
-      console.log(`written to ${opts.deployment}`);
     } finally {
       c.provider.destroy();
     }
@@ -269,9 +279,8 @@ interface AttesterOptions extends ChainOptions, VerifyOptions {
   deployment: string;
 }
 
-function printVerdict(verdict: AttestationVerdict): void {
-  console.log(table(verdict.fields));
-  for (const e of verdict.errors) console.log(`problem: ${e}`);
+function verdictText(verdict: AttestationVerdict): string {
+  return [table(verdict.fields), ...verdict.errors.map((e) => `problem: ${e}`)].join("\n");
 }
 
 function registerAttester(tee: Command): void {
@@ -290,7 +299,11 @@ function registerAttester(tee: Command): void {
           "the longest this verifier lets the key live (default and at most: the registry's maximum)",
           positiveInteger,
         )
-        .option("--out <file>", "where to write the signed admission (default: <attestation-file>.<attester>.admission.json)"),
+        .option("--out <file>", "where to write the signed admission (default: <attestation-file>.<attester>.admission.json)")
+        .option(
+          "--json",
+          "print the verdict and the signed admission as one JSON document (for a failed attestation too, which exits 1 unsigned)",
+        ),
     ),
   ).action(async (file: string, opts: AttesterOptions) => {
     const bytes = readFile(file, "attestation file");
@@ -315,8 +328,11 @@ function registerAttester(tee: Command): void {
         ...(collateral !== undefined ? { collateral } : {}),
       };
       const verdict = await verifyAttestation(bytes, verifyOptions);
-      printVerdict(verdict);
-      if (!verdict.ok) throw new AttestationRejectedError(verdict);
+      out.text(verdictText(verdict));
+      if (!verdict.ok) {
+        out.jsonResult({ attester, signed: false, attestation: { ...verdictToJson(verdict), verifiedAt: iso(at) } });
+        throw new AttestationRejectedError(verdict);
+      }
       const lifetime = Math.min(opts.maxLifetime ?? registryMax, registryMax);
       const signed = await attestAndSign(c.wallet, bytes, {
         ...verifyOptions,
@@ -325,7 +341,7 @@ function registerAttester(tee: Command): void {
         enclaveRegistry: contracts.enclaveRegistry,
         maxLifetimeSeconds: lifetime,
       });
-      const out = opts.out ?? `${file}.${attester}.admission.json`;
+      const outFile = opts.out ?? `${file}.${attester}.admission.json`;
       const record: SignedAdmissionFile = {
         format: SIGNED_ADMISSION_FORMAT,
         chainId: c.chainId.toString(),
@@ -335,14 +351,15 @@ function registerAttester(tee: Command): void {
         signature: signed.signature,
         attestation: { ...verdictToJson(signed.verdict), verifiedAt: iso(at) },
       };
-      writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
+      writeOutputFile(outFile, `${JSON.stringify(record, null, 2)}\n`, "signed admission");
       const a = signed.admission;
-      console.log(
+      out.text(
         `\nsigned as attester ${attester}: admit key ${a.key} (measurement ${a.measurement}) until ` +
-          `${iso(new Date(a.expiresAt * 1000))}; written to ${out}`,
+          `${iso(new Date(a.expiresAt * 1000))}; written to ${outFile}`,
       );
+      out.jsonResult({ ...record, signed: true, expiresAtIso: iso(new Date(a.expiresAt * 1000)), admissionFile: outFile });
       if (verdict.kind === "dev")
-        console.error("WARNING: this admits a SIMULATED dev enclave (no hardware protection), accepted only because of --allow-dev");
+        out.warn("WARNING: this admits a SIMULATED dev enclave (no hardware protection), accepted only because of --allow-dev");
     } finally {
       c.provider.destroy();
     }
@@ -409,7 +426,8 @@ function registerAdmit(tee: Command): void {
         .command("admit")
         .description("admit an enclave key: submit its admission with the quorum's signatures (files written by `vinfer tee attester`)")
         .argument("<signed-admission...>", "one file per attestation verifier")
-        .option("--uri <uri>", "where the attestation is published (recorded with its hash in the KeyAdmitted event)", ""),
+        .option("--uri <uri>", "where the attestation is published (recorded with its hash in the KeyAdmitted event)", "")
+        .option("--json", "print the admission as one JSON document"),
     ),
   ).action(async (files: string[], opts: AdmitOptions) => {
     const signed = files.map(readSignedAdmission);
@@ -448,16 +466,26 @@ function registerAdmit(tee: Command): void {
         signed.map((s) => s.signature),
       );
       const dev = signed.some((s) => s.attestation?.kind === "dev");
-      console.log(
-        table([
-          ["enclave key", admission.key],
-          ["measurement", `${admission.measurement}${dev ? " (SIMULATED dev enclave)" : ""}`],
-          ["expires", `${iso(new Date(admission.expiresAt * 1000))} (unix ${admission.expiresAt})`],
-          ["attestation hash", admission.attestationHash],
-          ["attestation URI", opts.uri || "(none: the attestation is known by its hash only)"],
-          ["signed by", `${signers.join(", ")} (${signers.length}, threshold ${threshold})`],
-          ["gas", gasUsed.toString()],
-        ]),
+      out.result(
+        {
+          ...admission,
+          expiresAtIso: iso(new Date(admission.expiresAt * 1000)),
+          dev,
+          uri: opts.uri,
+          signers,
+          threshold,
+          gasUsed,
+        },
+        () =>
+          table([
+            ["enclave key", admission.key],
+            ["measurement", `${admission.measurement}${dev ? " (SIMULATED dev enclave)" : ""}`],
+            ["expires", `${iso(new Date(admission.expiresAt * 1000))} (unix ${admission.expiresAt})`],
+            ["attestation hash", admission.attestationHash],
+            ["attestation URI", opts.uri || "(none: the attestation is known by its hash only)"],
+            ["signed by", `${signers.join(", ")} (${signers.length}, threshold ${threshold})`],
+            ["gas", gasUsed.toString()],
+          ]),
       );
     } finally {
       c.provider.destroy();
@@ -486,7 +514,8 @@ function registerAccept(tee: Command): void {
           "the enclave measurement (as `vinfer tee attester` or `verify-attestation` prints it)",
           bytes32,
         )
-        .option("--reject", "stop accepting the measurement"),
+        .option("--reject", "stop accepting the measurement")
+        .option("--json", "print the model, measurement and verdict as one JSON document"),
     ),
   ).action(async (opts: AcceptOptions) => {
     const modelId = isHexString(opts.model, 32) ? opts.model.toLowerCase() : Model.load(opts.model).modelId;
@@ -497,20 +526,32 @@ function registerAccept(tee: Command): void {
       const contracts = teeContractsOf(d, opts.deployment);
       const registry = EnclaveRegistry__factory.connect(contracts.enclaveRegistry, c.wallet);
       await acceptMeasurement(registry, modelId, opts.measurement, accepted);
-      console.log(
-        `model ${modelId} ${accepted ? "accepts" : "no longer accepts"} enclave measurement ${opts.measurement} ` +
-          `in enclave registry ${contracts.enclaveRegistry}`,
-      );
       // The registry is consulted only if the model's TEE verifier is this registry.
+      let teeVerifier: string | null = null;
       try {
         const [, , config] = await connectProtocol(d, c.provider).registry.requestConfig(modelId, ProofType.Tee);
-        if (config.verifier.toLowerCase() !== contracts.enclaveRegistry.toLowerCase())
-          console.error(
-            `note: the model's TEE verifier is ${config.verifier}, not this enclave registry: register it with \`vinfer deploy --model … --proof tee\``,
-          );
+        teeVerifier = config.verifier;
       } catch {
-        console.error("note: the model has no TEE verifier yet: register it with `vinfer deploy --model … --proof tee`");
+        teeVerifier = null;
       }
+      out.result(
+        {
+          modelId,
+          measurement: opts.measurement,
+          accepted,
+          enclaveRegistry: contracts.enclaveRegistry,
+          teeVerifier,
+          teeVerifierIsRegistry: teeVerifier?.toLowerCase() === contracts.enclaveRegistry.toLowerCase(),
+        },
+        () =>
+          `model ${modelId} ${accepted ? "accepts" : "no longer accepts"} enclave measurement ${opts.measurement} ` +
+          `in enclave registry ${contracts.enclaveRegistry}`,
+      );
+      if (teeVerifier === null) out.warn("note: the model has no TEE verifier yet: register it with `vinfer deploy --model … --proof tee`");
+      else if (teeVerifier.toLowerCase() !== contracts.enclaveRegistry.toLowerCase())
+        out.warn(
+          `note: the model's TEE verifier is ${teeVerifier}, not this enclave registry: register it with \`vinfer deploy --model … --proof tee\``,
+        );
     } finally {
       c.provider.destroy();
     }

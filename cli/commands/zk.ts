@@ -1,5 +1,5 @@
 /** vinfer zk …: compile, prove, verify and inspect ZK circuits of a model, with any ZK proof system of the registry. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,11 +14,11 @@ import { zkBackends } from "../../sdk/proofs/registry.js";
 import { pickSample, readModelInputs } from "../../sdk/io/inputFile.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { accumulatorBits } from "../../sdk/zk/groth16/costs.js";
-import { consoleProgress } from "../../sdk/zk/progress.js";
 import { PROVER_CHOICES, type ProverChoice } from "../../sdk/zk/groth16/native.js";
 import type { ZkCircuit } from "../../sdk/zk/zkBackend.js";
-import { printTimings, table } from "../format.js";
-import { addQuantOptions, nonNegativeInteger, quantConfigOf } from "../options.js";
+import { table, timingsJson, timingsText } from "../format.js";
+import { addQuantOptions, nonNegativeInteger, positiveInteger, quantConfigOf } from "../options.js";
+import { out, writeOutputFile } from "../output.js";
 
 interface ZkOptions {
   backend: string;
@@ -54,13 +54,29 @@ async function compile(ref: string | Model, opts: ZkOptions, setup = true): Prom
     .compile(model, {
       setup,
       privateWeights: !!opts.privateWeights,
-      progress: consoleProgress(),
+      progress: out.progress(),
       ...(opts.ptau ? { ptau: opts.ptau } : {}),
       ...(opts.prover ? { prover: opts.prover } : {}),
       ...(opts.calibration ? { calibration: opts.calibration } : {}),
     });
-  if (circuit.setupWarning) console.error(circuit.setupWarning);
+  if (circuit.setupWarning) out.warn(circuit.setupWarning);
   return { model, circuit };
+}
+
+/** What every `vinfer zk` result starts with. */
+function about(model: Model, opts: ZkOptions): { backend: string; model: string; modelId: string } {
+  return { backend: opts.backend, model: model.path, modelId: model.modelId };
+}
+
+/** The circuit's size lines ("constraints 2421", "logrows 15") as an object, numbers as numbers. */
+function sizeOf(circuit: ZkCircuit): Record<string, string | number> {
+  return Object.fromEntries(
+    circuit.describe().map((line) => {
+      const [key, ...rest] = line.split(" ");
+      const value = rest.join(" ");
+      return [key!, /^\d+$/.test(value) ? Number(value) : value];
+    }),
+  );
 }
 
 function readProofJson(path: string): unknown {
@@ -88,44 +104,45 @@ export function registerZk(program: Command): void {
       .description("constraint count of each layer of the Groth16 circuit (no compilation: works for any size)")
       .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
       .option("--private-weights", "plan the private-weights variant")
-      .option("--json", "print JSON"),
+      .option("--json", "print the plan as one JSON document"),
   ).action((ref: string, opts) => {
     const model = Model.load(ref, quantConfigOf(opts));
     const plan = planCircuit(model.quantized, { privateWeights: !!opts.privateWeights, emit: false });
-    if (opts.json) {
-      console.log(JSON.stringify({ model: model.path, ...plan }, null, 2));
-      return;
-    }
-    const rows = plan.layers.map((l) => {
-      const q = model.quantized.nodes.get(l.node.split("+")[0]!);
-      const acc =
-        q && q.accumulatorBound > 0 && isLinearOp(l.op.split("+")[0]!)
-          ? String(accumulatorBits(q.accumulatorBound, q.shift, model.quantized.config.activationBits))
-          : "";
+    out.result({ model: model.path, ...plan }, () => {
+      const rows = plan.layers.map((l) => {
+        const q = model.quantized.nodes.get(l.node.split("+")[0]!);
+        const acc =
+          q && q.accumulatorBound > 0 && isLinearOp(l.op.split("+")[0]!)
+            ? String(accumulatorBits(q.accumulatorBound, q.shift, model.quantized.config.activationBits))
+            : "";
+        return [
+          l.node,
+          l.op,
+          String(l.outputs),
+          String(l.constraints),
+          l.outputs ? (l.constraints / l.outputs).toFixed(1) : "",
+          String(l.products),
+          acc,
+          l.detail,
+        ];
+      });
       return [
-        l.node,
-        l.op,
-        String(l.outputs),
-        String(l.constraints),
-        l.outputs ? (l.constraints / l.outputs).toFixed(1) : "",
-        String(l.products),
-        acc,
-        l.detail,
-      ];
+        table([["layer", "op", "outputs", "constraints", "per output", "products", "acc bits", "how"], ...rows]),
+        `\ntotal ${plan.constraints} constraints; public signals: ${plan.publicSignals.length} (${plan.publicSignals.slice(0, 3).join(", ")}, …)`,
+      ].join("\n");
     });
-    console.log(table([["layer", "op", "outputs", "constraints", "per output", "products", "acc bits", "how"], ...rows]));
-    console.log(
-      `\ntotal ${plan.constraints} constraints; public signals: ${plan.publicSignals.length} (${plan.publicSignals.slice(0, 3).join(", ")}, …)`,
-    );
   });
 
   withCommon(zk.command("compile").description("build the circuit and its proving/verifying keys (cached by content)"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .option("--no-setup", "groth16: stop after circom (witness generation only)")
+    .option("--json", "print the circuit's folder, size and timings as one JSON document")
     .action(async (ref: string, opts: ZkOptions & { setup: boolean }) => {
-      const { circuit } = await compile(ref, opts, opts.setup);
-      console.log([`circuit ${circuit.dir}`, ...circuit.describe()].join("\n"));
-      printTimings(circuit.timings);
+      const { model, circuit } = await compile(ref, opts, opts.setup);
+      out.result(
+        { ...about(model, opts), circuit: circuit.dir, setup: opts.setup, size: sizeOf(circuit), timings: timingsJson(circuit.timings) },
+        () => [`circuit ${circuit.dir}`, ...circuit.describe(), timingsText(circuit.timings)].join("\n"),
+      );
     });
 
   withCommon(zk.command("prove").description("prove one inference; writes the proof and public signals as JSON"))
@@ -134,6 +151,7 @@ export function registerZk(program: Command): void {
     .option("--sample <index>", "which sample of the file", nonNegativeInteger, 0)
     .option("--binding <n>", "groth16: public binding field element (e.g. a request hash mod p)", "0")
     .option("-o, --out <file>", "where to write the proof", "proof.json")
+    .option("--json", "print what was proven (the proof file, its summary, timings) as one JSON document")
     .action(async (ref: string, opts: ZkOptions & { input: string; sample: number; binding: string; out: string }) => {
       const binding = bindingOption(opts.binding);
       // the input is read against the model before the (slow) compile, so a bad file fails at once
@@ -143,50 +161,73 @@ export function registerZk(program: Command): void {
       const proof = await circuit.prove(sample, {
         binding,
         workDir: mkdtempSync(join(tmpdir(), `vinfer-${opts.backend}-`)),
-        progress: consoleProgress(),
+        progress: out.progress(),
       });
-      writeFileSync(opts.out, proof.content);
-      console.log(`${proof.summary}\nproof written to ${opts.out}`);
-      printTimings([...circuit.timings, ...proof.timings]);
+      writeOutputFile(opts.out, proof.content, "proof file");
+      const timings = [...circuit.timings, ...proof.timings];
+      out.result(
+        {
+          ...about(model, opts),
+          sample: opts.sample,
+          binding,
+          proofFile: opts.out,
+          summary: proof.summary,
+          timings: timingsJson(timings),
+        },
+        () => `${proof.summary}\nproof written to ${opts.out}\n${timingsText(timings)}`,
+      );
     });
 
   withCommon(zk.command("verify").description("verify a proof file off-chain against the model's verifying key"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .requiredOption("-p, --proof <file>", "proof JSON written by vinfer zk prove")
+    .option("--json", "print the verdict as one JSON document (a proof that does not verify exits 1, with no document)")
     .action(async (ref: string, opts: ZkOptions & { proof: string }) => {
-      const { circuit } = await compile(ref, opts);
-      console.log(await circuit.verify(readProofJson(opts.proof), opts.proof));
+      const json = readProofJson(opts.proof);
+      const { model, circuit } = await compile(ref, opts);
+      const summary = await circuit.verify(json, opts.proof);
+      out.result({ ...about(model, opts), proofFile: opts.proof, valid: true, summary }, () => summary);
     });
 
   withCommon(zk.command("accuracy").description("argmax agreement of the circuit's outputs with float onnxruntime over a data set"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .requiredOption("-i, --input <file>", "data set JSON (models/datasets/…), any form `vinfer run` reads")
-    .option("--limit <n>", "samples to use", "100")
-    .action(async (ref: string, opts: ZkOptions & { input: string; limit: string }) => {
+    .option("--limit <n>", "samples to use", positiveInteger, 100)
+    .option("--json", "print the figures as one JSON document")
+    .action(async (ref: string, opts: ZkOptions & { input: string; limit: number }) => {
       const loaded = Model.load(ref, quantConfigOf(opts));
       const { samples: all, labels } = readModelInputs(opts.input, loaded.graph);
-      const samples = all.slice(0, Number(opts.limit));
+      const samples = all.slice(0, opts.limit);
       const { model, circuit } = await compile(loaded, opts, false);
       const outputs = await circuit.outputs(samples, mkdtempSync(join(tmpdir(), `vinfer-${opts.backend}-acc-`)));
       const { rows } = await compareWithOnnxRuntime(model, samples, labels?.slice(0, samples.length));
       const agree = rows.filter((r, i) => argmaxFlat(outputs[i]!) === r.ortClass).length;
       const correct = labels ? rows.filter((r, i) => argmaxFlat(outputs[i]!) === r.label).length : undefined;
-      console.log(
-        table([
-          ["backend", opts.backend],
-          ["samples", String(samples.length)],
-          ["argmax agreement with float onnxruntime", `${agree}/${samples.length} (${((100 * agree) / samples.length).toFixed(1)}%)`],
-          ...(correct !== undefined ? [["accuracy of the circuit's outputs", `${correct}/${samples.length}`]] : []),
-        ]),
+      out.result(
+        {
+          ...about(model, opts),
+          samples: samples.length,
+          argmaxAgreement: agree / samples.length,
+          agreeing: agree,
+          ...(correct !== undefined ? { accuracy: correct / samples.length, correct } : {}),
+        },
+        () =>
+          table([
+            ["backend", opts.backend],
+            ["samples", String(samples.length)],
+            ["argmax agreement with float onnxruntime", `${agree}/${samples.length} (${((100 * agree) / samples.length).toFixed(1)}%)`],
+            ...(correct !== undefined ? [["accuracy of the circuit's outputs", `${correct}/${samples.length}`]] : []),
+          ]),
       );
     });
 
   withCommon(zk.command("export-verifier").description("write the model's Solidity verifier contract"))
     .argument("<model>", "an .onnx file, a folder with model.onnx, or a zoo name")
     .option("-o, --out <file>", "output .sol file", "Groth16Verifier.sol")
+    .option("--json", "print where the verifier was written as one JSON document")
     .action(async (ref: string, opts: ZkOptions & { out: string }) => {
-      const { circuit } = await compile(ref, opts);
-      writeFileSync(opts.out, circuit.verifierSource());
-      console.log(`verifier written to ${opts.out}`);
+      const { model, circuit } = await compile(ref, opts);
+      writeOutputFile(opts.out, circuit.verifierSource(), "verifier contract");
+      out.result({ ...about(model, opts), verifierFile: opts.out }, () => `verifier written to ${opts.out}`);
     });
 }

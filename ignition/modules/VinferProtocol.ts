@@ -5,7 +5,7 @@
  * model by the SDK (sdk/protocol/registerModel.ts), since they are generated
  * per circuit.
  */
-import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { buildModule } from "@nomicfoundation/ignition-core";
 import { ZeroAddress } from "ethers";
 
 import type { ContractArtifact, ProofSystem } from "../../sdk/proofs/proofSystem.js";

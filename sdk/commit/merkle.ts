@@ -11,21 +11,32 @@ import { hexBytes, keccakBytes } from "./keccak.js";
 export const ZERO_HASH = `0x${"00".repeat(32)}`;
 const NODE_PREFIX = Uint8Array.of(0x01);
 /** The preimage of a node, NODE_PREFIX ‖ left ‖ right, reused by every hashPair call. */
-const pairInput = Buffer.alloc(NODE_PREFIX.length + 64);
+const pairInput = new Uint8Array(NODE_PREFIX.length + 64);
 pairInput.set(NODE_PREFIX);
 
+/** A hex digit's value, or -1. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  return -1;
+}
+
+/** Decodes a 0x-prefixed bytes32 into out[at..at+32); false (out partly written) if it is not one. */
+function bytes32Into(hex: string, out: Uint8Array, at: number): boolean {
+  if (hex.length !== 66 || hex.charCodeAt(0) !== 48 || hex.charCodeAt(1) !== 120) return false;
+  for (let i = 0; i < 32; i++) {
+    const hi = nibble(hex.charCodeAt(2 + 2 * i));
+    const lo = nibble(hex.charCodeAt(3 + 2 * i));
+    if (hi < 0 || lo < 0) return false;
+    out[at + i] = (hi << 4) | lo;
+  }
+  return true;
+}
+
 export function hashPair(left: string, right: string): string {
-  // Fast path for two 0x-prefixed bytes32 (every node of a tree): decode them
-  // in place; Buffer's hex decoder stops at the first non-hex digit, hence the count.
-  if (
-    left.length === 66 &&
-    right.length === 66 &&
-    left.startsWith("0x") &&
-    right.startsWith("0x") &&
-    pairInput.write(left.slice(2), 1, 32, "hex") === 32 &&
-    pairInput.write(right.slice(2), 33, 32, "hex") === 32
-  )
-    return keccakBytes(pairInput);
+  // Fast path for two 0x-prefixed bytes32 (every node of a tree): decoded in place (no Buffer: browsers too).
+  if (bytes32Into(left, pairInput, 1) && bytes32Into(right, pairInput, 33)) return keccakBytes(pairInput);
   return keccakBytes(NODE_PREFIX, hexBytes(left), hexBytes(right));
 }
 

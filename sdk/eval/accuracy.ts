@@ -5,7 +5,7 @@
  */
 import { type SampleLike, sampleInputs } from "../io/inputFile.js";
 import type { Model } from "../model.js";
-import { OnnxRuntimeSession } from "../runtime/onnxruntime.js";
+import { OnnxRuntimeMissingError, OnnxRuntimeSession } from "../runtime/onnxruntime.js";
 import { argmaxFlat } from "../tensor.js";
 
 export interface SampleComparison {
@@ -22,8 +22,12 @@ export interface SampleComparison {
   readonly integerClass: number;
 }
 
+/** What the float outputs come from: onnxruntime-node, or (where it is not installed and a fallback was allowed) the IR's float mode. */
+export type FloatReference = "onnxruntime" | "ir-float";
+
 export interface ComparisonSummary {
   readonly samples: number;
+  readonly reference: FloatReference;
   /** Share of samples where integer argmax equals onnxruntime-node argmax. */
   readonly argmaxAgreement: number;
   readonly floatAccuracy?: number;
@@ -40,19 +44,33 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   return m;
 }
 
-/** Each sample is one tensor per graph input (or a single-input model's tensor); the rows compare output 0. */
+async function openReference(model: Model, fallback: boolean): Promise<OnnxRuntimeSession | undefined> {
+  try {
+    return await OnnxRuntimeSession.open(model.path, model.graph);
+  } catch (err) {
+    if (fallback && err instanceof OnnxRuntimeMissingError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Each sample is one tensor per graph input (or a single-input model's tensor); the rows compare output 0.
+ * With `fallbackToIrFloat`, a missing onnxruntime-node makes the IR's float mode the reference
+ * (`summary.reference` says which) instead of an error.
+ */
 export async function compareWithOnnxRuntime(
   model: Model,
   samples: readonly SampleLike[],
   labels?: readonly number[],
+  options: { fallbackToIrFloat?: boolean } = {},
 ): Promise<{ rows: SampleComparison[]; summary: ComparisonSummary }> {
-  const ort = await OnnxRuntimeSession.open(model.path, model.graph);
+  const ort = await openReference(model, options.fallbackToIrFloat ?? false);
   const rows: SampleComparison[] = [];
   try {
     for (const [index, s] of samples.entries()) {
       const sample = sampleInputs(s);
-      const ortOutput = (await ort.run(sample))[0]!.data;
       const floatOutput = model.runFloat(sample)[0]!.data;
+      const ortOutput = ort ? (await ort.run(sample))[0]!.data : floatOutput;
       const int = model.runInteger(sample);
       rows.push({
         index,
@@ -66,11 +84,12 @@ export async function compareWithOnnxRuntime(
       });
     }
   } finally {
-    await ort.close();
+    await ort?.close();
   }
   const share = (pred: (r: SampleComparison) => boolean) => rows.filter(pred).length / rows.length;
   const summary: ComparisonSummary = {
     samples: rows.length,
+    reference: ort ? "onnxruntime" : "ir-float",
     argmaxAgreement: share((r) => r.integerClass === r.ortClass),
     ...(labels ? { floatAccuracy: share((r) => r.ortClass === r.label), integerAccuracy: share((r) => r.integerClass === r.label) } : {}),
     floatModeMaxAbsDiff: Math.max(...rows.map((r) => maxAbsDiff(r.floatOutput, r.ortOutput))),

@@ -1,7 +1,7 @@
 /** ONNX ModelProto -> IrGraph: typing, static shapes, and the first check that every op is supported. */
 import { ModelStructureError, UnsupportedOperatorError } from "../errors.js";
 import type { OnnxModelProto, OnnxNodeProto, OnnxValueInfoProto } from "../onnx/proto.js";
-import { readModelProto, toSafeInt } from "../onnx/proto.js";
+import { toSafeInt } from "../onnx/proto.js";
 import { dtypeFromOnnx, tensorFromProto } from "../onnx/tensorProto.js";
 import { floatArithmeticOf } from "../interp/float.js";
 import { OPS, SUPPORTED_OPS, isSupportedOp } from "../ops/index.js";
@@ -220,9 +220,4 @@ export function buildIr(model: OnnxModelProto, options: BuildOptions = {}): IrGr
     constants,
     tensors,
   };
-}
-
-/** Reads an .onnx file and builds its IR. */
-export function loadIr(path: string, options?: BuildOptions): IrGraph {
-  return buildIr(readModelProto(path), options);
 }

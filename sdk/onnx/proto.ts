@@ -1,11 +1,13 @@
 /**
  * ONNX protobuf decoding with protobufjs and the official `onnx.proto`
- * (vendored from the pinned `onnx` Python package, Apache-2.0). Only the
- * fields the SDK reads are typed here.
+ * (vendored from the pinned `onnx` Python package, Apache-2.0), read from its
+ * generated JSON descriptor (onnxDescriptor.ts) so that no file is read: this
+ * module runs in browsers too. Reading `.onnx` files is in readModel.ts
+ * (Node). Only the fields the SDK reads are typed here.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
+import protobuf from "protobufjs/light.js";
+
+import { ONNX_DESCRIPTOR } from "./onnxDescriptor.js";
 
 import { OnnxDecodeError } from "../errors.js";
 
@@ -70,11 +72,10 @@ export interface OnnxModelProto {
   graph?: OnnxGraphProto;
 }
 
-const PROTO_PATH = fileURLToPath(new URL("./onnx.proto", import.meta.url));
-
 let root: protobuf.Root | undefined;
-function onnxRoot(): protobuf.Root {
-  root ??= protobuf.loadSync(PROTO_PATH);
+/** The protobufjs root of onnx.proto's types. */
+export function onnxRoot(): protobuf.Root {
+  root ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
   return root;
 }
 
@@ -119,17 +120,6 @@ export function decodeModelProto(bytes: Uint8Array, what = "input"): OnnxModelPr
 /** Decodes a serialized TensorProto (the `.pb` files of ONNX's test data). */
 export function decodeTensorProto(bytes: Uint8Array, what = "input"): OnnxTensorProto {
   return decode<OnnxTensorProto>("onnx.TensorProto", "tensor", bytes, what);
-}
-
-/** Reads and decodes an `.onnx` file, naming the file in any error. */
-export function readModelProto(path: string): OnnxModelProto {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (cause) {
-    throw new OnnxDecodeError(`cannot read ONNX model ${path}: ${(cause as Error).message}`, { cause });
-  }
-  return decodeModelProto(bytes, path);
 }
 
 /** Converts an int64 decoded as a string to a number, refusing values a double cannot hold exactly. */

@@ -6,6 +6,7 @@
  */
 import { InputError } from "../errors.js";
 import { opmlProofSystem } from "../opml/proofSystem.js";
+import { setRevertVocabulary } from "../protocol/contracts.js";
 import { ProofType, type ProofTypeId } from "../protocol/proofType.js";
 import { teeProofSystem } from "../tee/proofSystem.js";
 import { ezklProofSystem } from "../zk/ezkl/proofSystem.js";
@@ -18,6 +19,8 @@ const BUILT_IN: readonly ProofSystem[] = [groth16ProofSystem, ezklProofSystem, o
 
 const systems = new Map<ProofTypeId, ProofSystem>();
 for (const s of BUILT_IN) registerProofSystem(s);
+// explainRevert (sdk/protocol/contracts.ts) names the registered systems' adapter errors too.
+setRevertVocabulary(() => proofSystems());
 
 /** Adds a proof system; its id and name must be new. */
 export function registerProofSystem(system: ProofSystem): void {

@@ -13,7 +13,6 @@ import {
   type ModelRegistry,
   ModelRegistry__factory,
 } from "../../types/ethers-contracts/index.js";
-import { proofSystems } from "../proofs/registry.js";
 
 export type { InferenceRouter, ModelRegistry } from "../../types/ethers-contracts/index.js";
 
@@ -67,17 +66,35 @@ interface DecodableError {
 
 const CORE_INTERFACES = [InferenceRouter__factory, ModelRegistry__factory, IProofAdapter__factory].map((f) => new Interface(f.abi));
 
+/** What a proof system adds to revert decoding: its contracts' error ABIs and advice per error. */
+export interface RevertVocabulary {
+  adapter(): { readonly abi: readonly unknown[] };
+  errorAbis?(): readonly (readonly unknown[])[];
+  readonly revertAdvice?: Readonly<Record<string, string>>;
+}
+
+let proofSystemErrors: () => readonly RevertVocabulary[] = () => [];
+
+/**
+ * Where explainRevert finds the registered proof systems' errors
+ * (sdk/proofs/registry.ts sets it when loaded; this module does not import
+ * the proof systems, so that it runs in browsers without them).
+ */
+export function setRevertVocabulary(source: () => readonly RevertVocabulary[]): void {
+  proofSystemErrors = source;
+}
+
 // Adapter errors bubble up through the router, whose own ABI cannot name them: every registered
 // proof system's adapter ABI is asked too.
 function protocolInterfaces(): Interface[] {
   return [
     ...CORE_INTERFACES,
-    ...proofSystems().flatMap((s) => [s.adapter().abi, ...(s.errorAbis?.() ?? [])].map((abi) => new Interface(abi as never))),
+    ...proofSystemErrors().flatMap((s) => [s.adapter().abi, ...(s.errorAbis?.() ?? [])].map((abi) => new Interface(abi as never))),
   ];
 }
 
 function adviceFor(name: string): string | undefined {
-  return ADVICE[name] ?? proofSystems().find((s) => s.revertAdvice?.[name])?.revertAdvice?.[name];
+  return ADVICE[name] ?? proofSystemErrors().find((s) => s.revertAdvice?.[name])?.revertAdvice?.[name];
 }
 
 function decodeRevert(e: DecodableError): { name: string; args: unknown[] } | undefined {

@@ -209,10 +209,15 @@ export function softmaxExp(expTable: FunctionTable, v: number): number {
  * y_j = divRound(e_j * 2^F, S) = floor((2 e_j 2^F + S) / (2 S)). S >= e at the maximum = 2^(F+G) > 0.
  */
 export function softmaxRow(expTable: FunctionTable, xs: readonly number[]): number[] {
+  const { e, sum } = rowExponentials(expTable, xs);
+  return e.map((v) => divRound(v * 2 ** FUNCTION_FRAC_BITS, sum));
+}
+
+/** The row's maximum m, its exponentials e_j = softmaxExp(x_j - m) and their sum S: shared by Softmax and LogSoftmax. */
+export function rowExponentials(expTable: FunctionTable, xs: readonly number[]): { m: number; e: number[]; sum: number } {
   const m = xs.reduce((a, b) => (b > a ? b : a), -Infinity);
   const e = xs.map((x) => softmaxExp(expTable, x - m));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => divRound(v * 2 ** FUNCTION_FRAC_BITS, sum));
+  return { m, e, sum: e.reduce((a, b) => a + b, 0) };
 }
 
 // ---------------------------------------------------------------- LogSoftmax
@@ -239,8 +244,7 @@ export function logSumHigh(lnTable: FunctionTable, sum: number): number {
  * y_j = saturate(rescale((x_j - m) 2^G - L, G)): one rounding of the exact difference.
  */
 export function logSoftmaxRow(expTable: FunctionTable, lnTable: FunctionTable, xs: readonly number[]): number[] {
-  const m = xs.reduce((a, b) => (b > a ? b : a), -Infinity);
-  const sum = xs.reduce((s, x) => s + softmaxExp(expTable, x - m), 0);
+  const { m, sum } = rowExponentials(expTable, xs);
   const l = logSumHigh(lnTable, sum);
   return xs.map((x) => saturate(rescale((x - m) * 2 ** GUARD_BITS - l, GUARD_BITS), FUNCTION_ACTIVATION_BITS));
 }

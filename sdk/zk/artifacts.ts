@@ -8,11 +8,7 @@
  * cached, since each stage's folder exists only once complete.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-
-/** Repository root: circom2 (WASI) can only see files below the directory it runs in. */
-export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
-export const BUILD_DIR = join(REPO_ROOT, "build");
+import { basename, dirname, join } from "node:path";
 
 const cleanups = new Set<() => void>();
 

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 
 import { VinferError } from "../errors.js";
-import { REPO_ROOT } from "./artifacts.js";
+import { PACKAGE_ROOT } from "../paths.js";
 
 export interface CompiledContract {
   readonly abi: unknown[];
@@ -20,10 +20,10 @@ export interface CompiledContract {
  * and then node_modules ("@openzeppelin/contracts/…"), as Hardhat resolves them.
  */
 function findImport(path: string): { contents: string } | { error: string } {
-  const inRepo = join(REPO_ROOT, path);
+  const inRepo = join(PACKAGE_ROOT, path);
   if (existsSync(inRepo)) return { contents: readFileSync(inRepo, "utf8") };
   try {
-    return { contents: readFileSync(createRequire(join(REPO_ROOT, "package.json")).resolve(path), "utf8") };
+    return { contents: readFileSync(createRequire(join(PACKAGE_ROOT, "package.json")).resolve(path), "utf8") };
   } catch {
     return { error: `import ${path} not found in the repository or node_modules` };
   }

@@ -3,11 +3,12 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { InputError } from "../errors.js";
+import { PACKAGE_ROOT } from "../paths.js";
 import { flatSingleInputSamples, parseInputFile } from "../io/inputFile.js";
 import type { Tensor } from "../tensor.js";
 
 /** The repository's model zoo (models/<name>/model.onnx). */
-export const ZOO_DIR = resolve(import.meta.dirname, "..", "..", "models");
+export const ZOO_DIR = join(PACKAGE_ROOT, "models");
 
 export interface ModelManifest {
   name: string;

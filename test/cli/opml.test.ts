@@ -60,9 +60,16 @@ describe("vinfer challenge / serve --dishonest: refusals", function () {
   });
 
   it("vinfer challenge --once checks the deployment's router and exits", async function () {
-    const r = await challenge("--deployment", join(dir, "deployment.json"));
+    const r = await challenge("--deployment", join(dir, "deployment.json"), "--json");
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/"event":"challenger.start"/);
+    // --json: stdout is the event log alone, one JSON object per line
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { time: string; level: string; event: string });
+    expect(events[0]).to.include({ level: "info", event: "challenger.start" });
+    expect(events.every((e) => typeof e.time === "string")).to.equal(true);
   });
 
   it("vinfer serve --dishonest needs --proof opml, a lie it can read, and a local dev chain", async function () {

@@ -3,7 +3,7 @@
  * against a chain reached only through its RPC URL.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -15,7 +15,7 @@ import { serveJsonRpc } from "../../scripts/devchain/jsonRpcServer.js";
 import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
-import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT, cacheDir } from "../../sdk/paths.js";
 import { spawnVinfer, vinferAsync } from "../helpers/cli.js";
 
 describe("vinfer deploy / request / serve", function () {
@@ -39,7 +39,7 @@ describe("vinfer deploy / request / serve", function () {
     await rpc.close();
   });
 
-  const input = join(REPO_ROOT, "models", "datasets", "digits-test.json");
+  const input = join(PACKAGE_ROOT, "models", "datasets", "digits-test.json");
   /** `vinfer request digits-mlp` on the test chain with `proof`, the deployment file `file`, and more options. */
   const request = (proof: string, file = deployment, ...more: string[]) =>
     vinferAsync(["request", "digits-mlp", "--rpc", rpc.url, "--deployment", file, "--input", input, "--proof", proof, ...more]);
@@ -49,8 +49,9 @@ describe("vinfer deploy / request / serve", function () {
     expect(r.code, r.stderr).to.equal(0);
     const id = /Ignition deployment (vinfer-31337-[0-9a-f]{8})/.exec(r.stdout)?.[1];
     expect(id, r.stdout).to.be.a("string");
-    ignitionJournal = join(REPO_ROOT, "ignition", "deployments", id!);
-    expect(r.stdout).to.match(/VinferProtocol#InferenceRouter - 0x[0-9a-fA-F]{40}/);
+    ignitionJournal = join(cacheDir(), "ignition", id!);
+    expect(existsSync(join(ignitionJournal, "journal.jsonl"))).to.equal(true);
+    expect(r.stdout).to.match(/InferenceRouter +0x[0-9a-fA-F]{40}/);
     const d = JSON.parse(readFileSync(deployment, "utf8")) as { router: string; registry: string; chainId: string };
     expect(d.chainId).to.equal("31337");
     const { registry } = connectProtocol(d, connection.ethers.provider);
@@ -75,12 +76,25 @@ describe("vinfer deploy / request / serve", function () {
       "--poll-ms",
       "100",
     ]);
-    const r = await request("groth16", deployment, "--sample", "3", "--fee", "5", "--wait", "--timeout", "120");
+    const r = await request("groth16", deployment, "--sample", "3", "--fee", "5", "--wait", "--timeout", "120", "--json");
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^request 0: model 0x[0-9a-f]{64}, groth16, 64 inputs/m);
-    expect(r.stdout).to.match(
-      /verified on chain: output (-?\d+ ){9}-?\d+ \(argmax 7\), fulfilled by 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/,
-    );
+    // --json: one document on stdout, the request and its verified result (bigints as decimal strings)
+    const doc = JSON.parse(r.stdout) as {
+      requestId: string;
+      modelId: string;
+      proofType: string;
+      inputs: number;
+      fee: string;
+      transactionHash: string;
+      gasUsed: string;
+      result: { output: string[]; argmax: number; fulfiller: string; transactionHash: string; gasUsed: string };
+    };
+    expect(doc).to.include({ requestId: "0", modelId: Model.load("digits-mlp").modelId, proofType: "groth16", inputs: 64, fee: "5" });
+    expect(doc.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(doc.gasUsed).to.match(/^\d+$/);
+    expect(doc.result.output).to.have.length(10);
+    expect(doc.result.output.every((v) => /^-?\d+$/.test(v))).to.equal(true);
+    expect(doc.result).to.include({ argmax: 7, fulfiller: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
   });
 
   it("explains what went wrong, in words, with exit code 1", async function () {

@@ -22,7 +22,7 @@ import { Model } from "../../sdk/model.js";
 import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
-import { REPO_ROOT } from "../../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT, cacheDir } from "../../sdk/paths.js";
 import { spawnVinfer, vinferAsync } from "../helpers/cli.js";
 
 describe("vinfer tee: registry, attesters, admission and a TEE request over RPC", function () {
@@ -37,6 +37,7 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
   let rpc: Awaited<ReturnType<typeof serveJsonRpc>>;
   let node: ChildProcess | undefined;
   let nodeLog = "";
+  let nodeStdout = "";
   let ignitionJournal: string | undefined;
 
   before(async function () {
@@ -64,24 +65,33 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
     const core = await vinferAsync(["deploy", "--rpc", rpc.url, "--out", deployment]);
     expect(core.code, core.stderr).to.equal(0);
     const id = /Ignition deployment (vinfer-31337-[0-9a-f]{8})/.exec(core.stdout)?.[1];
-    ignitionJournal = id ? join(REPO_ROOT, "ignition", "deployments", id) : undefined;
+    ignitionJournal = id ? join(cacheDir(), "ignition", id) : undefined;
 
     const noRegistry = await vinferAsync(["deploy", "--rpc", rpc.url, "--out", deployment, "--model", "digits-mlp", "--proof", "tee"]);
     expect(noRegistry.code).to.equal(1);
     expect(noRegistry.stderr).to.match(/records none: run `vinfer tee deploy-registry/);
 
-    const r = await tee("deploy-registry", "--attesters", attesters.join(","), "--threshold", "2");
+    const r = await tee("deploy-registry", "--attesters", attesters.join(","), "--threshold", "2", "--json");
     expect(r.code, r.stderr).to.equal(0);
     const contracts = readDeployment().tee!;
     expect(contracts.enclaveRegistry).to.match(/^0x[0-9a-fA-F]{40}$/);
-    expect(r.stdout)
-      .to.include(contracts.enclaveRegistry)
-      .and.include(contracts.quorumAdmitter)
-      .and.match(/threshold\s+2 of 3/);
+    expect(JSON.parse(r.stdout)).to.deep.include({ ...contracts, attesters, threshold: 2, replaced: null, deploymentFile: deployment });
 
-    const model = await vinferAsync(["deploy", "--rpc", rpc.url, "--out", deployment, "--model", "digits-mlp", "--proof", "tee"]);
+    const model = await vinferAsync(["deploy", "--rpc", rpc.url, "--out", deployment, "--model", "digits-mlp", "--proof", "tee", "--json"]);
     expect(model.code, model.stderr).to.equal(0);
     expect(readDeployment().tee, "deploy keeps the TEE contracts it recorded").to.deep.equal(contracts);
+    // --json: the deployment's document alone on stdout, with the model's TEE verifier
+    const deployed = JSON.parse(model.stdout) as {
+      chainId: string;
+      router: string;
+      tee: typeof contracts;
+      models: { model: string; modelId: string; verifiers: { proofType: string; address: string; deployGas: string }[] }[];
+    };
+    expect(deployed).to.deep.include({ chainId: "31337", router: readDeployment().router, tee: contracts });
+    expect(deployed.models).to.have.length(1);
+    expect(deployed.models[0]!.verifiers).to.deep.equal([
+      { proofType: "tee", proofTypeId: ProofType.Tee, address: contracts.enclaveRegistry, deployGas: "0" },
+    ]);
     const d = readDeployment();
     const [, , config] = await connectProtocol(d, connection.ethers.provider).registry.requestConfig(
       Model.load("digits-mlp").modelId,
@@ -90,7 +100,7 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
     expect(config.verifier).to.equal(contracts.enclaveRegistry);
   });
 
-  const input = join(REPO_ROOT, "models", "datasets", "digits-test.json");
+  const input = join(PACKAGE_ROOT, "models", "datasets", "digits-test.json");
   /** `vinfer request digits-mlp --proof tee` on the test chain. */
   const request = (...more: string[]) =>
     vinferAsync(["request", "digits-mlp", "--rpc", rpc.url, "--deployment", deployment, "--input", input, "--proof", "tee", ...more]);
@@ -117,8 +127,9 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
       db,
       "--poll-ms",
       "100",
+      "--json",
     ]);
-    node.stdout!.on("data", (b: Buffer) => (nodeLog += b.toString()));
+    node.stdout!.on("data", (b: Buffer) => ((nodeLog += b.toString()), (nodeStdout += b.toString())));
     node.stderr!.on("data", (b: Buffer) => (nodeLog += b.toString()));
     await until(() => nodeLog.includes('"event":"operator.start"') || node?.exitCode !== null, "operator start");
     expect(nodeLog, nodeLog).to.include('"event":"operator.start"');
@@ -128,8 +139,9 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
     expect(enclaveKey, nodeLog).to.be.a("string");
 
     // A TEE request before the key is admitted: the node holds it (and says why) instead of burning its retries.
-    const early = await request("--sample", "3");
+    const early = await request("--sample", "3", "--json");
     expect(early.code, early.stderr).to.equal(0);
+    expect(JSON.parse(early.stdout)).to.include({ requestId: "0", proofType: "tee", inputs: 64 });
     await until(() => /"event":"tee\.waiting_for_admission","requestId":"0".*Enclave_KeyNotAdmitted/.test(nodeLog), "waiting log");
 
     // The real verification path refuses a simulated enclave.
@@ -139,9 +151,15 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
 
     const signed = [join(dir, "a4.json"), join(dir, "a5.json")];
     for (const [i, out] of signed.entries()) {
-      const r = await tee("attester", attestationFile, "--allow-dev", "--private-key", attesterKeys[i + 1]!, "--out", out);
+      // the first in words, the second with --json
+      const json = i === 1 ? ["--json"] : [];
+      const r = await tee("attester", attestationFile, "--allow-dev", "--private-key", attesterKeys[i + 1]!, "--out", out, ...json);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.include(`signed as attester ${attesters[i + 1]}: admit key ${enclaveKey}`);
+      if (i === 1) {
+        const doc = JSON.parse(r.stdout) as { signed: boolean; attester: string; admission: { key: string }; admissionFile: string };
+        expect(doc).to.include({ signed: true, attester: attesters[i + 1], admissionFile: out });
+        expect(doc.admission.key).to.equal(enclaveKey);
+      } else expect(r.stdout).to.include(`signed as attester ${attesters[i + 1]}: admit key ${enclaveKey}`);
       expect(r.stderr).to.match(/SIMULATED dev enclave/);
     }
 
@@ -170,9 +188,14 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
     expect(notOwner.code).to.equal(1);
     expect(notOwner.stderr).to.match(/Enclave_NotModelOwner\(.*only the model's owner/);
 
-    const accepted = await tee("accept", "--model", "digits-mlp", "--measurement", DEV_ENCLAVE_MEASUREMENT);
+    const accepted = await tee("accept", "--model", "digits-mlp", "--measurement", DEV_ENCLAVE_MEASUREMENT, "--json");
     expect(accepted.code, accepted.stderr).to.equal(0);
-    expect(accepted.stdout).to.match(/accepts enclave measurement/);
+    expect(JSON.parse(accepted.stdout)).to.include({
+      modelId: Model.load("digits-mlp").modelId,
+      measurement: DEV_ENCLAVE_MEASUREMENT,
+      accepted: true,
+      teeVerifierIsRegistry: true,
+    });
 
     const r = await request("--sample", "3", "--wait", "--timeout", "60");
     expect(r.code, `${r.stderr}\n--- operator log ---\n${nodeLog}`).to.equal(0);
@@ -183,5 +206,11 @@ describe("vinfer tee: registry, attesters, admission and a TEE request over RPC"
     // The request made before the admission is fulfilled too, and no job used up its attempts.
     await until(() => /"event":"job\.done","requestId":"0"/.test(nodeLog), "request 0 done");
     expect(nodeLog).not.to.match(/"event":"job\.(retry|failed)"/);
+    // serve --json: its stdout is the event log alone, one JSON object per line
+    const events = nodeStdout
+      .slice(0, nodeStdout.lastIndexOf("\n")) // whole lines: the node is still running
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string });
+    expect(events.map((e) => e.event)).to.include.members(["tee.attestation", "operator.start", "job.done"]);
   });
 });

@@ -86,12 +86,71 @@ describe("vinfer zk", () => {
   it("proves with the prover asked for (--prover snarkjs), and names the choices when asked for another", () => {
     const input = join(ZOO_DIR, "digits-mlp", "input.json");
     const proofPath = join(dir, "proof-snarkjs.json");
-    const prove = vinfer("zk", "prove", "--backend", "groth16", "digits-mlp", "--input", input, "--prover", "snarkjs", "-o", proofPath);
+    const prove = vinfer(
+      "zk",
+      "prove",
+      "--backend",
+      "groth16",
+      "digits-mlp",
+      "--input",
+      input,
+      "--prover",
+      "snarkjs",
+      "-o",
+      proofPath,
+      "--json",
+    );
     expect(prove.code, prove.stderr).to.equal(0);
     expect(prove.stderr).to.match(/✓ prove \(snarkjs\) \d+\.\d+ s/);
-    expect(vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", proofPath).code).to.equal(0);
+    // --json: the stdout is one document (the progress stays on stderr)
+    const proven = JSON.parse(prove.stdout) as { backend: string; modelId: string; binding: string; proofFile: string; summary: string };
+    expect(proven).to.include({ backend: "groth16", binding: "0", proofFile: proofPath });
+    expect(proven.summary).to.equal("outputs -1157 -1639 -1867 -1406 185 -1473 -2545 2029 -769 973");
+    const verified = vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", proofPath, "--json");
+    expect(verified.code, verified.stderr).to.equal(0);
+    expect(JSON.parse(verified.stdout)).to.include({ backend: "groth16", modelId: proven.modelId, proofFile: proofPath, valid: true });
     const bogus = vinfer("zk", "prove", "--backend", "groth16", "digits-mlp", "--input", input, "--prover", "gpu", "-o", proofPath);
     expect(bogus.code).to.not.equal(0);
     expect(bogus.stderr).to.match(/--prover.*gpu.*native, snarkjs, auto/s);
+  });
+
+  it("prints one JSON document with --json, and only the result (and its warnings) with --quiet", () => {
+    const args = ["--backend", "groth16", "digits-mlp"];
+    const compiled = vinfer("zk", "compile", ...args, "--json", "--quiet");
+    expect(compiled.code, compiled.stderr).to.equal(0);
+    const c = JSON.parse(compiled.stdout) as {
+      circuit: string;
+      setup: boolean;
+      size: { constraints: number };
+      timings: { stage: string }[];
+    };
+    expect(c).to.include({ setup: true });
+    expect(c.size).to.deep.equal({ constraints: 2421 });
+    expect(c.timings.map((t) => t.stage)).to.include("key set-up");
+    // no progress under --quiet: only the warning that the keys are INSECURE dev keys
+    expect(compiled.stderr).to.equal(
+      "warning: keys come from an INSECURE development powers of tau; use --ptau <ceremony file> in production\n",
+    );
+    expect(vinfer("zk", "compile", ...args).stderr).to.match(/✓ key set-up/);
+
+    const accuracy = vinfer("zk", "accuracy", ...args, "--input", join(ZOO_DIR, "datasets", "digits-test.json"), "--limit", "4", "--json");
+    expect(accuracy.code, accuracy.stderr).to.equal(0);
+    expect(JSON.parse(accuracy.stdout)).to.include({ backend: "groth16", samples: 4, argmaxAgreement: 1, agreeing: 4 });
+
+    const sol = join(dir, "Verifier.sol");
+    const exported = vinfer("zk", "export-verifier", ...args, "-o", sol, "--json", "-q");
+    expect(exported.code, exported.stderr).to.equal(0);
+    expect(JSON.parse(exported.stdout)).to.include({ verifierFile: sol });
+    expect(readFileSync(sol, "utf8")).to.contain("pragma solidity");
+
+    const unwritable = join(dir, "no-such-folder", "Verifier.sol");
+    const refused = vinfer("zk", "export-verifier", ...args, "-o", unwritable, "--json");
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.contain(`error: cannot write verifier contract ${unwritable}: ENOENT`);
+    expect(refused.stdout).to.equal("");
+
+    const missing = vinfer("zk", "verify", ...args, "--proof", join(dir, "missing-proof.json"), "--json");
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.contain(`error: cannot read proof file ${join(dir, "missing-proof.json")}`);
   });
 });

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { keccakBytes } from "../../sdk/commit/keccak.js";
-import { BUILD_DIR, buildAtomically } from "../../sdk/zk/artifacts.js";
+import { buildAtomically } from "../../sdk/zk/artifacts.js";
+import { cacheDir } from "../../sdk/paths.js";
 import { compileCircom } from "../../sdk/zk/groth16/circom.js";
 import { CircuitWitness } from "../../sdk/zk/groth16/witness.js";
 
@@ -24,8 +25,8 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     main,
     ``,
   ].join("\n");
-  const dir = join(BUILD_DIR, "circuit-snippets", keccakBytes(new TextEncoder().encode(source)).slice(2, 18));
-  mkdirSync(join(BUILD_DIR, "circuit-snippets"), { recursive: true });
+  const dir = join(cacheDir(), "circuit-snippets", keccakBytes(new TextEncoder().encode(source)).slice(2, 18));
+  mkdirSync(join(cacheDir(), "circuit-snippets"), { recursive: true });
   if (!existsSync(dir)) {
     await buildAtomically(dir, async (tmp) => {
       writeFileSync(join(tmp, "circuit.circom"), source);

@@ -2,7 +2,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { decodeTensorProto, readModelProto } from "../../sdk/onnx/proto.js";
+import { decodeTensorProto } from "../../sdk/onnx/proto.js";
+import { readModelProto } from "../../sdk/onnx/readModel.js";
 import { tensorFromProto } from "../../sdk/onnx/tensorProto.js";
 import type { Tensor } from "../../sdk/tensor.js";
 

@@ -28,7 +28,7 @@ export async function protocolFixture(connection?: NetworkConnection) {
   connection ??= await network.create();
   const { ethers } = connection;
   const [owner, operator, other, user] = await ethers.getSigners();
-  const addresses = await deployProtocol(connection, { requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS });
+  const addresses = await deployProtocol(connection.provider, { requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS });
   const { router, registry } = connectProtocol(addresses, owner!);
   const model = Model.load("digits-mlp");
   const circuit = await Groth16Circuit.compile(model);

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 
 import { ModelStructureError, OnnxDecodeError, UnsupportedOperatorError } from "../../sdk/errors.js";
-import { buildIr, loadIr, unsupportedNodes } from "../../sdk/ir/build.js";
+import { buildIr, unsupportedNodes } from "../../sdk/ir/build.js";
+import { loadIr } from "../../sdk/onnx/readModel.js";
 import { decodeModelProto } from "../../sdk/onnx/proto.js";
 import { ZOO_DIR } from "../../sdk/zoo/files.js";
 import { buildOnnx, withOpReplaced } from "../helpers/onnxBuilder.js";

@@ -66,7 +66,7 @@ interface Deployed {
   readonly consumer: RecordingConsumer;
 }
 
-const addresses = await deployProtocol(connection);
+const addresses = await deployProtocol(connection.provider);
 const { router, registry } = connectProtocol(addresses, owner!);
 const game = new OpmlGame(addresses.adapters.opml!, owner!);
 const consumer = await (await new RecordingConsumer__factory(owner!).deploy(addresses.router)).waitForDeployment();

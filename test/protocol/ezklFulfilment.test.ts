@@ -11,7 +11,7 @@ import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
 import type { ModelProver } from "../../sdk/proofs/proofSystem.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
-import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
+import { cacheDir } from "../../sdk/paths.js";
 import { protocolFixture } from "../helpers/protocol.js";
 import { join } from "node:path";
 
@@ -36,7 +36,7 @@ describe("InferenceRouter with EZKL evidence", function () {
       modelId: sent.request.modelId,
       fulfiller: f.operator.address,
       input: sample,
-      workDir: join(BUILD_DIR, "test-ezkl-router", `request-${sent.requestId}`),
+      workDir: join(cacheDir(), "test-ezkl-router", `request-${sent.requestId}`),
     });
 
   it("fulfils a request with a proof of its input, and rejects a changed output, another input's proof and junk", async function () {

@@ -31,7 +31,7 @@ import {
   proofInstances,
   toField,
 } from "../../sdk/zk/ezkl/backend.js";
-import { BUILD_DIR } from "../../sdk/zk/artifacts.js";
+import { cacheDir } from "../../sdk/paths.js";
 
 const { ethers } = await network.create();
 
@@ -74,7 +74,7 @@ describe("EZKL backend (digits-mlp)", function () {
   const model = Model.load("digits-mlp");
   const data = readInputFile(join(ZOO_DIR, "datasets", "digits-test.json"));
   const sampleInput = readInputFile(join(ZOO_DIR, "digits-mlp", "input.json")).samples[0]!;
-  const work = join(BUILD_DIR, "test-ezkl");
+  const work = join(cacheDir(), "test-ezkl");
   let circuit: EzklCircuit;
   let proofA: EzklQuantizedProof;
   let proofB: EzklQuantizedProof;
@@ -245,7 +245,7 @@ describe("EZKL backend (digits-cnn)", function () {
     const circuit = await EzklCircuit.compile(model, { calibration: data.samples.slice(0, 20) });
     expect([circuit.inputScale, ...circuit.outputScales]).to.deep.equal([8, 8]);
     const x = quantized(model, data.samples[0]!);
-    const proof = await circuit.proveQuantized(x, join(BUILD_DIR, "test-ezkl", "cnn"));
+    const proof = await circuit.proveQuantized(x, join(cacheDir(), "test-ezkl", "cnn"));
     expect(proof.inputs).to.deep.equal(x.map(BigInt));
     const verifier = await deployVerifier(circuit);
     expect(await verifier.accepts(proof.proofBytes, proof.instances)).to.equal(true);

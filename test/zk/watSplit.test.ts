@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 
 import { Model } from "../../sdk/model.js";
-import { BUILD_DIR, buildAtomically } from "../../sdk/zk/artifacts.js";
+import { buildAtomically } from "../../sdk/zk/artifacts.js";
+import { cacheDir } from "../../sdk/paths.js";
 import { compileCircom } from "../../sdk/zk/groth16/circom.js";
 import { planCircuit } from "../../sdk/zk/groth16/circuitGen.js";
 import { assembleWat, modernizeWatLine, splitWat } from "../../sdk/zk/groth16/watSplit.js";
@@ -24,7 +25,7 @@ describe("witness generator assembled from circom's .wat", function () {
   before(async () => {
     model = Model.load(resolveModelPath("digits-mlp"));
     const plan = planCircuit(model.quantized, { emit: true });
-    dir = join(BUILD_DIR, "circuit-snippets", "wat-split-digits-mlp");
+    dir = join(cacheDir(), "circuit-snippets", "wat-split-digits-mlp");
     rmSync(dir, { recursive: true, force: true });
     await buildAtomically(dir, async (tmp) => {
       writeFileSync(join(tmp, "circuit.circom"), plan.source!);
@@ -52,7 +53,7 @@ describe("witness generator assembled from circom's .wat", function () {
     const maxLines = Math.floor(longest / 10);
     expect(splitWat(wat, maxLines).parts).to.be.at.least(2);
 
-    const split = mkdtempSync(join(BUILD_DIR, "circuit-snippets", "wat-split-"));
+    const split = mkdtempSync(join(cacheDir(), "circuit-snippets", "wat-split-"));
     try {
       cpSync(dir, split, { recursive: true });
       const parts = await assembleWat(join(dir, "circuit_js", "circuit.wat"), join(split, "circuit_js", "circuit.wasm"), maxLines);
@@ -73,7 +74,7 @@ describe("witness generator assembled from circom's .wat", function () {
 
   it("refuses a .wat cut short (as circom2 may leave one), writing no wasm", async () => {
     const wat = readFileSync(join(dir, "circuit_js", "circuit.wat"), "utf8");
-    const scratch = mkdtempSync(join(BUILD_DIR, "circuit-snippets", "wat-cut-"));
+    const scratch = mkdtempSync(join(cacheDir(), "circuit-snippets", "wat-cut-"));
     try {
       writeFileSync(join(scratch, "cut.wat"), wat.slice(0, Math.floor(wat.length / 2)));
       const err = await assembleWat(join(scratch, "cut.wat"), join(scratch, "cut.wasm")).catch((e: unknown) => e);

@@ -25,8 +25,8 @@
  *   LayerNorm     D     0       [x_t] -> (S1 + x, S2 + x^2)                       [x_e, g_j, b_j] -> y
  *
  * Softmax and LogSoftmax pack acc = sum * 2^64 + (max + 2^63) (acc_0 = 0: max = -2^63 below every
- * activation, sum 0; L(sum) is logSumHigh, a sum <= 0 reverts Semantics_NonPositiveDivisor); LayerNormalization packs acc = S1 * 2^64 + S2 (0 <= S2 < 2^52). Every value read, and every
- * packed sum, stays below 2^52 in magnitude (Semantics_Overflow); a Softmax exponent above the exp
+ * activation, sum 0; L(sum) is logSumHigh, a sum <= 0 reverts Semantics_NonPositiveDivisor);
+ * LayerNormalization packs acc = S1 * 2^64 + S2 (0 <= S2 < 2^52). Every value read, and every packed sum, stays below 2^52 in magnitude (Semantics_Overflow); a Softmax exponent above the exp
  * table's range (x above the row's maximum, impossible honestly) reverts Nonlinear_OutOfRange(v).
  */
 import type { GeluNode, IrNode, LayerNormalizationNode, LogSoftmaxNode, OpType, PowNode, SoftmaxNode } from "../../ir/types.js";

@@ -21,7 +21,8 @@ import { InputError } from "../../errors.js";
 import type { Model } from "../../model.js";
 import { DEFAULT_QUANT_CONFIG } from "../../quant/scheme.js";
 import { type SampleLike, sampleInputs } from "../../io/inputFile.js";
-import { BUILD_DIR, buildAtomically, buildFileAtomically } from "../artifacts.js";
+import { buildAtomically, buildFileAtomically } from "../artifacts.js";
+import { cacheDir } from "../../paths.js";
 import { fromField } from "../groth16/witness.js";
 import { type Progress, type StageTiming, silentProgress, stage } from "../progress.js";
 import { type CompiledContract, compileSolidity } from "../solidity.js";
@@ -36,7 +37,7 @@ export const VISIBILITY = { input: "public", output: "public", param: "fixed" } 
 /** EVM contract size limit (EIP-170). */
 export const MAX_CONTRACT_BYTES = 24_576;
 
-const driver = () => EzklDriver.get();
+const driver = (progress?: Progress) => EzklDriver.start(progress);
 
 /**
  * EZKL's input file: `input_data` holds one flat array per graph input; for
@@ -179,7 +180,7 @@ export class EzklCircuit {
       enc.encode(JSON.stringify({ ...VISIBILITY, inputScale }) + EZKL_VERSION),
       enc.encode(inputJson(calibration)),
     ).slice(2, 18);
-    const root = options.buildRoot ?? BUILD_DIR;
+    const root = options.buildRoot ?? cacheDir();
     const dir = join(root, "ezkl", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
     const p = (f: string) => join(dir, f);
     await stage(progress, timings, "settings + calibrate + compile", () =>
@@ -196,7 +197,7 @@ export class EzklCircuit {
           param_visibility: VISIBILITY.param,
           input_scale: inputScale,
         };
-        await driver().request("settings", args);
+        await (await driver(progress)).request("settings", args);
       }),
     );
     const settings = JSON.parse(readFileSync(p("settings.json"), "utf8")) as EzklSettings;
@@ -204,18 +205,22 @@ export class EzklCircuit {
     const srsPath = join(root, "ezkl", "srs", `kzg${logrows}-INSECURE-dev.srs`);
     await stage(progress, timings, `SRS 2^${logrows} (INSECURE dev)`, () =>
       buildFileAtomically(srsPath, async (tmp) => {
-        await driver().request("srs", { srs: tmp, logrows });
+        await (await driver()).request("srs", { srs: tmp, logrows });
       }),
     );
     await stage(progress, timings, "setup (keys)", () =>
       buildAtomically(p("keys"), async (tmp) => {
-        await driver().request("setup", { compiled: p("model.compiled"), vk: join(tmp, "vk.key"), pk: join(tmp, "pk.key"), srs: srsPath });
+        await (
+          await driver()
+        ).request("setup", { compiled: p("model.compiled"), vk: join(tmp, "vk.key"), pk: join(tmp, "pk.key"), srs: srsPath });
       }),
     );
     await stage(progress, timings, "Solidity verifier", () =>
       buildAtomically(p("evm"), async (tmp) => {
         const keys = p("keys");
-        await driver().request("evm-verifier", {
+        await (
+          await driver()
+        ).request("evm-verifier", {
           vk: join(keys, "vk.key"),
           settings: p("settings.json"),
           sol: join(tmp, "Halo2Verifier.sol"),
@@ -294,11 +299,11 @@ export class EzklCircuit {
     writeFileSync(inputPath, valuesJson(perInput));
     const witness = join(outDir, "witness.json");
     const proofPath = join(outDir, "proof.json");
-    await stage(progress, timings, "witness", () =>
-      driver().request("witness", { input: inputPath, compiled: this.file("model.compiled"), witness }),
+    await stage(progress, timings, "witness", async () =>
+      (await driver()).request("witness", { input: inputPath, compiled: this.file("model.compiled"), witness }),
     );
-    await stage(progress, timings, "prove", () =>
-      driver().request("prove", {
+    await stage(progress, timings, "prove", async () =>
+      (await driver()).request("prove", {
         witness,
         compiled: this.file("model.compiled"),
         pk: join(this.file("keys"), "pk.key"),
@@ -313,7 +318,9 @@ export class EzklCircuit {
 
   /** Native verification (EZKL in Python). */
   async verifyNative(proofPath: string): Promise<boolean> {
-    const r = await driver().request("verify", {
+    const r = await (
+      await driver()
+    ).request("verify", {
       proof: proofPath,
       settings: this.file("settings.json"),
       vk: join(this.file("keys"), "vk.key"),
@@ -330,14 +337,14 @@ export class EzklCircuit {
       writeFileSync(path, inputJson([t]));
       return path;
     });
-    const r = await driver().request("outputs", { inputs: paths, compiled: this.file("model.compiled"), workdir });
+    const r = await (await driver()).request("outputs", { inputs: paths, compiled: this.file("model.compiled"), workdir });
     return (r.outputs as string[][][]).map((o) => o.flat().map(Number));
   }
 
   /** The calldata of verifyProof(proof, instances) for a proof file, from EZKL's encoder (= the ABI encoding of proofBytes, instances). */
   async calldata(proofPath: string): Promise<string> {
     const out = `${proofPath}.calldata`;
-    await driver().request("calldata", { proof: proofPath, calldata: out });
+    await (await driver()).request("calldata", { proof: proofPath, calldata: out });
     return `0x${readFileSync(out).toString("hex")}`;
   }
 

@@ -4,18 +4,21 @@
  * comes back as an EzklError naming the EZKL stage.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 import { VinferError } from "../../errors.js";
-import { BUILD_DIR, REPO_ROOT } from "../artifacts.js";
+import { cacheDir } from "../../paths.js";
+import { type Progress, silentProgress } from "../progress.js";
+import { ensurePythonEnv } from "./pythonEnv.js";
 
 export const EZKL_VERSION = "21.0.3";
-const PYTHON = join(REPO_ROOT, ".venv", "bin", "python");
 const DRIVER = join(import.meta.dirname, "driver.py");
 /** EZKL finds solc through svm's data dir; we point it at a shim over npm's solc 0.8.20 (no download). */
-const SVM_HOME = join(BUILD_DIR, "ezkl", "xdg");
+function svmHome(): string {
+  return join(cacheDir(), "ezkl", "xdg");
+}
 
 /** An EZKL stage failed; `stage` names it (settings, srs, setup, witness, prove, verify, evm-verifier…). */
 export class EzklError extends VinferError {
@@ -30,7 +33,7 @@ export class EzklError extends VinferError {
 type Reply = { id: number; ok?: boolean; error?: string; stage?: string } & Record<string, unknown>;
 
 function installSolcShim(): void {
-  const dir = join(SVM_HOME, "svm", "0.8.20");
+  const dir = join(svmHome(), "svm", "0.8.20");
   const path = join(dir, "solc-0.8.20");
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" "${join(import.meta.dirname, "solc-shim.cjs")}" "$@"\n`);
@@ -39,6 +42,7 @@ function installSolcShim(): void {
 
 export class EzklDriver {
   private static shared?: EzklDriver;
+  private static python?: Promise<string>;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; stage: string }>();
   private stderrTail = "";
@@ -63,15 +67,16 @@ export class EzklDriver {
     });
   }
 
-  /** The session's worker, started on first use. */
-  static get(): EzklDriver {
+  /** The session's worker, started on first use (which, in an installed package, first creates its Python venv). */
+  static async start(progress: Progress = silentProgress): Promise<EzklDriver> {
+    if (EzklDriver.shared) return EzklDriver.shared;
+    // concurrent first calls share one venv creation
+    EzklDriver.python ??= ensurePythonEnv(progress).finally(() => (EzklDriver.python = undefined));
+    const python = await EzklDriver.python;
     if (!EzklDriver.shared) {
-      if (!existsSync(PYTHON)) {
-        throw new EzklError("start", `the Python venv is missing: run \`npm run setup:python\` (installs ezkl ${EZKL_VERSION})`);
-      }
       installSolcShim();
-      const child = spawn(PYTHON, [DRIVER], {
-        env: { ...process.env, RUST_LOG: "error", XDG_DATA_HOME: SVM_HOME },
+      const child = spawn(python, [DRIVER], {
+        env: { ...process.env, RUST_LOG: "error", XDG_DATA_HOME: svmHome() },
         stdio: ["pipe", "pipe", "pipe"],
       });
       EzklDriver.shared = new EzklDriver(child);

@@ -6,9 +6,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 import { keccakBytes } from "../../commit/keccak.js";
-import { BUILD_DIR, REPO_ROOT } from "../artifacts.js";
+import { cacheDir, PACKAGE_ROOT } from "../../paths.js";
 
-export const CIRCUIT_LIB_DIR = join(REPO_ROOT, "circuits", "lib");
+export const CIRCUIT_LIB_DIR = join(PACKAGE_ROOT, "circuits", "lib");
 
 export function circuitKey(source: string, compilerVersion: string): string {
   const enc = new TextEncoder();
@@ -19,5 +19,5 @@ export function circuitKey(source: string, compilerVersion: string): string {
 }
 
 export function circuitDir(modelName: string, key: string): string {
-  return join(BUILD_DIR, "groth16", `${modelName.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
+  return join(cacheDir(), "groth16", `${modelName.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}`);
 }

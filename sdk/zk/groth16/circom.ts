@@ -2,10 +2,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 
 import { VinferError } from "../../errors.js";
-import { REPO_ROOT } from "../artifacts.js";
+import { CIRCUIT_LIB_DIR } from "./artifacts.js";
 import { assembleWat } from "./watSplit.js";
 
 const require = createRequire(import.meta.url);
@@ -14,6 +14,11 @@ export class CircomError extends VinferError {
   constructor(message: string) {
     super("CIRCOM", message);
   }
+}
+
+/** The folder that holds circomlib (our circuits include "circomlib/circuits/…"), wherever npm put it. */
+function circomlibParent(): string {
+  return dirname(dirname(require.resolve("circomlib/package.json")));
 }
 
 function circomCli(): string {
@@ -41,8 +46,8 @@ async function compilesInV8(wasm: string): Promise<boolean> {
 /**
  * Compiles `<dir>/circuit.circom` to circuit.r1cs, circuit.sym and
  * circuit_js/circuit.wasm with --O2 (linear constraints substituted away).
- * Paths are passed relative to the repository root: the WASI build cannot
- * see anything above the directory it runs in. circom also writes the
+ * circom2's CLI opens every ancestor of its working directory to WASI, so
+ * `dir` may be anywhere (the cache directory). circom also writes the
  * witness generator's text (.wat): where circom2 could not assemble it (out
  * of its 4 GiB past about a million constraints, after writing the r1cs) or
  * V8 cannot compile what it assembled, watSplit.ts assembles it instead.
@@ -52,31 +57,29 @@ export async function compileCircom(
   dir: string,
   options: { progress?: { detail(message: string): void }; keepWat?: boolean } = {},
 ): Promise<{ nonLinearConstraints: number; log: string }> {
-  const rel = relative(REPO_ROOT, dir);
-  if (rel.startsWith("..")) throw new CircomError(`circuit folder ${dir} must be inside the repository (${REPO_ROOT})`);
   const args = [
     circomCli(),
-    join(rel, "circuit.circom"),
+    join(dir, "circuit.circom"),
     "--r1cs",
     "--wasm",
     "--wat",
     "--sym",
     "--O2",
     "-l",
-    "circuits/lib",
+    CIRCUIT_LIB_DIR,
     "-l",
-    "node_modules",
+    circomlibParent(),
     "-o",
-    rel,
+    dir,
   ];
-  const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const log = `${r.stdout}\n${r.stderr}`;
   const js = join(dir, "circuit_js");
   const [wat, wasm] = [join(js, "circuit.wat"), join(js, "circuit.wasm")];
   const complete = r.status === 0 && /Everything went okay/.test(log);
   const constraintsWritten = ["circuit.r1cs", "circuit.sym"].every((f) => existsSync(join(dir, f))) && existsSync(wat);
   const failed = (why = "") =>
-    new CircomError(`circom failed on ${rel}/circuit.circom${why}:\n${log.trim().split("\n").slice(-15).join("\n")}`);
+    new CircomError(`circom failed on ${join(dir, "circuit.circom")}${why}:\n${log.trim().split("\n").slice(-15).join("\n")}`);
   if (!complete && !constraintsWritten) throw failed();
   if (!complete || !(await compilesInV8(wasm))) {
     options.progress?.detail("circom2 could not assemble the witness generator: assembling its .wat with wabt, long functions split");
@@ -85,7 +88,7 @@ export async function compileCircom(
       throw failed(`, and its .wat does not assemble either (${e instanceof Error ? e.message : String(e)})`);
     });
     if (!(await compilesInV8(wasm)))
-      throw new CircomError(`the witness generator of ${rel} does not compile even split into ${parts} parts`);
+      throw new CircomError(`the witness generator of ${dir} does not compile even split into ${parts} parts`);
   }
   if (!options.keepWat) rmSync(wat, { force: true });
   // circom's witness calculator is CommonJS, inside this ESM package

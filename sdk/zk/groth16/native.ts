@@ -15,17 +15,25 @@ import { join } from "node:path";
 import type * as snarkjs from "snarkjs";
 
 import { InputError, VinferError } from "../../errors.js";
-import { REPO_ROOT, removeOnSignal } from "../artifacts.js";
+import { removeOnSignal } from "../artifacts.js";
+import { PACKAGE_ROOT, SOURCE_CHECKOUT, cacheDir } from "../../paths.js";
 import { type Progress, silentProgress } from "../progress.js";
 
 /** Which Groth16 prover runs: the native binary, snarkjs, or native where built (auto). */
 export type ProverChoice = "native" | "snarkjs" | "auto";
 export const PROVER_CHOICES: readonly ProverChoice[] = ["native", "snarkjs", "auto"];
 
-export const BUILD_NATIVE_HINT = "build it with `npm run build:native` (needs Rust's cargo)";
+export const BUILD_NATIVE_HINT = SOURCE_CHECKOUT
+  ? "build it with `npm run build:native` (needs Rust's cargo)"
+  : "build it with `npx vinfer setup native` (needs Rust's cargo)";
+
+/** Where cargo builds the tools: native/groth16/target in a source checkout, the cache directory once installed. */
+export function nativeTargetDir(): string {
+  return SOURCE_CHECKOUT ? join(PACKAGE_ROOT, "native", "groth16", "target") : join(cacheDir(), "native");
+}
 
 export function nativeBinaryPath(): string {
-  return process.env.VINFER_GROTH16_NATIVE ?? join(REPO_ROOT, "native", "groth16", "target", "release", "vinfer-groth16");
+  return process.env.VINFER_GROTH16_NATIVE ?? join(nativeTargetDir(), "release", "vinfer-groth16");
 }
 
 export function nativeAvailable(): boolean {
@@ -122,4 +130,32 @@ export async function nativeProve(zkey: string, wtns: Uint8Array, progress: Prog
     remove();
     release();
   }
+}
+
+/**
+ * Builds the native tools from the Rust sources shipped with the package
+ * (`cargo build --release --locked`, crates from crates.io) into
+ * nativeTargetDir(). cargo's own lines become progress details.
+ */
+export function buildNative(progress: Progress = silentProgress): Promise<string> {
+  const manifest = join(PACKAGE_ROOT, "native", "groth16", "Cargo.toml");
+  const args = ["build", "--release", "--locked", "--manifest-path", manifest, "--target-dir", nativeTargetDir()];
+  return new Promise((resolve, reject) => {
+    const child = spawn("cargo", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const release = removeOnSignal(() => child.kill("SIGKILL"));
+    let tail = "";
+    child.stderr.on("data", (d: Buffer) => {
+      tail = (tail + d.toString()).slice(-3000);
+      for (const line of d.toString().split("\n")) if (line.trim()) progress.detail(line.trim());
+    });
+    child.on("error", (err) => {
+      release();
+      reject(new InputError(`cannot run cargo (${err.message}): install Rust (https://rustup.rs) to build the native prover`));
+    });
+    child.on("close", (code) => {
+      release();
+      if (code === 0) resolve(nativeBinaryPath());
+      else reject(new VinferError("NATIVE_BUILD", `cargo ${args.join(" ")} failed (exit ${code}):\n${tail.trim()}`));
+    });
+  });
 }

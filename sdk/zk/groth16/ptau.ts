@@ -21,7 +21,8 @@ import * as snarkjs from "snarkjs";
 import { InputError } from "../../errors.js";
 import { SNARK_SCALAR_FIELD } from "../../field.js";
 import { type Progress, silentProgress, snarkjsLogger } from "../progress.js";
-import { BUILD_DIR, buildFileAtomically } from "../artifacts.js";
+import { buildFileAtomically } from "../artifacts.js";
+import { cacheDir } from "../../paths.js";
 import { nativeAvailable, runNative } from "./native.js";
 import { snarkjsCurve } from "./workers.js";
 
@@ -44,7 +45,7 @@ export function requiredPower(constraints: number, publicInputs: number): number
 }
 
 export function devPtauPath(power: number): string {
-  return join(BUILD_DIR, "ptau", `dev-insecure-${power}.ptau`);
+  return join(cacheDir(), "ptau", `dev-insecure-${power}.ptau`);
 }
 
 export function devSecret(label: string): bigint {

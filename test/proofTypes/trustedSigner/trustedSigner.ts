@@ -12,7 +12,7 @@ import { AbiCoder, type BaseWallet, getBytes, id, keccak256 } from "ethers";
 
 import type { Model } from "../../../sdk/model.js";
 import type { ContractArtifact, ModelProver, ProofSystem, ProveContext, ProvenResult } from "../../../sdk/proofs/proofSystem.js";
-import { REPO_ROOT } from "../../../sdk/zk/artifacts.js";
+import { PACKAGE_ROOT } from "../../../sdk/paths.js";
 import { compileSolidity } from "../../../sdk/zk/solidity.js";
 
 /** An id no built-in proof type uses. */
@@ -58,7 +58,7 @@ export function trustedSignerProofSystem(signer: BaseWallet): ProofSystem {
     adapter() {
       artifact ??= {
         contractName: "TrustedSignerAdapter",
-        ...compileSolidity(readFileSync(join(REPO_ROOT, ADAPTER_SOURCE), "utf8"), ADAPTER_SOURCE, "TrustedSignerAdapter"),
+        ...compileSolidity(readFileSync(join(PACKAGE_ROOT, ADAPTER_SOURCE), "utf8"), ADAPTER_SOURCE, "TrustedSignerAdapter"),
       };
       return artifact;
     },

@@ -1,0 +1,109 @@
+/**
+ * A model ready to run: its float IR, integer model and (lazily) its
+ * commitment, built from ONNX bytes (`Model.fromOnnx`) or an IR. This module
+ * reads no file (browsers too); `Model.load` (sdk/model.ts, `vinfer/node`)
+ * reads a zoo name, a folder or an .onnx file.
+ */
+import { type ModelCommitment, commitModel } from "./commit/modelId.js";
+import { inputHash } from "./commit/tensorHash.js";
+import { buildIr } from "./ir/build.js";
+import type { IrGraph } from "./ir/types.js";
+import type { ExecuteOptions } from "./interp/execute.js";
+import { runFloat } from "./interp/float.js";
+import { dequantizeOutputs, quantizeInputs, runInteger } from "./interp/integer.js";
+import { type QuantizedModel, quantizeModel } from "./quant/quantize.js";
+import { DEFAULT_QUANT_CONFIG, type QuantConfig } from "./quant/scheme.js";
+import { InputError } from "./errors.js";
+import { type Tensor, sizeOf } from "./tensor.js";
+import { decodeModelProto } from "./onnx/proto.js";
+
+export interface IntegerResult {
+  /** Quantized inputs as fed to the integer model. */
+  readonly inputs: Tensor[];
+  /** Integer outputs (the values every proof path proves). */
+  readonly outputs: Tensor[];
+  /** The same outputs as floats (q / 2^F). */
+  readonly dequantized: Tensor[];
+  readonly inputHash: string;
+}
+
+export class Model {
+  private commitmentCache?: ModelCommitment;
+
+  protected constructor(
+    /** Where the model came from: its .onnx file, or the name `fromOnnx` was given. */
+    readonly path: string,
+    readonly graph: IrGraph,
+    readonly quantized: QuantizedModel,
+  ) {}
+
+  /** A model from the bytes of an .onnx file (fetched by a web page, say), quantized; `source` names it in errors. */
+  static fromOnnx(bytes: Uint8Array, source = "model.onnx", config: QuantConfig = DEFAULT_QUANT_CONFIG): Model {
+    return Model.fromIr(buildIr(decodeModelProto(bytes, source)), source, config);
+  }
+
+  /** A model from its float IR, quantized. */
+  static fromIr(graph: IrGraph, source: string, config: QuantConfig = DEFAULT_QUANT_CONFIG): Model {
+    return new Model(source, graph, quantizeModel(graph, config));
+  }
+
+  get commitment(): ModelCommitment {
+    this.commitmentCache ??= commitModel(this.quantized);
+    return this.commitmentCache;
+  }
+
+  get modelId(): string {
+    return this.commitment.modelId;
+  }
+
+  runFloat(inputs: readonly Tensor[], options: ExecuteOptions = {}): Tensor[] {
+    return runFloat(this.graph, inputs, options);
+  }
+
+  /** Number of values of all graph inputs together (a request's input length). */
+  get inputLength(): number {
+    return this.graph.inputs.reduce((n, t) => n + sizeOf(t.shape), 0);
+  }
+
+  /** Number of values of all graph outputs together (a result's output length). */
+  get outputLength(): number {
+    return this.graph.outputs.reduce((n, t) => n + sizeOf(t.shape), 0);
+  }
+
+  /** Float inputs quantized and flattened: the int256[] input a request carries (no inference run). */
+  quantizedInput(floatInputs: readonly Tensor[]): bigint[] {
+    return quantizeInputs(this.quantized, floatInputs).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+  }
+
+  /**
+   * Runs the integer model on already-quantized values, all graph inputs
+   * flattened in order (a request's int256[] input); throws InputError for a
+   * wrong count or a value outside the activation range. `options.onNode`
+   * sees every node's integer tensors in order.
+   */
+  runQuantized(values: readonly bigint[], options: ExecuteOptions = {}): Tensor[] {
+    const expected = this.inputLength;
+    if (values.length !== expected) throw new InputError(`expected ${expected} input values, got ${values.length}`);
+    const half = 2 ** (this.quantized.config.activationBits - 1);
+    let offset = 0;
+    const inputs = this.graph.inputs.map((t) => {
+      const n = sizeOf(t.shape);
+      const data = Float64Array.from(values.slice(offset, offset + n), (v, i) => {
+        const x = Number(v);
+        if (!(x >= -half && x < half))
+          throw new InputError(`input ${offset + i} = ${v} is outside the ${this.quantized.config.activationBits}-bit signed range`);
+        return x;
+      });
+      offset += n;
+      return { dtype: "int32" as const, shape: t.shape, data };
+    });
+    return runInteger(this.quantized, inputs, options);
+  }
+
+  /** Quantizes float inputs and runs the integer model; `options.onNode` sees every node's integer tensors in order. */
+  runInteger(floatInputs: readonly Tensor[], options: ExecuteOptions = {}): IntegerResult {
+    const inputs = quantizeInputs(this.quantized, floatInputs);
+    const outputs = runInteger(this.quantized, inputs, options);
+    return { inputs, outputs, dequantized: dequantizeOutputs(this.quantized, outputs), inputHash: inputHash(inputs) };
+  }
+}
