@@ -4,9 +4,11 @@ pragma solidity ^0.8.28;
 import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
 import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "../libraries/FieldElements.sol";
+import {RequestBinding} from "../libraries/RequestBinding.sol";
 import {VerifierCall} from "../libraries/VerifierCall.sol";
 
-/// @notice The function EZKL's generated Halo2Verifier exposes.
+/// @notice The function EZKL's generated Halo2Verifier exposes (and EzklReusableVerifier, for models
+///         whose single verifier is over the contract size limit).
 interface IHalo2Verifier {
     /// @notice Whether `proof` is valid for `instances` (reverts on some invalid proofs).
     /// @param proof The proof bytes.
@@ -17,13 +19,20 @@ interface IHalo2Verifier {
 
 /// @title EzklAdapter
 /// @notice Adapter for EZKL (Halo2/KZG) proofs with public input and output visibility
-///         (sdk/zk/ezkl). The instances are rebuilt from the request: [input..., output...] as
-///         field elements, so a proof passes only for this input and this output.
-/// @dev An EZKL circuit has no free public input, so the proof cannot commit to the request id
-///      or the fulfiller: the same proof fulfils any request for the same model and input, which
-///      is harmless for correctness (the output is the model's) but lets a copier take the fee.
-///      Groth16 binds both (docs/request-binding.md).
+///         (sdk/zk/ezkl). The instances are rebuilt from the request:
+///         [input..., binding limbs..., output...] as field elements, so a proof passes only for
+///         this input, this output and this binding (chain, router, request, model, fulfiller).
+/// @dev The EZKL backend compiles the model with one extra graph input that no node reads, the
+///      binding, in BINDING_LIMBS limbs of BINDING_LIMB_BITS bits, little-endian
+///      (sdk/zk/ezkl/binding.ts). Halo2's verifier hashes every instance into its transcript, so a
+///      proof copied from another fulfiller's transaction, or made for another request with the
+///      same input, fails here (docs/request-binding.md).
 contract EzklAdapter is IProofAdapter {
+    /// @notice Number of binding instances, after the input's: ceil(254 / BINDING_LIMB_BITS).
+    uint256 public constant BINDING_LIMBS = 11;
+    /// @notice Bits per binding limb (each limb stays exact as EZKL's f32 input).
+    uint256 public constant BINDING_LIMB_BITS = 24;
+
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
@@ -31,7 +40,10 @@ contract EzklAdapter is IProofAdapter {
         int256[] calldata output,
         bytes calldata evidence
     ) external view returns (ClaimStatus) {
-        bytes memory data = abi.encodeCall(IHalo2Verifier.verifyProof, (evidence, instances(input, output)));
+        bytes memory data = abi.encodeCall(
+            IHalo2Verifier.verifyProof,
+            (evidence, proofInstances(f, input, output, msg.sender))
+        );
         if (!VerifierCall.accepts(f.verifier, data)) revert Adapter_InvalidProof(f.requestId);
         return ClaimStatus.Accepted;
     }
@@ -42,7 +54,38 @@ contract EzklAdapter is IProofAdapter {
         return ClaimStatus.Pending;
     }
 
-    /// @notice The instances a valid proof must have: the input then the output, as field elements.
+    /// @notice The instances a valid proof for this fulfilment must have, for router `router`:
+    ///         the input, the binding's limbs, then the output, as field elements.
+    /// @param f The fulfilment (request id, model id and fulfiller are bound).
+    /// @param input The quantized input.
+    /// @param output The quantized output.
+    /// @param router The router the proof is bound to.
+    function proofInstances(
+        Fulfilment calldata f,
+        int256[] calldata input,
+        int256[] calldata output,
+        address router
+    ) public view returns (uint256[] memory values) {
+        uint256 n = input.length;
+        values = new uint256[](n + BINDING_LIMBS + output.length);
+        for (uint256 i = 0; i < n; ++i) values[i] = FieldElements.fromSigned(input[i]);
+        uint256[BINDING_LIMBS] memory limbs = bindingLimbs(f, router);
+        for (uint256 i = 0; i < BINDING_LIMBS; ++i) values[n + i] = limbs[i];
+        n += BINDING_LIMBS;
+        for (uint256 i = 0; i < output.length; ++i) values[n + i] = FieldElements.fromSigned(output[i]);
+    }
+
+    /// @notice RequestBinding.fieldBinding(f, router) in BINDING_LIMBS limbs, little-endian.
+    /// @param f The fulfilment.
+    /// @param router The router the proof is bound to.
+    function bindingLimbs(Fulfilment calldata f, address router) public view returns (uint256[BINDING_LIMBS] memory limbs) {
+        uint256 b = RequestBinding.fieldBinding(f, router);
+        uint256 mask = (1 << BINDING_LIMB_BITS) - 1;
+        for (uint256 i = 0; i < BINDING_LIMBS; ++i) limbs[i] = (b >> (BINDING_LIMB_BITS * i)) & mask;
+    }
+
+    /// @notice The model's own instances, without the binding: the input then the output, as field
+    ///         elements (proofInstances puts the binding's limbs between them).
     function instances(
         int256[] calldata input,
         int256[] calldata output

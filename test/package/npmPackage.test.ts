@@ -7,7 +7,7 @@
  * repository's sources.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,7 +109,12 @@ describe("the npm package, installed into a new project", function () {
   });
 
   after(function () {
-    for (const child of children) child.kill("SIGKILL");
+    for (const child of children) {
+      child.kill("SIGKILL");
+      // its pipes would keep this process's event loop alive
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -201,31 +206,15 @@ describe("the npm package, installed into a new project", function () {
     });
     const deployment = join(project, "deployment.json");
     expectOk(await npx("deploy", "--rpc", rpc, "--model", "digits-mlp", "--proof", "groth16", "--out", deployment), "vinfer deploy");
-    const operator = spawn(
-      "npx",
-      [
-        "--no-install",
-        "vinfer",
-        "serve",
-        "--rpc",
-        rpc,
-        "--deployment",
-        deployment,
-        "--model",
-        "digits-mlp",
-        "--proof",
-        "groth16",
-        "--db",
-        join(project, "operator.db"),
-        "--poll-ms",
-        "200",
-      ],
-      {
-        cwd: project,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    // the installed bin run by node itself (not through npx, whose child would outlive a kill); its log in a file
+    const bin = join(installed, "bin", "vinfer.js");
+    const serve = ["serve", "--rpc", rpc, "--deployment", deployment, "--model", "digits-mlp", "--proof", "groth16"];
+    const operatorLog = join(project, "operator.log");
+    const operator = spawn(process.execPath, [bin, ...serve, "--db", join(project, "operator.db"), "--poll-ms", "200"], {
+      cwd: project,
+      env,
+      stdio: ["ignore", "ignore", openSync(operatorLog, "w")],
+    });
     children.push(operator);
 
     writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
@@ -252,7 +241,7 @@ describe("the npm package, installed into a new project", function () {
       cwd: project,
       env,
     });
-    expectOk(r, "the consumer");
+    expectOk({ ...r, stderr: `${r.stderr}\noperator's log:\n${readFileSync(operatorLog, "utf8")}` }, "the consumer");
     const doc = JSON.parse(r.stdout) as { modelId: string; local: string[]; verified: string[]; fulfiller: string };
     expect(doc.modelId).to.equal(Model.load("digits-mlp").modelId);
     expect(doc.verified).to.deep.equal(doc.local);

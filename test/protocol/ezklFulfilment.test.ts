@@ -1,7 +1,9 @@
 /**
  * The router with EZKL evidence: a Halo2 proof of digits-mlp with public input
- * and output fulfils a request only for the request's own input and the
- * proven output.
+ * and output fulfils a request only for the request's own input, the proven
+ * output and its binding (chain, router, request, model, fulfiller): a proof
+ * copied from one fulfiller's transaction is rejected for another fulfiller
+ * and for another request with the same input.
  */
 import { expect } from "chai";
 
@@ -28,16 +30,43 @@ describe("InferenceRouter with EZKL evidence", function () {
 
   const request = (sample: number) => f.userRequest(sample, { proofType: ProofType.Ezkl, fee: 7n });
 
-  const proveFor = (sent: Awaited<ReturnType<typeof request>>, sample = sent.input) =>
+  const proveFor = (sent: Awaited<ReturnType<typeof request>>, sample = sent.input, fulfiller = f.operator.address) =>
     prover.prove({
       chainId: f.chainId,
       router: f.addresses.router,
       requestId: sent.requestId,
       modelId: sent.request.modelId,
-      fulfiller: f.operator.address,
+      fulfiller,
       input: sample,
       workDir: join(cacheDir(), "test-ezkl-router", `request-${sent.requestId}`),
     });
+
+  it("rejects a proof copied from one fulfiller's transaction for another fulfiller and for another request with the same input", async function () {
+    const adapter = EzklAdapter__factory.connect(f.addresses.adapters.ezkl!, f.owner);
+    const first = await request(42);
+    const second = await request(42); // another request, same model and input
+    expect(second.input).to.deep.equal(first.input);
+    const proof = await proveFor(first);
+
+    // (a) a front-runner replays the operator's evidence for the same request
+    await expect(
+      f.router.connect(f.other).fulfill(first.requestId, first.request, first.input, proof.output, proof.evidence),
+    ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
+    // (b) the operator's (or anyone's) copy for another request with the same input
+    for (const who of [f.operator, f.other]) {
+      await expect(
+        f.router.connect(who).fulfill(second.requestId, second.request, second.input, proof.output, proof.evidence),
+      ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
+    }
+    // the bound proof still fulfils its own request, from its own fulfiller
+    await (await f.router.connect(f.operator).fulfill(first.requestId, first.request, first.input, proof.output, proof.evidence)).wait();
+    expect(await f.router.isResult(first.requestId, first.request, proof.output)).to.equal(true);
+    // and the other fulfiller, with a proof bound to itself, fulfils the second request
+    const own = await proveFor(second, second.input, f.other.address);
+    expect(own.output).to.deep.equal(proof.output);
+    await (await f.router.connect(f.other).fulfill(second.requestId, second.request, second.input, own.output, own.evidence)).wait();
+    expect(await f.router.isResult(second.requestId, second.request, own.output)).to.equal(true);
+  });
 
   it("fulfils a request with a proof of its input, and rejects a changed output, another input's proof and junk", async function () {
     const adapter = EzklAdapter__factory.connect(f.addresses.adapters.ezkl!, f.owner);

@@ -5,14 +5,21 @@
  * WASM) verifies in-process.
  *
  * Visibility: input and outputs are "public", weights "fixed" (part of the
- * verifying key). The verifier's instances are the quantized input values
- * followed by the output values, [inputs…, outputs…], as BN254 field elements
- * (v < 0 as p - |v|). EZKL's input scale is forced to our fracBits, so the
- * input instances are exactly our integer input (sdk/quant: q = round(x·2^F)),
- * and a contract holding a request's int256[] input can compare them
- * one by one; see proveQuantized and docs/ezkl.md.
+ * verifying key). The backend adds one graph input, the request binding
+ * (sdk/zk/ezkl/binding.ts), after the model's own. The verifier's instances
+ * are the quantized input values, the binding's limbs, then the output values,
+ * [inputs…, binding limbs…, outputs…], as BN254 field elements (v < 0 as
+ * p - |v|). EZKL's input scale is forced to our fracBits, so the input
+ * instances are exactly our integer input (sdk/quant: q = round(x·2^F)), and
+ * a contract holding a request's int256[] input can compare them one by one;
+ * see proveQuantized and docs/ezkl.md.
+ *
+ * A model whose generated verifier is over the EVM's 24,576-byte limit gets
+ * EZKL's reusable verifier and a per-model verifying-key artefact (VKA)
+ * instead, behind a small wrapper with the same verifyProof(bytes, uint256[])
+ * (contracts/adapters/ezkl/EzklReusableVerifier.sol; sdk/zk/ezkl/deploy.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -26,6 +33,7 @@ import { cacheDir } from "../../paths.js";
 import { fromField } from "../groth16/witness.js";
 import { type Progress, type StageTiming, silentProgress, stage } from "../progress.js";
 import { type CompiledContract, compileSolidity } from "../solidity.js";
+import { BINDING_INPUT, BINDING_LIMBS, bindingFromLimbs, bindingLimbs, withBindingInput } from "./binding.js";
 import { EZKL_VERSION, EzklDriver, EzklError } from "./driver.js";
 
 export { EzklError };
@@ -41,11 +49,13 @@ const driver = (progress?: Progress) => EzklDriver.start(progress);
 
 /**
  * EZKL's input file: `input_data` holds one flat array per graph input; for
- * calibration, each holds the samples' values one after another.
+ * calibration, each holds the samples' values one after another. The binding
+ * input (last) is zero: the graph never reads it.
  */
 function inputJson(samples: readonly SampleLike[]): string {
   const perInput: number[][] = [];
   for (const s of samples) sampleInputs(s).forEach((t, i) => (perInput[i] ??= []).push(...t.data));
+  perInput.push(new Array<number>(BINDING_LIMBS * samples.length).fill(0));
   return valuesJson(perInput);
 }
 
@@ -87,6 +97,12 @@ export interface EzklCompileOptions {
   readonly progress?: Progress;
   /** Root of the artefact folders (default build/); benchmarks use a fresh one to time a cold build. */
   readonly buildRoot?: string;
+  /**
+   * Also render EZKL's reusable verifier and the model's verifying-key
+   * artefact (create_evm_vka) when the single verifier fits the size limit
+   * (over the limit they are always rendered).
+   */
+  readonly reusableVerifier?: boolean;
 }
 
 export interface EzklProof {
@@ -105,10 +121,12 @@ export interface EzklProof {
 
 /** A proof made from our integer input, with what verifyProof(bytes proof, uint256[] instances) takes. */
 export interface EzklQuantizedProof extends Omit<EzklProof, "outputs"> {
-  /** verifyProof's `instances`: [inputs…, outputs…] as field elements (v < 0 as p - |v|). */
+  /** verifyProof's `instances`: [inputs…, binding limbs…, outputs…] as field elements (v < 0 as p - |v|). */
   readonly instances: bigint[];
   /** The input instances as signed integers: the input proved (equal to the input given). */
   readonly inputs: bigint[];
+  /** The request binding the proof carries (its limbs reassembled; 0 when none was given). */
+  readonly binding: bigint;
   /** The output instances as signed integers: EZKL's outputs at scale circuit.outputScales (q stands for q / 2^scale). */
   readonly outputs: bigint[];
   /** The same outputs as floats, as EZKL rescales them. */
@@ -133,11 +151,14 @@ export class EzklCircuit {
   readonly inputScale: number;
   /** EZKL's scale of each output (after its rebasing); 8 = our fracBits for the zoo models. */
   readonly outputScales: readonly number[];
-  /** Number of input instances (all inputs, flattened), then of output instances. */
+  /** Number of input instances (the model's inputs, flattened, without the binding), then of output instances. */
   readonly inputLength: number;
-  /** Number of input instances of each graph input, in order. */
+  /** Number of input instances of each of the model's graph inputs, in order. */
   readonly inputSizes: readonly number[];
+  /** Number of binding instances (BINDING_LIMBS), right after the input instances. */
+  readonly bindingLength: number;
   readonly outputLength: number;
+  private compiledVerifier?: CompiledContract;
 
   private constructor(
     readonly dir: string,
@@ -151,8 +172,13 @@ export class EzklCircuit {
     this.inputScale = ins[0] ?? settings.run_args.input_scale;
     this.outputScales = outs;
     const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-    this.inputSizes = shapes.slice(0, ins.length).map(size);
+    // the binding input is the last graph input (withBindingInput appends it)
+    this.inputSizes = shapes.slice(0, ins.length - 1).map(size);
     this.inputLength = this.inputSizes.reduce((a, n) => a + n, 0);
+    this.bindingLength = size(shapes[ins.length - 1] ?? [0]);
+    if (this.bindingLength !== BINDING_LIMBS) {
+      throw new EzklError("settings", `the binding input has ${this.bindingLength} instances, not ${BINDING_LIMBS}`);
+    }
     this.outputLength = shapes.slice(ins.length).reduce((a, s) => a + size(s), 0);
   }
 
@@ -177,7 +203,7 @@ export class EzklCircuit {
     const enc = new TextEncoder();
     const key = keccakBytes(
       onnx,
-      enc.encode(JSON.stringify({ ...VISIBILITY, inputScale }) + EZKL_VERSION),
+      enc.encode(JSON.stringify({ ...VISIBILITY, inputScale, binding: [BINDING_INPUT, BINDING_LIMBS] }) + EZKL_VERSION),
       enc.encode(inputJson(calibration)),
     ).slice(2, 18);
     const root = options.buildRoot ?? cacheDir();
@@ -187,8 +213,14 @@ export class EzklCircuit {
       buildAtomically(dir, async (tmp) => {
         const t = (f: string) => join(tmp, f);
         writeFileSync(t("calibration.json"), inputJson(calibration));
+        // the graph EZKL compiles: the model plus the binding input (binding.ts)
+        try {
+          writeFileSync(t("model.onnx"), withBindingInput(onnx));
+        } catch (e) {
+          throw new EzklError("settings", `${onnxPath}: ${(e as Error).message}`);
+        }
         const args = {
-          model: onnxPath,
+          model: t("model.onnx"),
           settings: t("settings.json"),
           compiled: t("model.compiled"),
           calibration: t("calibration.json"),
@@ -234,17 +266,46 @@ export class EzklCircuit {
         );
       }),
     );
-    return new EzklCircuit(dir, srsPath, logrows, timings, settings);
+    const circuit = new EzklCircuit(dir, srsPath, logrows, timings, settings);
+    if (options.reusableVerifier || circuit.verifierSize() > MAX_CONTRACT_BYTES) {
+      await stage(progress, timings, "reusable verifier + verifying-key artefact", () =>
+        buildAtomically(p("evm-reusable"), async (tmp) => {
+          const keys = p("keys");
+          await (
+            await driver()
+          ).request("evm-reusable", {
+            vk: join(keys, "vk.key"),
+            settings: p("settings.json"),
+            verifier_sol: join(tmp, "Halo2VerifierReusable.sol"),
+            verifier_abi: join(tmp, "Halo2VerifierReusable.abi"),
+            vka_sol: join(tmp, "Halo2VerifyingArtifact.sol"),
+            vka_abi: join(tmp, "Halo2VerifyingArtifact.abi"),
+            srs: srsPath,
+          });
+          for (const [file, what] of [
+            ["Halo2VerifierReusable.sol", "create_evm_verifier, reusable"],
+            ["Halo2VerifyingArtifact.sol", "create_evm_vka"],
+          ] as const) {
+            const sol = join(tmp, file);
+            writeFileSync(sol, `// GENERATED by EZKL ${EZKL_VERSION} (${what}) for the vinfer model "${name}". Do not edit.\n${readFileSync(sol, "utf8")}`);
+          }
+        }),
+      );
+    }
+    return circuit;
   }
 
   private file(name: string): string {
     return join(this.dir, name);
   }
 
-  /** Proves from a float sample (one tensor per graph input); EZKL quantizes it as round(x·2^inputScale). */
+  /**
+   * Proves from a float sample (one tensor per graph input); EZKL quantizes it as round(x·2^inputScale).
+   * The binding is 0 (bound to no request).
+   */
   async prove(input: SampleLike, outDir: string, progress: Progress = silentProgress): Promise<EzklProof> {
     return this.proveValues(
-      sampleInputs(input).map((t) => Array.from(t.data)),
+      [...sampleInputs(input).map((t) => Array.from(t.data)), new Array<number>(BINDING_LIMBS).fill(0)],
       outDir,
       progress,
     );
@@ -254,11 +315,14 @@ export class EzklCircuit {
    * Proves from OUR integer input (sdk/quant, e.g. `model.runInteger(...).inputs`):
    * EZKL is fed the floats q / 2^inputScale, exact, so its input instances
    * are q itself. Throws if a proved input instance differed from q.
+   * `binding` (a field element: sdk/protocol/binding.ts' fieldBinding) goes
+   * into the binding instances; 0 binds the proof to no request.
    */
   async proveQuantized(
     input: readonly bigint[] | ArrayLike<number>,
     outDir: string,
     progress: Progress = silentProgress,
+    binding = 0n,
   ): Promise<EzklQuantizedProof> {
     const q = Array.from(input as ArrayLike<number | bigint>, (v) => {
       if (typeof v === "number" && !Number.isSafeInteger(v)) throw new InputError(`input value ${v} is not an integer`);
@@ -270,14 +334,23 @@ export class EzklCircuit {
     // the flat request input is the graph inputs one after another: EZKL takes one array per input
     let offset = 0;
     const perInput = this.inputSizes.map((n) => q.slice(offset, (offset += n)).map((v) => Number(v) / 2 ** this.inputScale));
+    const limbs = bindingLimbs(binding);
+    perInput.push(limbs.map((v) => Number(v) / 2 ** this.inputScale));
     const proof = await this.proveValues(perInput, outDir, progress);
     const instances = proofInstances(proof.json);
-    if (instances.length !== this.inputLength + this.outputLength) {
-      throw new EzklError("prove", `expected ${this.inputLength} + ${this.outputLength} instances, the proof has ${instances.length}`);
+    const inputEnd = this.inputLength + this.bindingLength;
+    if (instances.length !== inputEnd + this.outputLength) {
+      throw new EzklError(
+        "prove",
+        `expected ${this.inputLength} + ${this.bindingLength} + ${this.outputLength} instances, the proof has ${instances.length}`,
+      );
     }
     const inputs = instances.slice(0, this.inputLength).map(fromField);
     const i = inputs.findIndex((v, k) => v !== q[k]);
     if (i >= 0) throw new EzklError("prove", `input instance ${i} is ${inputs[i]}, not the input ${q[i]} (input scale ${this.inputScale})`);
+    const proved = instances.slice(this.inputLength, inputEnd);
+    const b = proved.findIndex((v, k) => v !== limbs[k]);
+    if (b >= 0) throw new EzklError("prove", `binding instance ${b} is ${proved[b]}, not the limb ${limbs[b]}`);
     const { json } = proof;
     const proofBytes = json.hex_proof ?? (typeof json.proof === "string" ? json.proof : `0x${Buffer.from(json.proof).toString("hex")}`);
     return {
@@ -286,7 +359,8 @@ export class EzklCircuit {
       timings: proof.timings,
       instances,
       inputs,
-      outputs: instances.slice(this.inputLength).map(fromField),
+      binding: bindingFromLimbs(proved),
+      outputs: instances.slice(inputEnd).map(fromField),
       rescaledOutputs: proof.outputs,
       proofBytes,
     };
@@ -352,17 +426,54 @@ export class EzklCircuit {
     return readFileSync(join(this.file("evm"), "Halo2Verifier.sol"), "utf8");
   }
 
-  /** The generated Halo2Verifier compiled with npm solc; refuses one over the EVM size limit. */
+  /** The generated single Halo2Verifier compiled with npm solc (compiled once per circuit object). */
+  private singleVerifier(): CompiledContract {
+    this.compiledVerifier ??= compileSolidity(this.verifierSource(), "Halo2Verifier.sol", "Halo2Verifier");
+    return this.compiledVerifier;
+  }
+
+  /** Deployed size in bytes of the single generated verifier. */
+  verifierSize(): number {
+    return (this.singleVerifier().deployedBytecode.length - 2) / 2;
+  }
+
+  /** Whether the single verifier is over the EVM size limit, so the model needs the reusable verifier and its VKA. */
+  get needsReusableVerifier(): boolean {
+    return this.verifierSize() > MAX_CONTRACT_BYTES;
+  }
+
+  /**
+   * The generated Halo2Verifier compiled with npm solc; refuses one over the EVM size limit
+   * (deploy the reusable verifier instead: reusableVerifierContracts, deployEzklVerifier).
+   */
   verifierContract(): CompiledContract {
-    const c = compileSolidity(this.verifierSource(), "Halo2Verifier.sol", "Halo2Verifier");
-    const size = (c.deployedBytecode.length - 2) / 2;
+    const size = this.verifierSize();
     if (size > MAX_CONTRACT_BYTES) {
       throw new EzklError(
         "evm-verifier",
-        `the verifier is ${size} bytes, over the ${MAX_CONTRACT_BYTES}-byte contract limit; EZKL's reusable verifier (create_evm_vka) is needed for this model and is not wired in yet`,
+        `the verifier is ${size} bytes, over the ${MAX_CONTRACT_BYTES}-byte contract limit; deploy EZKL's reusable verifier and this model's verifying-key artefact instead (deployEzklVerifier, sdk/zk/ezkl/deploy.ts)`,
       );
     }
-    return c;
+    return this.singleVerifier();
+  }
+
+  /**
+   * EZKL's reusable verifier (Halo2VerifierReusable: verifyProof(address vk, bytes, uint256[]),
+   * the same code for every model of this EZKL version) and this model's verifying-key
+   * artefact (Halo2VerifyingArtifact: its constructor returns the key as the contract's code),
+   * compiled with npm solc. Rendered at compile when the single verifier is over the limit,
+   * or with the reusableVerifier option.
+   */
+  reusableVerifierContracts(): { verifier: CompiledContract; artifact: CompiledContract } {
+    const dir = this.file("evm-reusable");
+    if (!existsSync(dir)) {
+      throw new EzklError("evm-verifier", `no reusable verifier was rendered for ${this.dir} (compile with the reusableVerifier option)`);
+    }
+    const read = (f: string) => readFileSync(join(dir, f), "utf8");
+    return {
+      verifier: compileSolidity(read("Halo2VerifierReusable.sol"), "Halo2VerifierReusable.sol", "Halo2VerifierReusable"),
+      artifact: compileSolidity(read("Halo2VerifyingArtifact.sol"), "Halo2VerifyingArtifact.sol", "Halo2VerifyingArtifact"),
+    };
   }
 
   /** Proves in-process with the WASM engine from a witness file (the other direction of compatibility). */

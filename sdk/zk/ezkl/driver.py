@@ -104,6 +104,18 @@ async def evm_verifier(a: dict) -> dict:
     return {}
 
 
+async def evm_reusable(a: dict) -> dict:
+    """EZKL's reusable verifier and the model's verifying-key artefact (for verifiers over 24 KB)."""
+    ok = await call(
+        ezkl.create_evm_verifier, a["vk"], a["settings"], a["verifier_sol"], a["verifier_abi"], a["srs"], reusable=True
+    )
+    if not ok:
+        raise RuntimeError("create_evm_verifier(reusable=True) returned false")
+    if not await call(ezkl.create_evm_vka, a["vk"], a["settings"], a["vka_sol"], a["vka_abi"], a["srs"]):
+        raise RuntimeError("create_evm_vka returned false")
+    return {}
+
+
 async def outputs(a: dict) -> dict:
     """EZKL's rescaled outputs for many inputs (witness generation only)."""
     results = []
@@ -128,6 +140,7 @@ STAGES = {
     "prove": prove,
     "verify": verify,
     "evm-verifier": evm_verifier,
+    "evm-reusable": evm_reusable,
     "calldata": calldata,
     "outputs": outputs,
 }

@@ -1,14 +1,17 @@
 /**
  * EZKL (Halo2-KZG) as a proof type of the protocol. The circuit's public
- * instances are the request's integer input and the proven output; the
- * adapter (contracts/adapters/EzklAdapter.sol) rebuilds them from the request,
- * and the evidence is the proof bytes exactly as the Halo2 verifier takes them.
+ * instances are the request's integer input, the request binding (chain,
+ * router, request, model, fulfiller; sdk/zk/ezkl/binding.ts) and the proven
+ * output; the adapter (contracts/adapters/EzklAdapter.sol) rebuilds them from
+ * the request, and the evidence is the proof bytes exactly as the Halo2
+ * verifier takes them.
  */
 import { hexlify, isHexString } from "ethers";
 
 import { EzklAdapter__factory } from "../../../types/ethers-contracts/index.js";
 import { InputError } from "../../errors.js";
 import type { ModelProver, ProofSystem, ProveContext, ProvenResult, VerifierToDeploy } from "../../proofs/proofSystem.js";
+import { fieldBinding } from "../../protocol/binding.js";
 import { ProofType } from "../../protocol/proofType.js";
 import { EzklCircuit } from "./backend.js";
 import { isFloatType } from "../../tensor.js";
@@ -24,15 +27,24 @@ export function encodeEzklEvidence(proofBytes: string | Uint8Array): string {
 export class EzklProver implements ModelProver {
   readonly proofType = ProofType.Ezkl;
 
-  constructor(readonly circuit: EzklCircuit) {}
+  /**
+   * @param verifierAddress an already-deployed verifier for this circuit (e.g. the wrapper that
+   *   deployEzklVerifier deploys for a model whose single verifier is over 24 KB).
+   */
+  constructor(
+    readonly circuit: EzklCircuit,
+    readonly verifierAddress?: string,
+  ) {}
 
-  /** The EZKL-generated Halo2Verifier; the adapter takes no parameter. */
+  /** The EZKL-generated Halo2Verifier (or the deployed verifier given); the adapter takes no parameter. */
   verifier(): VerifierToDeploy {
+    if (this.verifierAddress) return { proofType: this.proofType, address: this.verifierAddress, params: 0n };
     return { proofType: this.proofType, contract: this.circuit.verifierContract(), params: 0n };
   }
 
   async prove(ctx: ProveContext): Promise<ProvenResult> {
-    const proof = await this.circuit.proveQuantized(ctx.input, ctx.workDir);
+    const binding = fieldBinding(ctx);
+    const proof = await this.circuit.proveQuantized(ctx.input, ctx.workDir, undefined, binding);
     return { output: proof.outputs, evidence: encodeEzklEvidence(proof.proofBytes) };
   }
 }

@@ -6,12 +6,12 @@
  * `$VINFER_PYTHON` points at an interpreter that already has ezkl.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { VinferError } from "../../errors.js";
 import { PACKAGE_ROOT, SOURCE_CHECKOUT, cacheDir } from "../../paths.js";
-import { removeOnSignal } from "../artifacts.js";
+import { buildAtomically } from "../artifacts.js";
 import { type Progress, silentProgress } from "../progress.js";
 
 export const PYTHON_ENV = "VINFER_PYTHON";
@@ -60,8 +60,9 @@ function run(command: string, args: readonly string[], progress: Progress): Prom
 
 /**
  * The interpreter, after creating its venv if this is its first use. The
- * venv is built beside its final place and renamed into it, so an
- * interrupted install leaves nothing that looks complete.
+ * venv is built beside its final place and renamed into it (buildAtomically;
+ * python finds a moved venv by its pyvenv.cfg), so an interrupted install
+ * leaves nothing that looks complete.
  */
 export async function ensurePythonEnv(progress: Progress = silentProgress): Promise<string> {
   const python = pythonPath();
@@ -69,27 +70,13 @@ export async function ensurePythonEnv(progress: Progress = silentProgress): Prom
   if (process.env[PYTHON_ENV]) throw new PythonEnvError(`$${PYTHON_ENV} is ${python}, which does not exist`);
   if (SOURCE_CHECKOUT) throw new PythonEnvError("the Python venv is missing: run `npm run setup:python` (installs ezkl)");
   const dir = venvDir();
-  const tmp = `${dir}.tmp-${process.pid}`;
-  const remove = () => rmSync(tmp, { recursive: true, force: true });
-  const release = removeOnSignal(remove);
-  try {
-    remove();
-    progress.detail(
-      `first use of EZKL: creating a Python venv in ${dir} (pip installs ${readFileSync(REQUIREMENTS, "utf8").match(/^ezkl==\S+/m)?.[0] ?? "ezkl"}; about a minute)`,
-    );
+  await buildAtomically(dir, async (tmp) => {
+    const ezkl = /^ezkl==\S+/m.exec(readFileSync(REQUIREMENTS, "utf8"))?.[0] ?? "ezkl";
+    progress.detail(`first use of EZKL: creating a Python venv in ${dir} (pip installs ${ezkl}; about a minute)`);
     await run(process.env.PYTHON3 ?? "python3", ["-m", "venv", tmp], progress);
-    await run(
-      join(tmp, "bin", "python"),
-      ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "-r", REQUIREMENTS],
-      progress,
-    );
+    const pip = ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "-r", REQUIREMENTS];
+    await run(join(tmp, "bin", "python"), pip, progress);
     writeFileSync(join(tmp, "requirements-ezkl.txt"), readFileSync(REQUIREMENTS));
-    renameSync(tmp, dir);
-  } catch (err) {
-    remove();
-    throw err;
-  } finally {
-    release();
-  }
+  });
   return python;
 }
