@@ -78,7 +78,10 @@ contract EzklAdapter is IProofAdapter {
     /// @notice RequestBinding.fieldBinding(f, router) in BINDING_LIMBS limbs, little-endian.
     /// @param f The fulfilment.
     /// @param router The router the proof is bound to.
-    function bindingLimbs(Fulfilment calldata f, address router) public view returns (uint256[BINDING_LIMBS] memory limbs) {
+    function bindingLimbs(
+        Fulfilment calldata f,
+        address router
+    ) public view returns (uint256[BINDING_LIMBS] memory limbs) {
         uint256 b = RequestBinding.fieldBinding(f, router);
         uint256 mask = (1 << BINDING_LIMB_BITS) - 1;
         for (uint256 i = 0; i < BINDING_LIMBS; ++i) limbs[i] = (b >> (BINDING_LIMB_BITS * i)) & mask;

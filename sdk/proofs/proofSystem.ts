@@ -11,6 +11,8 @@
  * and once per protocol deployment, adapter(): the router's adapter contract
  * that decodes this type's evidence (contracts/adapters/).
  */
+import type { Signer } from "ethers";
+
 import type { Model } from "../model.js";
 import type { ProofTypeId } from "../protocol/proofType.js";
 import type { CompiledContract } from "../zk/solidity.js";
@@ -59,8 +61,17 @@ export interface ProvenResult {
  * shared contract), plus the adapter's parameter for this model.
  */
 export type VerifierToDeploy = { readonly proofType: ProofTypeId; readonly params: bigint } & (
-  { readonly contract: CompiledContract; readonly address?: undefined } | { readonly address: string; readonly contract?: undefined }
+  | { readonly contract: CompiledContract; readonly address?: undefined; readonly deploy?: undefined }
+  | { readonly address: string; readonly contract?: undefined; readonly deploy?: undefined }
+  /** A verifier of several contracts (e.g. EZKL's reusable verifier, artefact and wrapper): `deploy` returns what to point at. */
+  | { readonly deploy: (signer: Signer) => Promise<DeployedVerifier>; readonly contract?: undefined; readonly address?: undefined }
 );
+
+/** Where a verifier was deployed, and the gas of its deployment (all its contracts). */
+export interface DeployedVerifier {
+  readonly address: string;
+  readonly deployGas: bigint;
+}
 
 /** One model made ready for one proof type. */
 export interface ModelProver {

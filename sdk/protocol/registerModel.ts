@@ -53,7 +53,11 @@ export async function registerModel(
   }
   const deployed: RegisteredVerifier[] = [];
   for (const v of verifiers) {
-    const { address, deployGas } = v.contract ? await deploy(v.contract, signer) : { address: v.address, deployGas: 0n };
+    const { address, deployGas } = v.deploy
+      ? await v.deploy(signer)
+      : v.contract
+        ? await deploy(v.contract, signer)
+        : { address: v.address, deployGas: 0n };
     try {
       await (await reg.setVerifier(modelId, v.proofType, address, v.params)).wait();
     } catch (err) {

@@ -88,8 +88,10 @@ describe("the npm package, installed into a new project", function () {
   // the new project's own npm, node and vinfer; artefacts in a cache directory of this test's own. The
   // repository's native prover, where built, stands in for `npx vinfer setup native` (minutes of cargo).
   const native = nativeBinaryPath();
+  // `npm test` exports this repository's npm settings (npm_config_*, npm_package_*): a user's shell has none
+  const shell = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("npm_")));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...shell,
     VINFER_CACHE_DIR: cache,
     ...(existsSync(native) ? { VINFER_GROTH16_NATIVE: native } : {}),
   };

@@ -1,11 +1,11 @@
 /**
  * EZKL (Halo2-KZG) backend on digits-mlp, input and outputs public: a proof
  * made from our integer input carries exactly that input as its first
- * instances, then EZKL's outputs; it verifies natively, in the WASM engine
- * and on chain through the EZKL-generated verifier, called as
- * verifyProof(proofBytes, instances); a changed input or output instance,
- * another input and random bytes are rejected; EZKL's quantized outputs agree
- * with float onnxruntime.
+ * instances, then the request binding's 11 limbs, then EZKL's outputs; it
+ * verifies natively, in the WASM engine and on chain through the
+ * EZKL-generated verifier, called as verifyProof(proofBytes, instances); a
+ * changed input, binding or output instance, another input and random bytes
+ * are rejected; EZKL's quantized outputs agree with float onnxruntime.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +21,7 @@ import { compareWithOnnxRuntime } from "../../sdk/eval/accuracy.js";
 import { Model } from "../../sdk/model.js";
 import { type Tensor, argmaxFlat } from "../../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
+import { BINDING_LIMBS, bindingLimbs } from "../../sdk/zk/ezkl/binding.js";
 import {
   type EzklQuantizedProof,
   EzklCircuit,
@@ -79,11 +80,15 @@ describe("EZKL backend (digits-mlp)", function () {
   let proofA: EzklQuantizedProof;
   let proofB: EzklQuantizedProof;
   let verifier: Awaited<ReturnType<typeof deployVerifier>>;
+  /** Proof B's binding: ten full 24-bit limbs (0xffffff) and a zero top limb. */
+  const bindingB = 2n ** 240n - 1n;
+  /** Instances 64..74 are the binding's limbs, 75..84 the outputs. */
+  const [B0, Y0] = [64, 64 + BINDING_LIMBS];
 
   before(async () => {
     circuit = await EzklCircuit.compile(model, { calibration: data.samples.slice(0, 20) });
     proofA = await circuit.proveQuantized(quantized(model, data.samples[0]!), join(work, "a"));
-    proofB = await circuit.proveQuantized(quantized(model, data.samples[1]!), join(work, "b"));
+    proofB = await circuit.proveQuantized(quantized(model, data.samples[1]!), join(work, "b"), undefined, bindingB);
     verifier = await deployVerifier(circuit);
   });
 
@@ -99,7 +104,7 @@ describe("EZKL backend (digits-mlp)", function () {
   it("uses our input scale for EZKL's inputs and weights, and ends at the same scale for its outputs", () => {
     expect(circuit.inputScale).to.equal(model.quantized.config.fracBits);
     expect(circuit.outputScales).to.deep.equal([model.quantized.config.fracBits]);
-    expect([circuit.inputLength, circuit.outputLength]).to.deep.equal([64, 10]);
+    expect([circuit.inputLength, circuit.bindingLength, circuit.outputLength]).to.deep.equal([64, BINDING_LIMBS, 10]);
   });
 
   it("verifies a native proof natively, in the WASM engine, and on chain as verifyProof(proofBytes, instances) (gas printed)", async () => {
@@ -112,14 +117,17 @@ describe("EZKL backend (digits-mlp)", function () {
     );
   });
 
-  it("lays out the instances as [inputs…, outputs…], field elements with v < 0 as p - |v|, exactly as EZKL's calldata encoder", async () => {
+  it("lays out the instances as [inputs…, binding limbs…, outputs…], field elements with v < 0 as p - |v|, exactly as EZKL's calldata encoder", async () => {
     const x = quantized(model, data.samples[0]!).map(BigInt);
-    expect(proofA.instances).to.have.length(64 + 10);
+    expect(proofA.instances).to.have.length(64 + BINDING_LIMBS + 10);
     expect(proofA.inputs).to.deep.equal(x);
-    expect(proofA.instances).to.deep.equal([...x, ...proofA.outputs].map(toField));
+    expect(proofA.binding).to.equal(0n);
+    expect(proofA.instances).to.deep.equal([...x, ...bindingLimbs(0n), ...proofA.outputs].map(toField));
+    expect(proofB.binding).to.equal(bindingB);
+    expect(proofB.instances.slice(B0, Y0)).to.deep.equal([...new Array<bigint>(10).fill(0xffffffn), 0n]);
     const negative = proofA.outputs.findIndex((v) => v < 0n);
     expect(negative).to.be.at.least(0);
-    expect(proofA.instances[64 + negative]).to.equal(SNARK_SCALAR_FIELD + proofA.outputs[negative]!);
+    expect(proofA.instances[Y0 + negative]).to.equal(SNARK_SCALAR_FIELD + proofA.outputs[negative]!);
     expect(proofA.rescaledOutputs).to.deep.equal(proofA.outputs.map((v) => Number(v) / 2 ** circuit.outputScales[0]!));
     expect(proofInstances(proofA.json)).to.deep.equal(proofA.instances);
     expect(proofA.json.instances[0]!.map(instanceValue).map(instanceHex)).to.deep.equal(proofA.json.instances[0]);
@@ -142,11 +150,26 @@ describe("EZKL backend (digits-mlp)", function () {
     }
   });
 
-  it("rejects on chain a changed input instance and a changed output instance", async () => {
+  it("rejects on chain a changed input instance, a changed binding limb and a changed output instance", async () => {
     const { proofBytes, instances } = proofA;
     for (const index of [0, 2, 63]) expect(await verifier.accepts(proofBytes, bumped(instances, index)), `input ${index}`).to.equal(false);
-    for (const index of [64, 73]) expect(await verifier.accepts(proofBytes, bumped(instances, index)), `output ${index}`).to.equal(false);
+    for (const index of [B0, B0 + 5, Y0 - 1])
+      expect(await verifier.accepts(proofBytes, bumped(instances, index)), `binding ${index}`).to.equal(false);
+    for (const index of [Y0, Y0 + 9])
+      expect(await verifier.accepts(proofBytes, bumped(instances, index)), `output ${index}`).to.equal(false);
     expect(await verifier.accepts(proofBytes, instances.slice(0, -1))).to.equal(false);
+  });
+
+  it("binds the proof to its binding: proof B fails with proof A's binding natively, in WASM and on chain", async () => {
+    const swapped = [...proofB.instances.slice(0, B0), ...proofA.instances.slice(B0, Y0), ...proofB.instances.slice(Y0)];
+    expect(await verifier.accepts(proofB.proofBytes, proofB.instances)).to.equal(true);
+    expect(await verifier.accepts(proofB.proofBytes, swapped)).to.equal(false);
+    const json = JSON.parse(readFileSync(proofB.path, "utf8")) as { instances: string[][] };
+    json.instances[0]!.splice(B0, BINDING_LIMBS, ...proofA.json.instances[0]!.slice(B0, Y0));
+    const path = join(work, "rebound.json");
+    writeFileSync(path, JSON.stringify(json));
+    expect(await circuit.verifyNative(path)).to.equal(false);
+    expect(circuit.verifyWasm(json)).to.equal(false);
   });
 
   it("rejects a flipped output instance natively, in WASM and on chain", async () => {
@@ -161,6 +184,8 @@ describe("EZKL backend (digits-mlp)", function () {
     expect(proofB.inputs).to.not.deep.equal(proofA.inputs);
     const instances = [...proofB.instances.slice(0, 64), ...proofA.instances.slice(64)];
     expect(await verifier.accepts(proofA.proofBytes, instances)).to.equal(false);
+    const withBindingB = [...proofB.instances.slice(0, Y0), ...proofA.instances.slice(Y0)];
+    expect(await verifier.accepts(proofA.proofBytes, withBindingB)).to.equal(false);
     const forged = await tampered("other-input", (i) => void i.splice(0, 64, ...proofB.json.instances[0]!.slice(0, 64)));
     expect(await verifier.acceptsCalldata(forged.calldata)).to.equal(false);
     expect(circuit.verifyWasm(forged.json)).to.equal(false);
@@ -252,7 +277,8 @@ describe("EZKL backend (digits-cnn)", function () {
     const gas = await verifier.gas(proof.proofBytes, proof.instances);
     console.log(`      digits-cnn: logrows ${circuit.logrows}, verifier ${verifier.size} bytes, verifyProof gas ${gas}`);
     expect(await verifier.accepts(proof.proofBytes, bumped(proof.instances, 10))).to.equal(false);
-    expect(await verifier.accepts(proof.proofBytes, bumped(proof.instances, x.length))).to.equal(false);
+    expect(await verifier.accepts(proof.proofBytes, bumped(proof.instances, x.length))).to.equal(false); // binding limb 0
+    expect(await verifier.accepts(proof.proofBytes, bumped(proof.instances, x.length + BINDING_LIMBS))).to.equal(false); // output 0
     const json = JSON.parse(readFileSync(proof.path, "utf8")) as { instances: string[][] };
     const inst = json.instances[0]!;
     inst[inst.length - 1] = inst[inst.length - 2]!;

@@ -42,7 +42,11 @@ async function deployContract(c: CompiledContract, signer: Signer, args: unknown
   return { address, gas: receipt?.gasUsed ?? 0n, size: (code.length - 2) / 2 };
 }
 
-export async function deployEzklVerifier(circuit: EzklCircuit, signer: Signer, options: DeployEzklOptions = {}): Promise<DeployedEzklVerifier> {
+export async function deployEzklVerifier(
+  circuit: EzklCircuit,
+  signer: Signer,
+  options: DeployEzklOptions = {},
+): Promise<DeployedEzklVerifier> {
   if (!options.forceReusable && !circuit.needsReusableVerifier) {
     const v = await deployContract(circuit.verifierContract(), signer);
     return { address: v.address, kind: "single", sizes: { Halo2Verifier: v.size }, deployGas: { Halo2Verifier: v.gas } };
@@ -61,7 +65,11 @@ export async function deployEzklVerifier(circuit: EzklCircuit, signer: Signer, o
   sizes.Halo2VerifyingArtifact = vka.size;
   deployGas.Halo2VerifyingArtifact = vka.gas;
   const wrapper = await deployContract(
-    { abi: EzklReusableVerifier__factory.abi as unknown as unknown[], bytecode: EzklReusableVerifier__factory.bytecode, deployedBytecode: "0x" },
+    {
+      abi: EzklReusableVerifier__factory.abi as unknown as unknown[],
+      bytecode: EzklReusableVerifier__factory.bytecode,
+      deployedBytecode: "0x",
+    },
     signer,
     [reusable, vka.address],
   );

@@ -6,7 +6,7 @@
  * the request, and the evidence is the proof bytes exactly as the Halo2
  * verifier takes them.
  */
-import { hexlify, isHexString } from "ethers";
+import { type Signer, hexlify, isHexString } from "ethers";
 
 import { EzklAdapter__factory } from "../../../types/ethers-contracts/index.js";
 import { InputError } from "../../errors.js";
@@ -16,6 +16,7 @@ import { ProofType } from "../../protocol/proofType.js";
 import { EzklCircuit } from "./backend.js";
 import { isFloatType } from "../../tensor.js";
 import { calibrationFile, calibrationSamples } from "./calibration.js";
+import { deployEzklVerifier } from "./deploy.js";
 import { ezklZkBackend } from "./zkBackend.js";
 
 /** Evidence: the proof bytes exactly as the Halo2 verifier's verifyProof takes them. */
@@ -36,9 +37,19 @@ export class EzklProver implements ModelProver {
     readonly verifierAddress?: string,
   ) {}
 
-  /** The EZKL-generated Halo2Verifier (or the deployed verifier given); the adapter takes no parameter. */
+  /**
+   * The EZKL-generated Halo2Verifier, or past 24 KB EZKL's reusable verifier, the model's artefact and
+   * their wrapper (deployEzklVerifier), or the deployed verifier given; the adapter takes no parameter.
+   */
   verifier(): VerifierToDeploy {
     if (this.verifierAddress) return { proofType: this.proofType, address: this.verifierAddress, params: 0n };
+    if (this.circuit.needsReusableVerifier) {
+      const deploy = async (signer: Signer) => {
+        const d = await deployEzklVerifier(this.circuit, signer);
+        return { address: d.address, deployGas: Object.values(d.deployGas).reduce((a, b) => a + b, 0n) };
+      };
+      return { proofType: this.proofType, deploy, params: 0n };
+    }
     return { proofType: this.proofType, contract: this.circuit.verifierContract(), params: 0n };
   }
 
