@@ -42,10 +42,9 @@ import { cacheDir } from "../sdk/paths.js";
 import { EzklDriver } from "../sdk/zk/ezkl/driver.js";
 import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
-import { attestAndSign } from "../sdk/tee/attester.js";
-import { acceptMeasurement, admitEnclaveKey, attestationHashOf, deployEnclaveRegistry } from "../sdk/tee/enclaveRegistry.js";
-import { DEV_ENCLAVE_MEASUREMENT, devBackend } from "../sdk/tee/worker/backends.js";
-import { EnclaveWorker } from "../sdk/tee/worker/enclaveWorker.js";
+import { acceptMeasurement, attestationHashOf } from "../sdk/tee/enclaveRegistry.js";
+import { DEV_ENCLAVE_MEASUREMENT } from "../sdk/tee/worker/backends.js";
+import { admitDevEnclave, deployDevEnclaveRegistry } from "../test/helpers/devEnclave.js";
 import { Challenger, ChallengerStore } from "../sdk/operator/challenger.js";
 import type { Prover } from "../sdk/operator/operatorNode.js";
 import { elementAccumulators } from "../sdk/opml/accumulators.js";
@@ -101,36 +100,11 @@ const { registry, router } = connectProtocol(addresses, deployer!);
 
 console.log("\n== 3a. TEE: a SIMULATED dev enclave (no hardware protection), attested and admitted by a 2-of-3 quorum ==");
 const chainId = (await connection.ethers.provider.getNetwork()).chainId;
-const attesters = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
-const enclave = await step("deploy enclave registry + quorum admitter", () =>
-  deployEnclaveRegistry(deployer!, { modelRegistry: addresses.registry, attesters: attesters.map((a) => a.address), threshold: 2 }),
-);
+const enclave = await step("deploy enclave registry + quorum admitter", () => deployDevEnclaveRegistry(deployer!, addresses.registry));
 const enclaveRegistry = await enclave.enclaveRegistry.getAddress();
-const worker = EnclaveWorker.start(devBackend);
-const attestation = await worker.attestation();
-const admissionGas = await step("attest (dev-mode verifiers) and admit the enclave key", async () => {
-  const signed = [];
-  for (const attester of attesters.slice(0, 2))
-    signed.push(
-      await attestAndSign(attester, attestation, {
-        at: new Date(),
-        allowDev: true, // the dev enclave's attestation passes only a verifier run in dev mode
-        chainId,
-        quorumAdmitter: await enclave.quorumAdmitter.getAddress(),
-        enclaveRegistry,
-        maxLifetimeSeconds: 24 * 3600,
-      }),
-    );
-  const admission = signed[0]!.admission;
-  const { gasUsed } = await admitEnclaveKey(
-    enclave.quorumAdmitter,
-    chainId,
-    admission,
-    "data:dev-attestation",
-    signed.map((x) => x.signature),
-  );
-  return gasUsed;
-});
+const { worker, attestation, admissionGas } = await step("attest (dev-mode verifiers) and admit the enclave key", () =>
+  admitDevEnclave(chainId, enclave),
+);
 console.log(
   table([
     ["enclave key", worker.address],

@@ -1,0 +1,55 @@
+/**
+ * A SIMULATED dev enclave (no hardware protection) for the TEE proof type on a
+ * dev chain: its enclave registry and 2-of-3 quorum admitter deployed, its
+ * attestation checked by two of three attestation verifiers in dev mode, and
+ * its key admitted. What `npm run demo` (scripts/demo.ts) and the gas report
+ * (test/protocol/gasReport.test.ts) both set up.
+ */
+import { type Signer, Wallet } from "ethers";
+
+import { attestAndSign } from "../../sdk/tee/attester.js";
+import { admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
+import { devBackend } from "../../sdk/tee/worker/backends.js";
+import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
+
+export type DevEnclaveContracts = Awaited<ReturnType<typeof deployEnclaveRegistry>>;
+
+/** Deploys the enclave registry and a 2-of-3 quorum admitter of fresh random attesters. */
+export async function deployDevEnclaveRegistry(deployer: Signer, modelRegistry: string) {
+  const attesters = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
+  const contracts = await deployEnclaveRegistry(deployer, {
+    modelRegistry,
+    attesters: attesters.map((a) => a.address),
+    threshold: 2,
+  });
+  return { ...contracts, attesters };
+}
+
+/**
+ * Starts a dev enclave worker, has two of the quorum's attesters check its
+ * attestation (dev mode) and sign its admission, and admits its key.
+ */
+export async function admitDevEnclave(chainId: bigint, enclave: Awaited<ReturnType<typeof deployDevEnclaveRegistry>>) {
+  const worker = EnclaveWorker.start(devBackend);
+  const attestation = await worker.attestation();
+  const signed = [];
+  for (const attester of enclave.attesters.slice(0, 2))
+    signed.push(
+      await attestAndSign(attester, attestation, {
+        at: new Date(),
+        allowDev: true, // the dev enclave's attestation passes only a verifier run in dev mode
+        chainId,
+        quorumAdmitter: await enclave.quorumAdmitter.getAddress(),
+        enclaveRegistry: await enclave.enclaveRegistry.getAddress(),
+        maxLifetimeSeconds: 24 * 3600,
+      }),
+    );
+  const { gasUsed: admissionGas } = await admitEnclaveKey(
+    enclave.quorumAdmitter,
+    chainId,
+    signed[0]!.admission,
+    "data:dev-attestation",
+    signed.map((x) => x.signature),
+  );
+  return { worker, attestation, admissionGas };
+}
