@@ -7,7 +7,7 @@
  *
  * On Hardhat's in-process chain: the protocol deployed (deployProtocol, through
  * the protocol fixture), digits-mlp registered for Groth16, EZKL, TEE (a dev
- * enclave, test/helpers/devEnclave.ts, as in the demo) and OPML, then per
+ * enclave, scripts/devchain/devEnclave.ts, as in the demo) and OPML, then per
  * proof type one request from an EOA (the user) and its fulfilment by the
  * operator; for OPML the claim, then the settle once the challenge window has
  * passed. Measured in steady state: one request was served before (the
@@ -44,7 +44,7 @@ import { registerModel } from "../../sdk/protocol/registerModel.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { acceptMeasurement } from "../../sdk/tee/enclaveRegistry.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
-import { admitDevEnclave, deployDevEnclaveRegistry } from "../helpers/devEnclave.js";
+import { admitDevEnclave, deployDevEnclaveRegistry } from "../../scripts/devchain/devEnclave.js";
 import { protocolFixture } from "../helpers/protocol.js";
 
 const REPORT_DIR = join(import.meta.dirname, "..", "..", "bench", "gas");
