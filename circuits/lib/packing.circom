@@ -22,3 +22,24 @@ template PackedInputs(n, bits) {
         packed[k] === sum;
     }
 }
+
+// The model output as packed public signals, the same packing as PackedInputs:
+// packed[k] = sum_j (in[k*per + j] + 2^(bits-1)) * 2^(bits*j). The outputs are
+// activations, each already determined by the circuit's constraints; the
+// packing is linear (no non-linear constraint), and the adapter range-checks
+// the output it packs, so a packed value stands for one output only.
+template PackedOutputs(n, bits) {
+    assert(n >= 1);
+    assert(bits >= 1 && bits <= 253);
+    var per = 253 \ bits;
+    var count = (n + per - 1) \ per;
+    signal input in[n];
+    signal output packed[count];
+    for (var k = 0; k < count; k++) {
+        var sum = 0;
+        for (var j = 0; j < per && k * per + j < n; j++) {
+            sum += (in[k * per + j] + 2 ** (bits - 1)) * 2 ** (bits * j);
+        }
+        packed[k] <== sum;
+    }
+}

@@ -17,7 +17,7 @@ describe("vinfer zk", () => {
     expect(r.code, r.stderr).to.equal(0);
     const plan = JSON.parse(r.stdout) as { constraints: number; layers: { op: string; products: number }[] };
     expect(plan.constraints).to.equal(2421);
-    expect(plan.layers.map((l) => l.op)).to.deep.equal(["Input", "PackedInputs", "Gemm+Relu", "Gemm"]);
+    expect(plan.layers.map((l) => l.op)).to.deep.equal(["Input", "PackedInputs", "Gemm+Relu", "Gemm", "PackedOutputs"]);
     expect(plan.layers.every((l) => l.products === 0)).to.equal(true);
   });
 
@@ -76,7 +76,7 @@ describe("vinfer zk", () => {
     expect(ok.stdout).to.contain("binding 42");
 
     const tampered = JSON.parse(readFileSync(proofPath, "utf8"));
-    tampered.publicSignals[8] = "12345";
+    tampered.publicSignals[3] = "12345";
     writeFileSync(join(dir, "tampered.json"), JSON.stringify(tampered));
     const bad = vinfer("zk", "verify", "--backend", "groth16", "digits-mlp", "--proof", join(dir, "tampered.json"));
     expect(bad.code).to.equal(1);

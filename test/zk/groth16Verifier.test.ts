@@ -92,8 +92,8 @@ describe("Groth16 proof of digits-mlp, verified off-chain and on-chain", functio
     expect(decoded.inputs).to.deep.equal(Array.from(inputs[0]!.data, BigInt));
     expect(decoded.binding).to.equal(binding);
     const packed = packInputs(Array.from(inputs[0]!.data, BigInt), 16);
-    expect(circuit.plan.publicSignals.slice(10, 15)).to.deep.equal(["xPacked[0]", "xPacked[1]", "xPacked[2]", "xPacked[3]", "xPacked[4]"]);
-    expect(proof.publicSignals.slice(10, 15)).to.deep.equal(packed.map(String));
+    expect(circuit.plan.publicSignals.slice(1, 6)).to.deep.equal(["xPacked[0]", "xPacked[1]", "xPacked[2]", "xPacked[3]", "xPacked[4]"]);
+    expect(proof.publicSignals.slice(1, 6)).to.deep.equal(packed.map(String));
   });
 
   it("verifies off-chain with snarkjs and on-chain with the generated verifier (gas printed)", async () => {
@@ -103,9 +103,9 @@ describe("Groth16 proof of digits-mlp, verified off-chain and on-chain", functio
     console.log(`      verifyProof gas (transaction estimate, ${proof.publicSignals.length} public signals): ${gas}`);
   });
 
-  it("rejects a flipped output", async () => {
-    const yIndex = circuit.plan.publicSignals.indexOf("y[3]");
-    const forged = withSignal(proof, yIndex, BigInt(proof.publicSignals[yIndex]!) + 1n);
+  it("rejects a flipped output (output 3, inside the packed signal)", async () => {
+    const yIndex = circuit.plan.publicSignals.indexOf("yPacked[0]");
+    const forged = withSignal(proof, yIndex, BigInt(proof.publicSignals[yIndex]!) + (1n << (16n * 3n)));
     expect(await circuit.verify(forged)).to.equal(false);
     expect(await verifiesOnChain(verifier, forged)).to.equal(false);
   });
@@ -141,7 +141,7 @@ describe("Groth16 proof of digits-mlp, verified off-chain and on-chain", functio
     const rotated = packInputs([...x.slice(1), x[0]!], 16);
     const forged: Groth16Proof = {
       proof: proof.proof,
-      publicSignals: proof.publicSignals.map((v, i) => (i >= 10 && i < 15 ? String(rotated[i - 10]) : v)),
+      publicSignals: proof.publicSignals.map((v, i) => (i >= 1 && i < 6 ? String(rotated[i - 1]) : v)),
     };
     expect(forged.publicSignals).to.not.deep.equal(proof.publicSignals);
     expect(await verifiesOnChain(verifier, forged)).to.equal(false);

@@ -21,7 +21,7 @@ import { devPtau, requiredPower } from "./ptau.js";
 import { type CompiledContract, compileVerifier, renderVerifier } from "./solidityVerifier.js";
 import { snarkjsCurve } from "./workers.js";
 import { unpackInputs } from "./packing.js";
-import { type CircuitInputs, CircuitWitness, fromField, toCircuitInput } from "./witness.js";
+import { type CircuitInputs, CircuitWitness, toCircuitInput } from "./witness.js";
 
 export interface Groth16CompileOptions extends CircuitOptions {
   /** A powers-of-tau file from a public ceremony; default: the cached INSECURE dev file. */
@@ -159,7 +159,7 @@ export class Groth16Circuit {
     const at = (name: string) => values[names.indexOf(name)]!;
     return {
       inputs: unpackInputs(named("xPacked["), this.plan.inputSize, this.model.quantized.config.activationBits),
-      outputs: named("y[").map(fromField),
+      outputs: unpackInputs(named("yPacked["), this.plan.outputSize, this.model.quantized.config.activationBits),
       binding: at("binding"),
       ...(names.includes("weightsCommitment") ? { weightsCommitment: at("weightsCommitment") } : {}),
     };

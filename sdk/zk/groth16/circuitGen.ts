@@ -2,9 +2,10 @@
  * Compiler from the integer IR to a circom circuit (Groth16 path).
  *
  * The circuit takes the quantized input as private signals x, range-checks it,
- * and exposes as public signals: the integer outputs y, the input itself
- * packed into field elements (xPacked, sdk/zk/groth16/packing.ts, so that a
- * contract holding the int256[] input can rebuild them), and a `binding`
+ * and exposes as public signals: the integer outputs y and the input x, each
+ * packed into field elements (yPacked, xPacked, sdk/zk/groth16/packing.ts, so
+ * that a contract holding the int256[] input and output can rebuild them, and
+ * the verifier pays for few public signals), and a `binding`
  * public input (a field element the verifier chooses, e.g. a hash of chain
  * id, router and request id) so that a proof is bound to one request. The
  * model itself is implied by the verifying key, or, with private weights, by a
@@ -55,7 +56,7 @@ export interface CircuitPlan {
   readonly layers: LayerCost[];
   readonly constraints: number;
   /**
-   * Names of the public signals in snarkjs order: outputs (y[..], then weightsCommitment with
+   * Names of the public signals in snarkjs order: outputs (yPacked[..], then weightsCommitment with
    * private weights), then public inputs (xPacked[..], binding).
    */
   readonly publicSignals: string[];
@@ -194,12 +195,14 @@ export class CircuitBuilder {
 
     const perSignal = valuesPerSignal(this.A);
     const packedCount = packedSignalCount(inputSize, this.A);
+    const packedOutputs = packedSignalCount(outputSize, this.A);
     // circom orders public signals: outputs, then public inputs, each in declaration order
     // (held against circuit.sym by the backend at every compile).
     const header: string[] = [];
     header.push(`    signal input x[${inputSize}];`, `    signal input xPacked[${packedCount}];`, `    signal input binding;`);
-    const outputs = [`    signal output y[${outputSize}];`];
-    const publicSignals = Array.from({ length: outputSize }, (_, i) => `y[${i}]`);
+    header.push(`    signal y[${outputSize}];`);
+    const outputs = [`    signal output yPacked[${packedOutputs}];`];
+    const publicSignals = Array.from({ length: packedOutputs }, (_, k) => `yPacked[${k}]`);
     const publicInputs = [...Array.from({ length: packedCount }, (_, k) => `xPacked[${k}]`), "binding"];
     this.line(`// The public binding enters one constraint, so a proof holds for one binding only.`);
     this.line(`signal bindingSquare <== binding * binding;`);
@@ -260,6 +263,20 @@ export class CircuitBuilder {
     publicSignals.push(...publicInputs);
     const out = this.refs.get(output.name)!;
     for (let i = 0; i < outputSize; i++) this.line(`y[${i}] <== ${out(i)};`);
+    this.line(
+      `// The outputs as public signals, ${perSignal} per field element: sdk/zk/groth16/packing.ts`,
+      `component outputPacking = PackedOutputs(${outputSize}, ${this.A});`,
+      `outputPacking.in <== y;`,
+      `yPacked <== outputPacking.packed;`,
+    );
+    this.layer(
+      "outputPacking",
+      "PackedOutputs",
+      packedOutputs,
+      cost.packedInputs(),
+      0,
+      `${outputSize} outputs as ${packedOutputs} public signals, ${perSignal} per signal (linear: no constraint)`,
+    );
 
     const constraints = this.layers.reduce((n, l) => n + l.constraints, 0);
     const plan = { layers: this.layers, constraints, publicSignals, inputSize, outputSize };

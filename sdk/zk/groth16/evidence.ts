@@ -10,7 +10,7 @@
 import { AbiCoder, type BytesLike } from "ethers";
 import * as snarkjs from "snarkjs";
 
-import { SNARK_SCALAR_FIELD, toField } from "../../field.js";
+import { SNARK_SCALAR_FIELD } from "../../field.js";
 import { InputError } from "../../errors.js";
 import { packInputs } from "./packing.js";
 import { snarkjsCurve } from "./workers.js";
@@ -59,10 +59,10 @@ export interface Groth16SignalsOf {
   readonly inputBits: number;
 }
 
-/** The public signals of a fulfilment, in snarkjs' order: [y[0..m-1], xPacked[0..K-1], binding] (public-weights circuits). */
+/** The public signals of a fulfilment, in snarkjs' order: [yPacked[..], xPacked[..], binding] (public-weights circuits). */
 export function groth16PublicSignals(o: Groth16SignalsOf): string[] {
   if (o.binding < 0n || o.binding >= SNARK_SCALAR_FIELD) throw new InputError(`the binding ${o.binding} is not a field element`);
-  return [...o.output.map((y) => toField(y)), ...packInputs(o.input, o.inputBits), o.binding].map(String);
+  return [...packInputs(o.output, o.inputBits, "output"), ...packInputs(o.input, o.inputBits), o.binding].map(String);
 }
 
 /** snarkjs' Groth16 verification; false for an invalid proof, signals or key (never throws for those). */

@@ -1,7 +1,8 @@
 /**
- * The model input as public signals of the Groth16 circuit, packed so that a
- * contract holding the request's int256[] input can rebuild them cheaply
- * (docs/request-binding.md, option 1; docs/groth16.md).
+ * The model input and output as public signals of the Groth16 circuit,
+ * packed so that a contract holding the request's int256[] input and the
+ * fulfilment's output can rebuild them cheaply, and the verifier pays for few
+ * public signals (docs/request-binding.md, option 1; docs/groth16.md).
  *
  * With activation width A, each signed input x in [-2^(A-1), 2^(A-1)) is
  * offset to u = x + 2^(A-1) in [0, 2^A), and PER = floor(253 / A) of them go
@@ -11,7 +12,8 @@
  *
  * K = ceil(n / PER) signals; the last one is partial. A packed value is below
  * 2^253 < p, so the packing is injective. The circuit (circuits/lib/packing.circom,
- * PackedInputs) constrains exactly this sum.
+ * PackedInputs, PackedOutputs) constrains exactly this sum. Outputs are
+ * activations of the same width A, packed the same way.
  */
 import { InputError } from "../../errors.js";
 
@@ -31,14 +33,14 @@ export function packedSignalCount(count: number, bits: number): number {
   return Math.ceil(count / valuesPerSignal(bits));
 }
 
-/** Packs signed `bits`-wide values; throws InputError naming the first value out of range. */
-export function packInputs(values: readonly bigint[], bits: number): bigint[] {
+/** Packs signed `bits`-wide values; throws InputError naming the first value (an `what`) out of range. */
+export function packInputs(values: readonly bigint[], bits: number, what = "input"): bigint[] {
   const per = valuesPerSignal(bits);
   const half = 1n << BigInt(bits - 1);
   const packed = new Array<bigint>(Math.ceil(values.length / per)).fill(0n);
   values.forEach((v, i) => {
     if (typeof v !== "bigint" || v < -half || v >= half) {
-      throw new InputError(`input ${i} = ${String(v)} is outside the ${bits}-bit signed range [${-half}, ${half - 1n}]`);
+      throw new InputError(`${what} ${i} = ${String(v)} is outside the ${bits}-bit signed range [${-half}, ${half - 1n}]`);
     }
     const k = Math.floor(i / per);
     packed[k] = packed[k]! + ((v + half) << BigInt(bits * (i % per)));
