@@ -56,7 +56,7 @@ export async function registerModel(
     const { address, deployGas } = v.deploy
       ? await v.deploy(signer)
       : v.contract
-        ? await deploy(v.contract, signer)
+        ? await deployContract(v.contract, signer)
         : { address: v.address, deployGas: 0n };
     try {
       await (await reg.setVerifier(modelId, v.proofType, address, v.params)).wait();
@@ -68,8 +68,13 @@ export async function registerModel(
   return { modelId, newlyRegistered, verifiers: deployed };
 }
 
-async function deploy(c: CompiledContract, signer: Signer): Promise<{ address: string; deployGas: bigint }> {
-  const contract = await new ContractFactory(c.abi as never, c.bytecode, signer).deploy();
+/** Deploys a compiled contract with constructor `args`; its address and the deployment's gas. */
+export async function deployContract(
+  c: CompiledContract,
+  signer: Signer,
+  args: readonly unknown[] = [],
+): Promise<{ address: string; deployGas: bigint }> {
+  const contract = await new ContractFactory(c.abi as never, c.bytecode, signer).deploy(...args);
   const receipt = await contract.deploymentTransaction()!.wait();
   return { address: await contract.getAddress(), deployGas: receipt?.gasUsed ?? 0n };
 }

@@ -45,7 +45,9 @@ export const VISIBILITY = { input: "public", output: "public", param: "fixed" } 
 /** EVM contract size limit (EIP-170). */
 export const MAX_CONTRACT_BYTES = 24_576;
 
-const driver = (progress?: Progress) => EzklDriver.start(progress);
+/** One request to the session's EZKL worker (started on first use, which may first create its Python venv). */
+const request = async (stage: string, args: Record<string, unknown>, progress?: Progress) =>
+  (await EzklDriver.start(progress)).request(stage, args);
 
 /**
  * EZKL's input file: `input_data` holds one flat array per graph input; for
@@ -229,7 +231,7 @@ export class EzklCircuit {
           param_visibility: VISIBILITY.param,
           input_scale: inputScale,
         };
-        await (await driver(progress)).request("settings", args);
+        await request("settings", args, progress);
       }),
     );
     const settings = JSON.parse(readFileSync(p("settings.json"), "utf8")) as EzklSettings;
@@ -237,22 +239,18 @@ export class EzklCircuit {
     const srsPath = join(root, "ezkl", "srs", `kzg${logrows}-INSECURE-dev.srs`);
     await stage(progress, timings, `SRS 2^${logrows} (INSECURE dev)`, () =>
       buildFileAtomically(srsPath, async (tmp) => {
-        await (await driver()).request("srs", { srs: tmp, logrows });
+        await request("srs", { srs: tmp, logrows });
       }),
     );
     await stage(progress, timings, "setup (keys)", () =>
       buildAtomically(p("keys"), async (tmp) => {
-        await (
-          await driver()
-        ).request("setup", { compiled: p("model.compiled"), vk: join(tmp, "vk.key"), pk: join(tmp, "pk.key"), srs: srsPath });
+        await request("setup", { compiled: p("model.compiled"), vk: join(tmp, "vk.key"), pk: join(tmp, "pk.key"), srs: srsPath });
       }),
     );
     await stage(progress, timings, "Solidity verifier", () =>
       buildAtomically(p("evm"), async (tmp) => {
         const keys = p("keys");
-        await (
-          await driver()
-        ).request("evm-verifier", {
+        await request("evm-verifier", {
           vk: join(keys, "vk.key"),
           settings: p("settings.json"),
           sol: join(tmp, "Halo2Verifier.sol"),
@@ -271,9 +269,7 @@ export class EzklCircuit {
       await stage(progress, timings, "reusable verifier + verifying-key artefact", () =>
         buildAtomically(p("evm-reusable"), async (tmp) => {
           const keys = p("keys");
-          await (
-            await driver()
-          ).request("evm-reusable", {
+          await request("evm-reusable", {
             vk: join(keys, "vk.key"),
             settings: p("settings.json"),
             verifier_sol: join(tmp, "Halo2VerifierReusable.sol"),
@@ -376,11 +372,11 @@ export class EzklCircuit {
     writeFileSync(inputPath, valuesJson(perInput));
     const witness = join(outDir, "witness.json");
     const proofPath = join(outDir, "proof.json");
-    await stage(progress, timings, "witness", async () =>
-      (await driver()).request("witness", { input: inputPath, compiled: this.file("model.compiled"), witness }),
+    await stage(progress, timings, "witness", () =>
+      request("witness", { input: inputPath, compiled: this.file("model.compiled"), witness }),
     );
-    await stage(progress, timings, "prove", async () =>
-      (await driver()).request("prove", {
+    await stage(progress, timings, "prove", () =>
+      request("prove", {
         witness,
         compiled: this.file("model.compiled"),
         pk: join(this.file("keys"), "pk.key"),
@@ -395,9 +391,7 @@ export class EzklCircuit {
 
   /** Native verification (EZKL in Python). */
   async verifyNative(proofPath: string): Promise<boolean> {
-    const r = await (
-      await driver()
-    ).request("verify", {
+    const r = await request("verify", {
       proof: proofPath,
       settings: this.file("settings.json"),
       vk: join(this.file("keys"), "vk.key"),
@@ -414,14 +408,14 @@ export class EzklCircuit {
       writeFileSync(path, inputJson([t]));
       return path;
     });
-    const r = await (await driver()).request("outputs", { inputs: paths, compiled: this.file("model.compiled"), workdir });
+    const r = await request("outputs", { inputs: paths, compiled: this.file("model.compiled"), workdir });
     return (r.outputs as string[][][]).map((o) => o.flat().map(Number));
   }
 
   /** The calldata of verifyProof(proof, instances) for a proof file, from EZKL's encoder (= the ABI encoding of proofBytes, instances). */
   async calldata(proofPath: string): Promise<string> {
     const out = `${proofPath}.calldata`;
-    await (await driver()).request("calldata", { proof: proofPath, calldata: out });
+    await request("calldata", { proof: proofPath, calldata: out });
     return `0x${readFileSync(out).toString("hex")}`;
   }
 

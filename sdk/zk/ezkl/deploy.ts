@@ -7,9 +7,10 @@
  * verifyProof(bytes, uint256[]); the wrapper's address is what the model
  * registry points at, and EzklAdapter calls it like a single verifier.
  */
-import { ContractFactory, type Signer } from "ethers";
+import type { Signer } from "ethers";
 
 import { EzklReusableVerifier__factory } from "../../../types/ethers-contracts/index.js";
+import { deployContract } from "../../protocol/registerModel.js";
 import type { CompiledContract } from "../solidity.js";
 import type { EzklCircuit } from "./backend.js";
 
@@ -34,12 +35,11 @@ export interface DeployEzklOptions {
   readonly forceReusable?: boolean;
 }
 
-async function deployContract(c: CompiledContract, signer: Signer, args: unknown[] = []) {
-  const contract = await new ContractFactory(c.abi as never, c.bytecode, signer).deploy(...args);
-  const receipt = await contract.deploymentTransaction()!.wait();
-  const address = await contract.getAddress();
+/** deployContract, plus the deployed code's size. */
+async function deploySized(c: CompiledContract, signer: Signer, args: readonly unknown[] = []) {
+  const { address, deployGas } = await deployContract(c, signer, args);
   const code = await signer.provider!.getCode(address);
-  return { address, gas: receipt?.gasUsed ?? 0n, size: (code.length - 2) / 2 };
+  return { address, gas: deployGas, size: (code.length - 2) / 2 };
 }
 
 export async function deployEzklVerifier(
@@ -48,7 +48,7 @@ export async function deployEzklVerifier(
   options: DeployEzklOptions = {},
 ): Promise<DeployedEzklVerifier> {
   if (!options.forceReusable && !circuit.needsReusableVerifier) {
-    const v = await deployContract(circuit.verifierContract(), signer);
+    const v = await deploySized(circuit.verifierContract(), signer);
     return { address: v.address, kind: "single", sizes: { Halo2Verifier: v.size }, deployGas: { Halo2Verifier: v.gas } };
   }
   const { verifier, artifact } = circuit.reusableVerifierContracts();
@@ -56,15 +56,15 @@ export async function deployEzklVerifier(
   const deployGas: Record<string, bigint> = {};
   let reusable = options.reusableVerifier;
   if (!reusable) {
-    const v = await deployContract(verifier, signer);
+    const v = await deploySized(verifier, signer);
     reusable = v.address;
     sizes.Halo2VerifierReusable = v.size;
     deployGas.Halo2VerifierReusable = v.gas;
   }
-  const vka = await deployContract(artifact, signer);
+  const vka = await deploySized(artifact, signer);
   sizes.Halo2VerifyingArtifact = vka.size;
   deployGas.Halo2VerifyingArtifact = vka.gas;
-  const wrapper = await deployContract(
+  const wrapper = await deploySized(
     {
       abi: EzklReusableVerifier__factory.abi as unknown as unknown[],
       bytecode: EzklReusableVerifier__factory.bytecode,
