@@ -36,6 +36,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 13
 SEED = 20261124
 DIGITS_PIXEL_MAX = 16.0  # scikit-learn's 8x8 digits hold integer intensities 0..16
+# The digits models' input is pixels / 16: declared in their manifests as the input range, which
+# Model.load makes part of the model's semantics and id (docs/integer-semantics.md section 7).
+DIGITS_INPUT_RANGE = [0, 1]
 
 
 # --------------------------------------------------------------------------- data
@@ -132,7 +135,7 @@ def flatten(g: Graph, x: str, out: str) -> str:
     return out
 
 
-def manifest(name: str, model: onnx.ModelProto, description: str, opset: int = OPSET, **extra) -> dict:
+def manifest(name: str, model: onnx.ModelProto, description: str, opset: int = OPSET, input_range=None, **extra) -> dict:
     params = int(sum(np.prod(t.dims) for t in model.graph.initializer))
     ops: dict[str, int] = {}
     for n in model.graph.node:
@@ -143,7 +146,7 @@ def manifest(name: str, model: onnx.ModelProto, description: str, opset: int = O
         "description": description,
         "parameters": params,
         "ops": ops,
-        "input": {"name": "input", "shape": shape(model.graph.input[0])},
+        "input": {"name": "input", "shape": shape(model.graph.input[0]), **({"range": input_range} if input_range is not None else {})},
         "output": {"name": "output", "shape": shape(model.graph.output[0])},
         "opset": opset,
         "seed": SEED,
@@ -183,6 +186,7 @@ def build_digits_mlp(x_tr, y_tr, x_te, y_te) -> None:
         x_te[0],
         logits,
         dataset="datasets/digits-test.json",
+        input_range=DIGITS_INPUT_RANGE,
         float_test_accuracy=round(acc, 6),
     )
 
@@ -244,6 +248,7 @@ def build_digits_cnn(x_tr, y_tr, x_te, y_te) -> None:
         x_te[0],
         logits[:1],
         dataset="datasets/digits-test.json",
+        input_range=DIGITS_INPUT_RANGE,
         float_test_accuracy=round(acc, 6),
     )
 
@@ -344,6 +349,7 @@ def build_digits_mlp_torch(x_tr, y_tr, x_te, y_te) -> None:
         x_te[0],
         logits[:1],
         dataset="datasets/digits-test.json",
+        input_range=DIGITS_INPUT_RANGE,
         float_test_accuracy=round(float((logits.argmax(1) == y_te).mean()), 6),
     )
 
@@ -417,6 +423,7 @@ def build_digits_lenet_bn(x_tr, y_tr, x_te, y_te) -> None:
         x_te[0],
         logits[:1],
         dataset="datasets/digits-test.json",
+        input_range=DIGITS_INPUT_RANGE,
         float_test_accuracy=round(float((logits.argmax(1) == y_te).mean()), 6),
     )
 
@@ -495,6 +502,7 @@ def build_digits_transformer(x_tr, y_tr, x_te, y_te) -> None:
         x_te[0],
         logits[:1],
         dataset="datasets/digits-test.json",
+        input_range=DIGITS_INPUT_RANGE,
         float_test_accuracy=round(float((logits.argmax(1) == y_te).mean()), 6),
     )
 

@@ -53,6 +53,7 @@ import type { RequestRecord } from "../sdk/protocol/request.js";
 import { registerModel } from "../sdk/protocol/registerModel.js";
 import { readInputFile, readManifest } from "../sdk/zoo/files.js";
 import { cacheDir, PACKAGE_ROOT } from "../sdk/paths.js";
+import { packInt16 } from "../sdk/commit/int16Tensor.js";
 
 const SWEEP_MODEL = join(cacheDir(), "models", "sweep-mlp-1e7");
 const DEFAULT_MODELS = ["digits-mlp", "digits-cnn", SWEEP_MODEL];
@@ -128,13 +129,13 @@ const WINDOW = BigInt(OPML_DEFAULTS.challengeWindow);
 const advanceTime = (s: bigint) => networkHelpers.time.increase(s).then(() => undefined);
 
 async function request(model: Model, input: readonly bigint[]): Promise<{ rec: RequestRecord; gas: bigint }> {
-  const receipt = (await (await router.connect(user!).request(model.modelId, [...input], ProofType.Opml, 0)).wait())!;
+  const receipt = (await (await router.connect(user!).request(model.modelId, packInt16(input), ProofType.Opml, 0)).wait())!;
   return { rec: await requestOfReceipt(router, receipt), gas: receipt.gasUsed };
 }
 
 async function fulfil(rec: RequestRecord, input: readonly bigint[], output: bigint[], evidence: string, bond: bigint) {
   await ensureBond(game, claimerSigner!, bond);
-  const tx = await router.connect(claimerSigner!).fulfill(rec.requestId, rec.request, [...input], output, evidence);
+  const tx = await router.connect(claimerSigner!).fulfill(rec.requestId, rec.request, packInt16(input), packInt16(output), evidence);
   const receipt = (await tx.wait())!;
   return { opened: game.claimFromReceipt(receipt), gas: receipt.gasUsed, calldata: calldataOf(tx.data) };
 }
@@ -266,7 +267,7 @@ async function dispute(
   if (played.view.phase !== GamePhase.ChallengerWon || played.byTimeout)
     throw new Error(`the honest challenger did not win the dispute on node ${place.node} (phase ${GamePhase[played.view.phase]})`);
   if ((await game.claimStatus(opened.claim)) !== ClaimStatus.Rejected) throw new Error("the lost claim is not Rejected");
-  const settled = (await (await router.settle(rec.requestId, rec.request, claim.output, opened.claim.claimer)).wait())!;
+  const settled = (await (await router.settle(rec.requestId, rec.request, packInt16(claim.output), opened.claim.claimer)).wait())!;
   return {
     place,
     played,
@@ -305,8 +306,9 @@ async function benchModel(ref: string) {
   const { opened, gas: claimGas, calldata: claimCalldata } = await fulfil(rec, input, claim.output, claim.evidence, terms.claimBond);
   await advanceTime(WINDOW + 1n);
   if ((await game.claimStatus(opened.claim)) !== ClaimStatus.Accepted) throw new Error("the honest claim is not Accepted after the window");
-  const settle = (await (await router.settle(rec.requestId, rec.request, claim.output, opened.claim.claimer)).wait())!;
-  if (!(await router.isResult(rec.requestId, rec.request, claim.output))) throw new Error("the settled claim is not the request's result");
+  const settle = (await (await router.settle(rec.requestId, rec.request, packInt16(claim.output), opened.claim.claimer)).wait())!;
+  if (!(await router.isResult(rec.requestId, rec.request, packInt16(claim.output))))
+    throw new Error("the settled claim is not the request's result");
   const release = await game.releaseBond(opened.claim);
   log(
     `  honest claim: request ${kgas(requestGas)}, claim ${kgas(claimGas)}, settle ${kgas(settle.gasUsed)}, releaseBond ${kgas(release.gasUsed)} gas`,

@@ -53,6 +53,8 @@ export interface DappConfig {
   /** The dev account the page sends from (its key is the public Hardhat one). */
   readonly userAccount: number;
   readonly fee: string;
+  /** The model's declared float input range (part of its id), for Model.fromOnnx on the page. */
+  readonly inputRange: readonly [number, number] | null;
 }
 
 export interface DappStackOptions {
@@ -167,6 +169,7 @@ export async function startDappStack(o: DappStackOptions = {}): Promise<DappStac
       targetDigit,
       userAccount: 2,
       fee: parseEther("0.001").toString(),
+      inputRange: declaredRange(model),
     };
     const onnx = readFileSync(model.path);
     const vite = await createServer({
@@ -216,4 +219,10 @@ function servedFiles(json: Record<string, string>, onnx: Uint8Array): Plugin {
       });
     },
   };
+}
+
+/** The one float range a single-input model declares (the page passes it to Model.fromOnnx), or null. */
+function declaredRange(model: Model): readonly [number, number] | null {
+  const range = model.quantized.inputRanges?.get(model.graph.inputs[0]!.name);
+  return range ? [range.lo, range.hi] : null;
 }

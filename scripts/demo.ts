@@ -59,6 +59,7 @@ import {
   ScoreGate__factory,
   type OpmlAdapter,
 } from "../types/ethers-contracts/index.js";
+import { packInt16 } from "../sdk/commit/int16Tensor.js";
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -220,9 +221,9 @@ const asUser = {
 const requests = await step("send requests", async () => {
   const sent = [];
   for (const [label, tx] of [
-    ["digits-mlp groth16 -> DigitBounty", asUser.bountyG.submit(inputOf(models.mlp, bountySample), { value: FEE })],
-    ["digits-mlp ezkl -> DigitBounty", asUser.bountyE.submit(inputOf(models.mlp, bountySample), { value: FEE })],
-    ["digits-mlp tee -> DigitBounty", asUser.bountyT.submit(inputOf(models.mlp, bountySample), { value: FEE })],
+    ["digits-mlp groth16 -> DigitBounty", asUser.bountyG.submit(packInt16(inputOf(models.mlp, bountySample)), { value: FEE })],
+    ["digits-mlp ezkl -> DigitBounty", asUser.bountyE.submit(packInt16(inputOf(models.mlp, bountySample)), { value: FEE })],
+    ["digits-mlp tee -> DigitBounty", asUser.bountyT.submit(packInt16(inputOf(models.mlp, bountySample)), { value: FEE })],
     ["digits-cnn ezkl -> ScoreGate", asUser.gate.applyWith(inputOf(models.cnn, gateSample), { value: FEE })],
   ] as const) {
     const { requestId, gas } = await sendRequest(tx);
@@ -241,7 +242,7 @@ let allVerified = true;
 for (const r of requests) {
   const result = await waitForResult(router, r.requestId, { timeoutMs: 5_000 });
   const { request } = await readRequest(router, r.requestId);
-  const verified = await router.isResult(r.requestId, request, result.output);
+  const verified = await router.isResult(r.requestId, request, packInt16(result.output));
   allVerified &&= verified && result.callbackDelivered;
   const receipt = (await connection.ethers.provider.getTransactionReceipt(result.transactionHash))!;
   const consumerSaw = consumerSawIn(receipt.logs);
@@ -394,7 +395,9 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
     prefixedLogger("operator", ["job.proved", "opml.claimed", "opml.settled", "opml.bond_released"]),
   );
   await honest.start();
-  const bountyRequest = await sendRequest(consumers.bounty.connect(user!).submit(inputOf(models.mlp, bountySample), { value: FEE }));
+  const bountyRequest = await sendRequest(
+    consumers.bounty.connect(user!).submit(packInt16(inputOf(models.mlp, bountySample)), { value: FEE }),
+  );
   console.log(`  request ${bountyRequest.requestId}: digits-mlp opml -> DigitBounty (gas ${bountyRequest.gas})`);
   const operatorAddress = operator!.address;
   const claims = await step("honest operator claims both", () =>
@@ -420,7 +423,7 @@ async function runOpmlSection(): Promise<{ verified: boolean }> {
   ] as const) {
     const result = await waitForResult(router, r.requestId, { timeoutMs: 5_000 });
     const { request } = await readRequest(router, r.requestId);
-    const final = await router.isResult(r.requestId, request, result.output);
+    const final = await router.isResult(r.requestId, request, packInt16(result.output));
     verified &&= final && result.callbackDelivered;
     const receipt = (await provider.getTransactionReceipt(result.transactionHash))!;
     rows.push([

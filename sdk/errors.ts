@@ -49,8 +49,32 @@ export class QuantizationError extends VinferError {
 
 /** An input given by the caller (tensor, data file, argument) is invalid. */
 export class InputError extends VinferError {
-  constructor(message: string) {
-    super("INPUT", message);
+  constructor(message: string, code = "INPUT") {
+    super(code, message);
+  }
+}
+
+/**
+ * An input value lies outside the range its model declares (docs/integer-semantics.md section 7):
+ * every engine refuses it. `value`, `lo` and `hi` are floats for a float input given as floats,
+ * integers for a quantized (or index) input.
+ */
+export class InputRangeError extends InputError {
+  /** The graph input's name. */
+  readonly input: string;
+  /** The element's index: row-major within the input, or in the flattened request input where the message says so. */
+  readonly index: number;
+  readonly value: number | bigint;
+  readonly lo: number;
+  readonly hi: number;
+
+  constructor(input: string, index: number, value: number | bigint, lo: number, hi: number, message: string) {
+    super(message, "INPUT_RANGE");
+    this.input = input;
+    this.index = index;
+    this.value = value;
+    this.lo = lo;
+    this.hi = hi;
   }
 }
 

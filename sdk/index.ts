@@ -18,16 +18,26 @@ export { SUPPORTED_OPS, LINEAR_OPS, isSupportedOp, isLinear, isLinearOp } from "
 export { runFloat } from "./interp/float.js";
 export type { ExecuteOptions, NodeHook } from "./interp/execute.js";
 export { runInteger, quantizeInputs, dequantizeOutputs } from "./interp/integer.js";
-export { quantizeModel, type QuantizedModel, type QuantizedConstant, type NodeQuant } from "./quant/quantize.js";
+export {
+  quantizeModel,
+  quantizeInputRange,
+  type QuantizedModel,
+  type QuantizedConstant,
+  type QuantizedInputRange,
+  type NodeQuant,
+} from "./quant/quantize.js";
+export { declareInputRanges, type InputRangeOption, type InputRangeSpec } from "./ir/inputRanges.js";
+export { propagateIntervals, type ModelIntervals, type TensorInterval } from "./quant/intervals.js";
 export * from "./quant/scheme.js";
 export { commitModel, modelIdOf, poseidonModelCommitment, MODEL_DOMAIN, type ModelCommitment } from "./commit/modelId.js";
 export { inputHash, outputHash, INPUT_DOMAIN, OUTPUT_DOMAIN } from "./commit/tensorHash.js";
+export { packInt16, unpackInt16 } from "./commit/int16Tensor.js";
 export { WeightTree, weightStream, weightLeaf, WEIGHT_CHUNK_SIZE } from "./commit/weights.js";
 export { merkleRoot, verifyMerkleProof } from "./commit/merkle.js";
 export { irDescription, irHash, canonicalJson, IR_FORMAT } from "./commit/irDescription.js";
 export { poseidonHashInts } from "./commit/poseidon.js";
 export { SNARK_SCALAR_FIELD, MAX_FIELD_MAGNITUDE, toField, fromField, fieldFromHash } from "./field.js";
-export { Model, type IntegerResult } from "./modelCore.js";
+export { Model, type IntegerResult, type InputBounds, type ModelOptions } from "./modelCore.js";
 export { parseInputJson, pickSample, sampleInputs, type ModelInputs, type Sample, type SampleLike, type GraphIo } from "./io/inputJson.js";
 export * from "./protocol/proofType.js";
 export type { InferenceRequest, RequestRecord } from "./protocol/request.js";

@@ -153,3 +153,120 @@ template DivRoundHalfUp(count, actBits) {
     component rHigh = Num2Bits(rBits);
     rHigh.in <== divisor - 1 - r;
 }
+
+// ---- Interval-driven templates (docs/groth16.md, "Declared input ranges"). A model that declares
+// its input ranges gets, for every accumulator, an integer interval that holds for every accepted
+// input (sdk/quant/intervals.ts); the compiler then decomposes only the bits that interval needs and
+// drops the saturation it proves cannot trigger. Each template below is exact on its interval and
+// unsatisfiable beyond the width it decomposes.
+
+// The smallest b with v < 2^b (0 for v = 0), for 0 <= v < 2^252.
+function bitLength(v) {
+    var b = 0;
+    while (b < 252 && (v >> b) > 0) {
+        b++;
+    }
+    return b;
+}
+
+// The product signals InRange needs for D = hi - lo of b bits: one per 1-bit of D below its top
+// bit that has a 0-bit of D somewhere below it.
+function inRangeProducts(D, b) {
+    var count = 0;
+    var zeroBelow = 0;
+    for (var i = 0; i < b - 1; i++) {
+        if (((D >> i) & 1) == 0) {
+            zeroBelow = 1;
+        } else if (zeroBelow == 1) {
+            count++;
+        }
+    }
+    return count;
+}
+
+// lo <= in <= hi for constants lo < hi (a declared input range; lo may be negative).
+// d = in - lo is decomposed into b = bitLength(hi - lo) bits, then d <= D = hi - lo is checked from
+// the top bit down: `equal` is 1 iff d's bits above the current position equal D's. Where D has a
+// run of 0-bits, d > D iff d has a 1 there after an equal prefix, so equal * (sum of d's bits in
+// the run) = 0 (the bits are 0/1, so the sum is 0 iff each is). Where D has a 1-bit, equal becomes
+// equal * d_i (one product, needed only while a 0-bit of D lies below).
+// Costs b + (runs of 0-bits in D) + inRangeProducts(D, b): b alone when D = 2^b - 1; [0, 256]: 10.
+template InRange(lo, hi) {
+    assert(hi > lo);
+    signal input in;
+    var D = hi - lo;
+    var b = bitLength(D);
+    component n2b = Num2Bits(b);
+    n2b.in <== in - lo;
+
+    var lowestZero = b;
+    for (var k = b - 1; k > 0; k--) {
+        if (((D >> (k - 1)) & 1) == 0) {
+            lowestZero = k - 1;
+        }
+    }
+    signal prefix[inRangeProducts(D, b)];
+    var equal = n2b.out[b - 1];
+    var used = 0;
+    var run = 0;
+    var open = 0;
+    var pos = 0;
+    for (var j = 0; j < b - 1; j++) {
+        pos = b - 2 - j;
+        if (((D >> pos) & 1) == 0) {
+            run += n2b.out[pos];
+            open = 1;
+        } else {
+            if (open == 1) {
+                equal * run === 0;
+                run = 0;
+                open = 0;
+            }
+            if (lowestZero < pos) {
+                prefix[used] <== equal * n2b.out[pos];
+                equal = prefix[used];
+                used++;
+            }
+        }
+    }
+    if (open == 1) {
+        equal * run === 0;
+    }
+}
+
+// y = rescale(acc, shift) where the accumulator's interval proves q >= qlo and
+// t = acc + 2^(shift-1) - qlo * 2^shift < 2^bits, with q within the activation range (no
+// saturation can trigger): one decomposition of t; its low shift bits are the rounding remainder
+// (range-checked), the others q - qlo. qlo may be negative. Costs bits constraints.
+template RescaleBounded(bits, shift, qlo) {
+    assert(bits > shift && bits <= 252);
+    signal input acc;
+    signal output out;
+    var half = shift == 0 ? 0 : 1 << (shift - 1);
+    component n2b = Num2Bits(bits);
+    n2b.in <== acc + half - qlo * (1 << shift);
+    var q = 0;
+    for (var i = shift; i < bits; i++) {
+        q += n2b.out[i] * (1 << (i - shift));
+    }
+    out <== q + qlo;
+}
+
+// y = max(0, rescale(acc, shift)) where the accumulator's interval proves
+// -2^(bits-shift-1) <= q < 2^(bits-shift-1) (q below the activation maximum: no saturation can
+// trigger; below the minimum ReLU gives 0 either way): t = acc + 2^(shift-1) + 2^(bits-1) lies in
+// [0, 2^bits), its top bit is [q >= 0] and bits shift .. bits-2 are q when q >= 0.
+// A Relu on its own is RescaleRelu(bits, 0). Costs bits + 1 constraints.
+template RescaleRelu(bits, shift) {
+    assert(bits > shift && bits <= 252);
+    signal input acc;
+    signal output out;
+    var half = shift == 0 ? 0 : 1 << (shift - 1);
+    component n2b = Num2Bits(bits);
+    n2b.in <== acc + half + (1 << (bits - 1));
+    var q = 0;
+    for (var i = shift; i < bits - 1; i++) {
+        q += n2b.out[i] * (1 << (i - shift));
+    }
+    out <== n2b.out[bits - 1] * q;
+}

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
 import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
 import {FieldElements} from "../libraries/FieldElements.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 import {RequestBinding} from "../libraries/RequestBinding.sol";
 import {VerifierCall} from "../libraries/VerifierCall.sol";
 
@@ -36,8 +37,8 @@ contract EzklAdapter is IProofAdapter {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external view returns (ClaimStatus) {
         bytes memory data = abi.encodeCall(
@@ -57,22 +58,22 @@ contract EzklAdapter is IProofAdapter {
     /// @notice The instances a valid proof for this fulfilment must have, for router `router`:
     ///         the input, the binding's limbs, then the output, as field elements.
     /// @param f The fulfilment (request id, model id and fulfiller are bound).
-    /// @param input The quantized input.
-    /// @param output The quantized output.
+    /// @param input The quantized input (Int16Tensors encoding).
+    /// @param output The quantized output (Int16Tensors encoding).
     /// @param router The router the proof is bound to.
     function proofInstances(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         address router
     ) public view returns (uint256[] memory values) {
-        uint256 n = input.length;
-        values = new uint256[](n + BINDING_LIMBS + output.length);
-        for (uint256 i = 0; i < n; ++i) values[i] = FieldElements.fromSigned(input[i]);
+        uint256 n = Int16Tensors.count(input);
+        uint256 m = Int16Tensors.count(output);
+        values = new uint256[](n + BINDING_LIMBS + m);
+        _toField(input, values, 0);
         uint256[BINDING_LIMBS] memory limbs = bindingLimbs(f, router);
         for (uint256 i = 0; i < BINDING_LIMBS; ++i) values[n + i] = limbs[i];
-        n += BINDING_LIMBS;
-        for (uint256 i = 0; i < output.length; ++i) values[n + i] = FieldElements.fromSigned(output[i]);
+        _toField(output, values, n + BINDING_LIMBS);
     }
 
     /// @notice RequestBinding.fieldBinding(f, router) in BINDING_LIMBS limbs, little-endian.
@@ -89,12 +90,16 @@ contract EzklAdapter is IProofAdapter {
 
     /// @notice The model's own instances, without the binding: the input then the output, as field
     ///         elements (proofInstances puts the binding's limbs between them).
-    function instances(
-        int256[] calldata input,
-        int256[] calldata output
-    ) public pure returns (uint256[] memory values) {
-        values = new uint256[](input.length + output.length);
-        for (uint256 i = 0; i < input.length; ++i) values[i] = FieldElements.fromSigned(input[i]);
-        for (uint256 i = 0; i < output.length; ++i) values[input.length + i] = FieldElements.fromSigned(output[i]);
+    function instances(bytes calldata input, bytes calldata output) public pure returns (uint256[] memory values) {
+        uint256 n = Int16Tensors.count(input);
+        values = new uint256[](n + Int16Tensors.count(output));
+        _toField(input, values, 0);
+        _toField(output, values, n);
+    }
+
+    /// @dev Writes `tensor`'s values as field elements into `values` from slot `first` on.
+    function _toField(bytes calldata tensor, uint256[] memory values, uint256 first) private pure {
+        uint256 n = Int16Tensors.count(tensor);
+        for (uint256 i = 0; i < n; ++i) values[first + i] = FieldElements.fromSigned(Int16Tensors.at(tensor, i));
     }
 }

@@ -5,6 +5,7 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
 import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 import {RequestBinding} from "../libraries/RequestBinding.sol";
 import {VerifierCall} from "../libraries/VerifierCall.sol";
 
@@ -21,11 +22,12 @@ contract Groth16Adapter is IProofAdapter {
     uint256 private constant PACKING_BITS = 253;
     /// @notice abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
     uint256 private constant EVIDENCE_LENGTH = 8 * 32;
-    uint256 private constant MAX_INPUT_BITS = 64;
+    /// @notice Widest activation a request can carry (Int16Tensors lanes).
+    uint256 private constant MAX_INPUT_BITS = 16;
 
     /// @notice The evidence is not abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
     error Adapter_MalformedEvidence(uint256 expectedLength, uint256 actualLength);
-    /// @notice The model's verifierParams is not an input bit width from 2 to 64.
+    /// @notice The model's verifierParams is not an activation bit width from 2 to 16.
     error Adapter_InvalidInputBits(uint96 bits);
     /// @notice An input value does not fit the circuit's activation bit width.
     error Adapter_InputOutOfRange(uint256 index, int256 value);
@@ -35,8 +37,8 @@ contract Groth16Adapter is IProofAdapter {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external view returns (ClaimStatus) {
         if (evidence.length != EVIDENCE_LENGTH) revert Adapter_MalformedEvidence(EVIDENCE_LENGTH, evidence.length);
@@ -54,20 +56,20 @@ contract Groth16Adapter is IProofAdapter {
 
     /// @notice The public signals a valid proof for this fulfilment must have, for router `router`.
     /// @param f The fulfilment (its verifierParams is the activation bit width).
-    /// @param input The quantized input.
-    /// @param output The quantized output.
+    /// @param input The quantized input (Int16Tensors encoding).
+    /// @param output The quantized output (Int16Tensors encoding).
     /// @param router The router the proof is bound to.
     function publicSignals(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         address router
     ) public view returns (uint256[] memory signals) {
         uint256 bits = f.verifierParams;
         if (bits < 2 || bits > MAX_INPUT_BITS) revert Adapter_InvalidInputBits(f.verifierParams);
         uint256 perSignal = PACKING_BITS / bits;
-        uint256 outputSignals = (output.length + perSignal - 1) / perSignal;
-        signals = new uint256[](outputSignals + (input.length + perSignal - 1) / perSignal + 1);
+        uint256 outputSignals = (Int16Tensors.count(output) + perSignal - 1) / perSignal;
+        signals = new uint256[](outputSignals + (Int16Tensors.count(input) + perSignal - 1) / perSignal + 1);
         _pack(output, bits, perSignal, signals, 0, true);
         _pack(input, bits, perSignal, signals, outputSignals, false);
         signals[signals.length - 1] = RequestBinding.fieldBinding(f, router);
@@ -75,32 +77,56 @@ contract Groth16Adapter is IProofAdapter {
 
     /// @dev Packs `values` into `signals` from slot `first` on; a value outside the signed
     ///      `bits`-wide range reverts (Adapter_OutputOutOfRange or Adapter_InputOutOfRange).
+    ///      In assembly: it runs for every input and output value of every fulfilment.
     function _pack(
-        int256[] calldata values,
+        bytes calldata values,
         uint256 bits,
         uint256 perSignal,
         uint256[] memory signals,
         uint256 first,
         bool outputs
     ) private pure {
-        int256 half = int256(1 << (bits - 1));
-        uint256 slot = first;
-        uint256 n = values.length;
-        for (uint256 i = 0; i < n;) {
-            uint256 packed;
-            // unchecked: shifts stay below PACKING_BITS, and each v + half is range-checked first.
-            unchecked {
-                for (uint256 shift = 0; shift < perSignal * bits && i < n; shift += bits) {
-                    int256 v = values[i];
-                    if (v < -half || v >= half) {
-                        if (outputs) revert Adapter_OutputOutOfRange(i, v);
-                        revert Adapter_InputOutOfRange(i, v);
-                    }
-                    packed |= uint256(v + half) << shift;
-                    ++i;
+        uint256 n = Int16Tensors.count(values);
+        uint256 bad = n;
+        assembly ("memory-safe") {
+            let half := shl(sub(bits, 1), 1)
+            let slot := add(add(signals, 0x20), mul(first, 0x20))
+            for {
+                let i := 0
+            } lt(i, n) {
+                slot := add(slot, 0x20)
+            } {
+                let end := add(i, perSignal)
+                if gt(end, n) {
+                    end := n
                 }
+                let packed := 0
+                for {
+                    let shift := 0
+                } lt(i, end) {
+                    i := add(i, 1)
+                } {
+                    let lane := shr(240, calldataload(add(values.offset, mul(i, 2))))
+                    // v + half in [0, 2^bits) exactly when v is a signed bits-wide value; a v
+                    // below -half wraps to a huge word, so one test covers both ends.
+                    let u := add(signextend(1, lane), half)
+                    if shr(bits, u) {
+                        bad := i
+                        break
+                    }
+                    packed := or(packed, shl(shift, u))
+                    shift := add(shift, bits)
+                }
+                if lt(bad, n) {
+                    break
+                }
+                mstore(slot, packed)
             }
-            signals[slot++] = packed;
+        }
+        if (bad < n) {
+            int256 v = Int16Tensors.at(values, bad);
+            if (outputs) revert Adapter_OutputOutOfRange(bad, v);
+            revert Adapter_InputOutOfRange(bad, v);
         }
     }
 

@@ -5,6 +5,7 @@ import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
 import {IOneStepExecutor} from "../interfaces/IOneStepExecutor.sol";
 import {ClaimRef} from "../interfaces/IOpmlDisputeGame.sol";
 import {ClaimStatus, Fulfilment} from "../interfaces/InferenceTypes.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 import {TraceCommitments} from "../libraries/TraceCommitments.sol";
 import {OpmlDisputeGame} from "../opml/OpmlDisputeGame.sol";
@@ -56,8 +57,8 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external returns (ClaimStatus) {
         if (msg.sender != router) revert Adapter_NotRouter(msg.sender);
@@ -85,8 +86,8 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
 
     function _claimOf(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) private view returns (ClaimRef memory) {
         if (evidence.length < 2 * WORD) revert Adapter_MalformedEvidence(evidence.length);
@@ -109,7 +110,7 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
     function _checkOpenings(
         uint256 steps,
         ClaimRef memory claim,
-        int256[] calldata output,
+        bytes calldata output,
         bytes calldata evidence
     ) private pure {
         (, , bytes32[] memory finalProof, bytes32[] memory outputPath) = abi.decode(
@@ -122,7 +123,11 @@ contract OpmlAdapter is IProofAdapter, OpmlDisputeGame {
             finalProof.length != depth ||
             !ModelCommitments.verifyLeaf(claim.traceRoot, last, claim.finalState, finalProof)
         ) revert Adapter_BadClaimOpening(claim.requestId, OPENING_FINAL);
-        bytes32 outputLeaf = TraceCommitments.stepLeaf(last, TraceCommitments.tensorRootOf(output), output.length);
+        bytes32 outputLeaf = TraceCommitments.stepLeaf(
+            last,
+            TraceCommitments.tensorRootOf(output),
+            Int16Tensors.count(output)
+        );
         if (outputPath.length != depth || !ModelCommitments.verifyLeaf(claim.finalState, last, outputLeaf, outputPath))
             revert Adapter_BadClaimOpening(claim.requestId, OPENING_OUTPUT);
     }

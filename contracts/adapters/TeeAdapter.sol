@@ -51,8 +51,8 @@ contract TeeAdapter is IProofAdapter {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external view returns (ClaimStatus) {
         if (evidence.length != SIGNATURE_LENGTH) revert Adapter_MalformedEvidence(SIGNATURE_LENGTH, evidence.length);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
 import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
 import {ProofType} from "../interfaces/InferenceTypes.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 
 /// @title InferenceConsumer
 /// @notice Base for contracts that request proven inferences. It accepts callbacks from its
@@ -26,17 +27,19 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     }
 
     /// @inheritdoc IInferenceConsumer
-    function onInferenceResult(uint256 requestId, bytes32 modelId, int256[] calldata output) external {
+    function onInferenceResult(uint256 requestId, bytes32 modelId, bytes calldata output) external {
         if (msg.sender != address(router)) revert Consumer_OnlyRouter(msg.sender);
         if (!awaiting[requestId]) revert Consumer_UnexpectedResult(requestId);
         delete awaiting[requestId];
-        _onInferenceResult(requestId, modelId, output);
+        _onInferenceResult(requestId, modelId, Int16Tensors.toArray(output));
     }
 
     /// @notice Sends a request through the router, paying `fee` from this contract's balance.
+    /// @dev `input` is Int16Tensors-encoded; a contract holding int256 values encodes them with
+    ///      `Int16Tensors.encode`.
     function _requestInference(
         bytes32 modelId,
-        int256[] calldata input,
+        bytes memory input,
         ProofType proofType,
         uint32 callbackGasLimit,
         uint256 fee
@@ -46,5 +49,6 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     }
 
     /// @notice Handles a verified result of a request this contract made.
-    function _onInferenceResult(uint256 requestId, bytes32 modelId, int256[] calldata output) internal virtual;
+    /// @param output The result's values, decoded from the router's compact encoding.
+    function _onInferenceResult(uint256 requestId, bytes32 modelId, int256[] memory output) internal virtual;
 }

@@ -50,9 +50,11 @@ contract DigitBounty is InferenceConsumer {
         reward = reward_;
     }
 
-    /// @notice Submits an image (the model's quantized input); msg.value is the router fee.
+    /// @notice Submits an image (the model's quantized input, Int16Tensors-encoded: 2 bytes a
+    ///         pixel; sdk: packInt16); msg.value is the router fee.
+    /// @param image The encoded image.
     /// @return requestId The router's request id.
-    function submit(int256[] calldata image) external payable returns (uint256 requestId) {
+    function submit(bytes calldata image) external payable returns (uint256 requestId) {
         requestId = _requestInference(modelId, image, proofType, CALLBACK_GAS_LIMIT, msg.value);
         submitterOf[requestId] = msg.sender;
         emit ImageSubmitted(requestId, msg.sender);
@@ -71,7 +73,7 @@ contract DigitBounty is InferenceConsumer {
     /// @notice Accepts bounty funding.
     receive() external payable {}
 
-    function _onInferenceResult(uint256 requestId, bytes32, int256[] calldata output) internal override {
+    function _onInferenceResult(uint256 requestId, bytes32, int256[] memory output) internal override {
         (uint256 digit, , ) = Logits.top(output);
         address submitter = submitterOf[requestId];
         delete submitterOf[requestId];

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {InferenceConsumer} from "../consumers/InferenceConsumer.sol";
 import {IInferenceRouter} from "../interfaces/IInferenceRouter.sol";
 import {ProofType} from "../interfaces/InferenceTypes.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 import {Logits} from "../libraries/Logits.sol";
 
 /// @title ScoreGate
@@ -46,8 +47,12 @@ contract ScoreGate is InferenceConsumer {
     }
 
     /// @notice Asks the model to score the caller's input; msg.value is the router fee.
+    /// @dev Takes plain values and encodes them on chain (Int16Tensors.encode), which a contract
+    ///      that computes its input itself would do; DigitBounty shows the cheaper pre-encoded form.
+    /// @param features The quantized input values (each must fit an int16).
+    /// @return requestId The router's request id.
     function applyWith(int256[] calldata features) external payable returns (uint256 requestId) {
-        requestId = _requestInference(modelId, features, proofType, CALLBACK_GAS_LIMIT, msg.value);
+        requestId = _requestInference(modelId, Int16Tensors.encode(features), proofType, CALLBACK_GAS_LIMIT, msg.value);
         applicantOf[requestId] = msg.sender;
         emit Applied(requestId, msg.sender);
     }
@@ -58,7 +63,7 @@ contract ScoreGate is InferenceConsumer {
         emit ActionPerformed(msg.sender);
     }
 
-    function _onInferenceResult(uint256 requestId, bytes32, int256[] calldata output) internal override {
+    function _onInferenceResult(uint256 requestId, bytes32, int256[] memory output) internal override {
         (uint256 index, int256 best, int256 runnerUp) = Logits.top(output);
         address applicant = applicantOf[requestId];
         delete applicantOf[requestId];

@@ -20,13 +20,13 @@ interface IInferenceRouter {
     /// @notice `adapter` now judges every request of `proofType`.
     event AdapterRegistered(ProofType indexed proofType, address adapter);
     /// @notice A request was made; `request` and `input` are what fulfil, settle and cancel take back.
-    event InferenceRequested(uint256 indexed requestId, Request request, int256[] input);
+    event InferenceRequested(uint256 indexed requestId, Request request, bytes input);
     /// @notice An asynchronous adapter took `output` as a claim; `settle` finishes it when final.
-    event InferenceClaimed(uint256 indexed requestId, address indexed fulfiller, int256[] output);
+    event InferenceClaimed(uint256 indexed requestId, address indexed fulfiller, bytes output);
     /// @notice The claim on `requestId` by `fulfiller` was proven wrong; the request is open again.
     event ClaimRejected(uint256 indexed requestId, address indexed fulfiller);
     /// @notice `output` is the request's recorded result and the fee is credited to `fulfiller`.
-    event InferenceFulfilled(uint256 indexed requestId, address indexed fulfiller, int256[] output);
+    event InferenceFulfilled(uint256 indexed requestId, address indexed fulfiller, bytes output);
     /// @notice The requester's callback ran and returned.
     event CallbackDelivered(uint256 indexed requestId);
     /// @notice The requester's callback reverted or ran out of gas; `retryCallback` may repeat it.
@@ -44,10 +44,12 @@ interface IInferenceRouter {
     error Router_NoAdapter(ProofType proofType);
     /// @notice The model has no verifier for `proofType` in the registry.
     error Router_ProofTypeNotEnabled(bytes32 modelId, ProofType proofType);
-    /// @notice The input does not have the model's length.
-    error Router_InputLengthMismatch(uint256 expected, uint256 actual);
-    /// @notice The output does not have the model's length.
-    error Router_OutputLengthMismatch(uint256 expected, uint256 actual);
+    /// @notice The input does not have the model's length (in bytes: 2 per value, Int16Tensors).
+    error Router_InputLengthMismatch(uint256 expectedBytes, uint256 actualBytes);
+    /// @notice The output does not have the model's length (in bytes: 2 per value, Int16Tensors).
+    error Router_OutputLengthMismatch(uint256 expectedBytes, uint256 actualBytes);
+    /// @notice Input value `index` is outside the model's declared input range [lo, hi].
+    error Router_InputOutOfRange(uint256 index, int256 value, int16 lo, int16 hi);
     /// @notice The callback gas limit is above `maxCallbackGasLimit`.
     error Router_CallbackGasLimitTooHigh(uint32 requested, uint32 maximum);
     /// @notice The fee does not fit the request's uint96.
@@ -83,13 +85,14 @@ interface IInferenceRouter {
 
     /// @notice Asks for `modelId`'s output on `input`, proven with `proofType`; msg.value is the fee.
     /// @param modelId A registered model with a verifier for `proofType`.
-    /// @param input The quantized input (the model's integer semantics, docs/integer-semantics.md).
+    /// @param input The quantized input (the model's integer semantics, docs/integer-semantics.md),
+    ///        as 2-byte big-endian two's-complement values (Int16Tensors; sdk: packInt16).
     /// @param proofType How the result must be proven.
     /// @param callbackGasLimit Gas the router gives `onInferenceResult` on the caller.
     /// @return requestId The request's id, passed back in the callback.
     function request(
         bytes32 modelId,
-        int256[] calldata input,
+        bytes calldata input,
         ProofType proofType,
         uint32 callbackGasLimit
     ) external payable returns (uint256 requestId);
@@ -109,8 +112,8 @@ interface IInferenceRouter {
     function fulfill(
         uint256 requestId,
         Request calldata r,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external;
 
@@ -124,14 +127,14 @@ interface IInferenceRouter {
     /// @param r The request as emitted in `InferenceRequested`.
     /// @param output The claimed output as emitted in `InferenceClaimed`.
     /// @param fulfiller Who made the claim.
-    function settle(uint256 requestId, Request calldata r, int256[] calldata output, address fulfiller) external;
+    function settle(uint256 requestId, Request calldata r, bytes calldata output, address fulfiller) external;
 
     /// @notice Calls the requester back again with a result whose callback failed.
     /// @dev Only the requester may retry, with the request's own gas limit.
     /// @param requestId The fulfilled request.
     /// @param r The request as emitted.
     /// @param output The recorded result.
-    function retryCallback(uint256 requestId, Request calldata r, int256[] calldata output) external;
+    function retryCallback(uint256 requestId, Request calldata r, bytes calldata output) external;
 
     /// @notice Cancels an expired, open request and credits its fee back to the requester.
     /// @dev A claimed request cannot be cancelled until its claim is settled as Rejected.
@@ -188,7 +191,7 @@ interface IInferenceRouter {
     function isClaimed(
         uint256 requestId,
         Request calldata r,
-        int256[] calldata output,
+        bytes calldata output,
         address fulfiller
     ) external view returns (bool);
 
@@ -197,5 +200,5 @@ interface IInferenceRouter {
     /// @param r The request as emitted.
     /// @param output The output.
     /// @return True when recorded.
-    function isResult(uint256 requestId, Request calldata r, int256[] calldata output) external view returns (bool);
+    function isResult(uint256 requestId, Request calldata r, bytes calldata output) external view returns (bool);
 }

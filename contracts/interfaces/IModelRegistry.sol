@@ -23,6 +23,11 @@ interface IModelRegistry {
         address owner;
         uint32 inputLength;
         uint32 outputLength;
+        /// @dev The declared input range, quantized (docs/integer-semantics.md section 7): the
+        ///      router refuses a request with a value outside it. int16's whole range when the
+        ///      model declares none. Shares the owner's storage slot.
+        int16 inputLo;
+        int16 inputHi;
         string metadataURI;
     }
 
@@ -32,6 +37,8 @@ interface IModelRegistry {
         address indexed owner,
         uint32 inputLength,
         uint32 outputLength,
+        int16 inputLo,
+        int16 inputHi,
         string metadataURI
     );
     /// @notice `modelId`'s metadata URI changed.
@@ -51,16 +58,22 @@ interface IModelRegistry {
     error Registry_EmptyTensor();
     /// @notice The new owner must not be the zero address.
     error Registry_ZeroAddress();
+    /// @notice The declared input range is empty (lo above hi).
+    error Registry_EmptyInputRange(int16 lo, int16 hi);
 
     /// @notice Registers `modelId` with the caller as owner.
     /// @param modelId The model's content id (sdk/commit/modelId.ts).
     /// @param inputLength Number of quantized input values a request must carry.
     /// @param outputLength Number of quantized output values a result carries.
+    /// @param inputLo Smallest quantized input value a request may carry (the declared range).
+    /// @param inputHi Largest quantized input value a request may carry.
     /// @param metadataURI Where the model (ONNX, quantization, manifest) can be fetched.
     function registerModel(
         bytes32 modelId,
         uint32 inputLength,
         uint32 outputLength,
+        int16 inputLo,
+        int16 inputHi,
         string calldata metadataURI
     ) external;
 
@@ -87,16 +100,22 @@ interface IModelRegistry {
     /// @return info Owner, tensor sizes and metadata URI.
     function model(bytes32 modelId) external view returns (ModelInfo memory info);
 
-    /// @notice What the router needs at request time, in one call: the tensor sizes and the
-    ///         verifier configuration of `proofType` (verifier 0 when not enabled).
+    /// @notice What the router needs at request time, in one call: the tensor sizes, the
+    ///         verifier configuration of `proofType` (verifier 0 when not enabled) and the
+    ///         declared input range.
     /// @dev Reverts `Registry_UnknownModel` for an unregistered model.
     /// @param modelId A registered model.
     /// @param proofType The proof type asked for.
     /// @return inputLength Values per input.
     /// @return outputLength Values per output.
     /// @return config The model's verifier for `proofType`.
+    /// @return inputLo Smallest input value a request may carry.
+    /// @return inputHi Largest input value a request may carry.
     function requestConfig(
         bytes32 modelId,
         ProofType proofType
-    ) external view returns (uint32 inputLength, uint32 outputLength, VerifierConfig memory config);
+    )
+        external
+        view
+        returns (uint32 inputLength, uint32 outputLength, VerifierConfig memory config, int16 inputLo, int16 inputHi);
 }

@@ -156,9 +156,9 @@ interface IOpmlDisputeGame {
     ///         starts from state 0, computed here from the request's input (so a claim does not pay
     ///         for it, and a trace that does not start at the input loses its first game).
     /// @param claim The claim, as in its ClaimOpened event.
-    /// @param input The request's quantized input (its hash must be the claim's input hash).
+    /// @param input The request's quantized input, Int16Tensors-encoded (its hash must be the claim's input hash).
     /// @return gameId The new game.
-    function challenge(ClaimRef calldata claim, int256[] calldata input) external payable returns (uint256 gameId);
+    function challenge(ClaimRef calldata claim, bytes calldata input) external payable returns (uint256 gameId);
 
     /// @notice Claimer, level 1: the state root at (lo + hi) / 2, with its proof against the trace root.
     function revealState(uint256 gameId, bytes32 stateRoot, bytes32[] calldata proof) external;

@@ -26,16 +26,16 @@ interface IProofAdapter {
     ///      already checked the request is open, not expired, that `input` hashes to the request's
     ///      input hash and that `output` has the model's length.
     /// @param f The fulfilment: request id, model, snapshotted verifier and params, fulfiller.
-    /// @param input The quantized input, already checked by the router against the request's hash.
-    /// @param output The quantized output being claimed.
+    /// @param input The quantized input (Int16Tensors encoding), checked by the router against the request's hash.
+    /// @param output The quantized output being claimed (Int16Tensors encoding, the model's length).
     /// @param evidence Proof-type-specific encoding of the proof (the proof system's encoder, e.g. sdk/zk/groth16/proofSystem.ts).
     /// @return status Accepted when the result is final and correct; Pending when it becomes final
     ///         later (ask `claimStatus`). A synchronous adapter reverts `Adapter_InvalidProof`
     ///         instead of answering Rejected; the router treats Rejected from `submit` as a revert.
     function submit(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external returns (ClaimStatus status);
 

@@ -8,7 +8,7 @@ library Logits {
 
     /// @notice The winning class (first index on ties, as the SDK's ArgMax), its score, and
     ///         the best score among the other classes (type(int256).min with a single class).
-    function top(int256[] calldata scores) internal pure returns (uint256 index, int256 best, int256 runnerUp) {
+    function top(int256[] memory scores) internal pure returns (uint256 index, int256 best, int256 runnerUp) {
         if (scores.length == 0) revert EmptyOutput();
         best = scores[0];
         runnerUp = type(int256).min;

@@ -10,8 +10,9 @@ library ModelCommitments {
     uint256 internal constant WEIGHT_CHUNK_SIZE = 16;
 
     bytes32 internal constant MODEL_DOMAIN = keccak256("vinfer.model.v1");
-    bytes32 internal constant INPUT_DOMAIN = keccak256("vinfer.input.v1");
-    bytes32 internal constant OUTPUT_DOMAIN = keccak256("vinfer.output.v1");
+    /// @dev v2: over the Int16Tensors encoding (v1 hashed abi.encode(int256[])).
+    bytes32 internal constant INPUT_DOMAIN = keccak256("vinfer.input.v2");
+    bytes32 internal constant OUTPUT_DOMAIN = keccak256("vinfer.output.v2");
 
     // Leaves and inner nodes are hashed with different prefixes so that no inner
     // node can be passed off as a leaf (second-preimage resistance of the tree).
@@ -23,14 +24,15 @@ library ModelCommitments {
         return keccak256(abi.encode(MODEL_DOMAIN, irHash, weightsRoot, weightCount));
     }
 
-    /// @notice Hash of a quantized input tensor (all graph inputs concatenated).
-    function inputHash(int256[] memory values) internal pure returns (bytes32) {
-        return keccak256(abi.encode(INPUT_DOMAIN, values));
+    /// @notice Hash of a quantized input (all graph inputs concatenated), Int16Tensors-encoded.
+    /// @dev The domain is fixed-size, so the packed concatenation is unambiguous.
+    function inputHash(bytes memory tensor) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(INPUT_DOMAIN, tensor));
     }
 
-    /// @notice Hash of a quantized output tensor (all graph outputs concatenated).
-    function outputHash(int256[] memory values) internal pure returns (bytes32) {
-        return keccak256(abi.encode(OUTPUT_DOMAIN, values));
+    /// @notice Hash of a quantized output (all graph outputs concatenated), Int16Tensors-encoded.
+    function outputHash(bytes memory tensor) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(OUTPUT_DOMAIN, tensor));
     }
 
     /// @notice Leaf hash of one chunk of the weight stream.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {Int16Tensors} from "./Int16Tensors.sol";
 import {ModelCommitments} from "./ModelCommitments.sol";
 
 /// @title TraceCommitments
@@ -35,22 +36,20 @@ library TraceCommitments {
         for (uint256 i = 0; i < height; ++i) zero = ModelCommitments.hashPair(zero, zero);
     }
 
-    /// @notice A tensor's root (chunks of 16, the last padded with zeros; leaves padded to a power of two).
+    /// @notice The root of an Int16Tensors-encoded tensor (chunks of 16 values as int256, the last
+    ///         padded with zeros; leaves padded to a power of two): the same root as the trace's.
     /// @dev Cost grows with the tensor: used for the request's input and output only, which the
-    ///      fulfilment carries in calldata anyway. Full chunks are hashed straight from calldata.
-    function tensorRootOf(int256[] calldata values) internal pure returns (bytes32) {
-        uint256 full = values.length / CHUNK;
-        uint256 chunks = (values.length + CHUNK - 1) / CHUNK;
+    ///      fulfilment carries in calldata anyway.
+    function tensorRootOf(bytes calldata tensor) internal pure returns (bytes32) {
+        uint256 n = Int16Tensors.count(tensor);
+        uint256 chunks = (n + CHUNK - 1) / CHUNK;
         uint256 width = 1;
         while (width < chunks) width <<= 1;
         bytes32[] memory level = new bytes32[](width);
-        for (uint256 c = 0; c < full; ++c) {
-            level[c] = keccak256(abi.encodePacked(CHUNK_LEAF_PREFIX, values[c * CHUNK:(c + 1) * CHUNK]));
-        }
-        if (full < chunks) {
-            int256[16] memory last;
-            for (uint256 j = full * CHUNK; j < values.length; ++j) last[j - full * CHUNK] = values[j];
-            level[full] = ModelCommitments.weightLeaf(last);
+        for (uint256 c = 0; c < chunks; ++c) {
+            int256[CHUNK] memory chunk;
+            for (uint256 j = 0; j < CHUNK && c * CHUNK + j < n; ++j) chunk[j] = Int16Tensors.at(tensor, c * CHUNK + j);
+            level[c] = ModelCommitments.weightLeaf(chunk);
         }
         for (; width > 1; width >>= 1) {
             for (uint256 i = 0; i < width / 2; ++i)

@@ -5,6 +5,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 
 import {ClaimRef, GamePhase, GameView, IOpmlDisputeGame} from "../interfaces/IOpmlDisputeGame.sol";
 import {IOneStepExecutor, NodeProgram, OperandOpening, WeightsBinding} from "../interfaces/IOneStepExecutor.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 import {TraceCommitments} from "../libraries/TraceCommitments.sol";
 import {OpmlModel} from "./OpmlModel.sol";
@@ -156,7 +157,7 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
     }
 
     /// @inheritdoc IOpmlDisputeGame
-    function challenge(ClaimRef calldata claim, int256[] calldata input) external payable returns (uint256 gameId) {
+    function challenge(ClaimRef calldata claim, bytes calldata input) external payable returns (uint256 gameId) {
         bytes32 key = claimKeyOf(claim);
         Claim storage c = claims[key];
         if (claimState(key) != ClaimState.Open) revert Game_ClaimNotOpen(key);
@@ -412,9 +413,9 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
 
     /// @notice State root 0 of a request's trace: only the input's step leaf, zero elsewhere.
     /// @param model The model's OPML verifier (its step count fixes the state tree's width).
-    /// @param input The request's quantized input.
+    /// @param input The request's quantized input (Int16Tensors encoding).
     /// @return The state root.
-    function initialState(OpmlModel model, int256[] calldata input) external view returns (bytes32) {
+    function initialState(OpmlModel model, bytes calldata input) external view returns (bytes32) {
         return _initialState(model.stepCount(), input);
     }
 
@@ -549,8 +550,8 @@ abstract contract OpmlDisputeGame is IOpmlDisputeGame {
         return bytes20(keccak256(abi.encode(inputHash, traceRoot, finalState)));
     }
 
-    function _initialState(uint256 steps, int256[] calldata input) private pure returns (bytes32) {
-        bytes32 leaf = TraceCommitments.stepLeaf(0, TraceCommitments.tensorRootOf(input), input.length);
+    function _initialState(uint256 steps, bytes calldata input) private pure returns (bytes32) {
+        bytes32 leaf = TraceCommitments.stepLeaf(0, TraceCommitments.tensorRootOf(input), Int16Tensors.count(input));
         return TraceCommitments.soleLeafRoot(leaf, TraceCommitments.stateDepth(steps));
     }
 

@@ -23,12 +23,15 @@ contract ModelRegistry is IModelRegistry {
         bytes32 modelId,
         uint32 inputLength,
         uint32 outputLength,
+        int16 inputLo,
+        int16 inputHi,
         string calldata metadataURI
     ) external {
         if (_models[modelId].owner != address(0)) revert Registry_ModelAlreadyRegistered(modelId);
         if (inputLength == 0 || outputLength == 0) revert Registry_EmptyTensor();
-        _models[modelId] = ModelInfo(msg.sender, inputLength, outputLength, metadataURI);
-        emit ModelRegistered(modelId, msg.sender, inputLength, outputLength, metadataURI);
+        if (inputLo > inputHi) revert Registry_EmptyInputRange(inputLo, inputHi);
+        _models[modelId] = ModelInfo(msg.sender, inputLength, outputLength, inputLo, inputHi, metadataURI);
+        emit ModelRegistered(modelId, msg.sender, inputLength, outputLength, inputLo, inputHi, metadataURI);
     }
 
     /// @inheritdoc IModelRegistry
@@ -64,9 +67,13 @@ contract ModelRegistry is IModelRegistry {
     function requestConfig(
         bytes32 modelId,
         ProofType proofType
-    ) external view returns (uint32 inputLength, uint32 outputLength, VerifierConfig memory config) {
+    )
+        external
+        view
+        returns (uint32 inputLength, uint32 outputLength, VerifierConfig memory config, int16 inputLo, int16 inputHi)
+    {
         ModelInfo storage info = _models[modelId];
         if (info.owner == address(0)) revert Registry_UnknownModel(modelId);
-        return (info.inputLength, info.outputLength, _verifiers[modelId][proofType]);
+        return (info.inputLength, info.outputLength, _verifiers[modelId][proofType], info.inputLo, info.inputHi);
     }
 }

@@ -10,6 +10,7 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IProofAdapter} from "../interfaces/IProofAdapter.sol";
 import {ClaimStatus, Fulfilment, ProofType, Request} from "../interfaces/InferenceTypes.sol";
 import {ExactGasCall} from "../libraries/ExactGasCall.sol";
+import {Int16Tensors} from "../libraries/Int16Tensors.sol";
 import {ModelCommitments} from "../libraries/ModelCommitments.sol";
 
 /// @title InferenceRouter
@@ -78,7 +79,7 @@ contract InferenceRouter is IInferenceRouter, Ownable {
     /// @inheritdoc IInferenceRouter
     function request(
         bytes32 modelId,
-        int256[] calldata input,
+        bytes calldata input,
         ProofType proofType,
         uint32 callbackGasLimit
     ) external payable returns (uint256 requestId) {
@@ -86,12 +87,17 @@ contract InferenceRouter is IInferenceRouter, Ownable {
         if (callbackGasLimit > maxCallbackGasLimit)
             revert Router_CallbackGasLimitTooHigh(callbackGasLimit, maxCallbackGasLimit);
         if (msg.value > type(uint96).max) revert Router_FeeTooLarge(msg.value);
-        (uint32 inputLength, uint32 outputLength, IModelRegistry.VerifierConfig memory config) = registry.requestConfig(
-            modelId,
-            proofType
-        );
+        (
+            uint32 inputLength,
+            uint32 outputLength,
+            IModelRegistry.VerifierConfig memory config,
+            int16 inputLo,
+            int16 inputHi
+        ) = registry.requestConfig(modelId, proofType);
         if (config.verifier == address(0)) revert Router_ProofTypeNotEnabled(modelId, proofType);
-        if (input.length != inputLength) revert Router_InputLengthMismatch(inputLength, input.length);
+        if (input.length != uint256(inputLength) * Int16Tensors.BYTES_PER_VALUE)
+            revert Router_InputLengthMismatch(uint256(inputLength) * Int16Tensors.BYTES_PER_VALUE, input.length);
+        if (inputLo != type(int16).min || inputHi != type(int16).max) _checkInputRange(input, inputLo, inputHi);
 
         Request memory r = Request({
             requester: msg.sender,
@@ -114,15 +120,16 @@ contract InferenceRouter is IInferenceRouter, Ownable {
     function fulfill(
         uint256 requestId,
         Request calldata r,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external {
         bytes32 pending = _pendingState(r);
         if (requestState[requestId] != pending) revert Router_RequestNotPending(requestId);
         if (block.timestamp > r.deadline) revert Router_RequestExpired(requestId, r.deadline);
         if (ModelCommitments.inputHash(input) != r.inputHash) revert Router_InputMismatch(requestId);
-        if (output.length != r.outputLength) revert Router_OutputLengthMismatch(r.outputLength, output.length);
+        if (output.length != uint256(r.outputLength) * Int16Tensors.BYTES_PER_VALUE)
+            revert Router_OutputLengthMismatch(uint256(r.outputLength) * Int16Tensors.BYTES_PER_VALUE, output.length);
         ClaimStatus status = adapters[r.proofType].submit(
             Fulfilment(requestId, r.modelId, r.verifier, r.verifierParams, msg.sender),
             input,
@@ -146,7 +153,7 @@ contract InferenceRouter is IInferenceRouter, Ownable {
     }
 
     /// @inheritdoc IInferenceRouter
-    function settle(uint256 requestId, Request calldata r, int256[] calldata output, address fulfiller) external {
+    function settle(uint256 requestId, Request calldata r, bytes calldata output, address fulfiller) external {
         bytes32 pending = _pendingState(r);
         bytes32 outputHash = ModelCommitments.outputHash(output);
         if (requestState[requestId] != _claimState(pending, outputHash, fulfiller)) revert Router_NoClaim(requestId);
@@ -169,7 +176,7 @@ contract InferenceRouter is IInferenceRouter, Ownable {
     }
 
     /// @inheritdoc IInferenceRouter
-    function retryCallback(uint256 requestId, Request calldata r, int256[] calldata output) external {
+    function retryCallback(uint256 requestId, Request calldata r, bytes calldata output) external {
         if (msg.sender != r.requester) revert Router_NotRequester(requestId, msg.sender);
         bytes32 pending = _pendingState(r);
         bytes32 outputHash = ModelCommitments.outputHash(output);
@@ -208,14 +215,14 @@ contract InferenceRouter is IInferenceRouter, Ownable {
     function isClaimed(
         uint256 requestId,
         Request calldata r,
-        int256[] calldata output,
+        bytes calldata output,
         address fulfiller
     ) external view returns (bool) {
         return requestState[requestId] == _claimState(_pendingState(r), ModelCommitments.outputHash(output), fulfiller);
     }
 
     /// @inheritdoc IInferenceRouter
-    function isResult(uint256 requestId, Request calldata r, int256[] calldata output) external view returns (bool) {
+    function isResult(uint256 requestId, Request calldata r, bytes calldata output) external view returns (bool) {
         bytes32 pending = _pendingState(r);
         bytes32 outputHash = ModelCommitments.outputHash(output);
         bytes32 state = requestState[requestId];
@@ -231,7 +238,7 @@ contract InferenceRouter is IInferenceRouter, Ownable {
         uint256 requestId,
         Request calldata r,
         bytes32 pending,
-        int256[] calldata output,
+        bytes calldata output,
         bytes32 outputHash,
         address fulfiller
     ) private {
@@ -246,7 +253,15 @@ contract InferenceRouter is IInferenceRouter, Ownable {
         }
     }
 
-    function _deliver(uint256 requestId, Request calldata r, int256[] calldata output) private returns (bool) {
+    /// @dev The model's declared input range is part of its semantics: every engine refuses a
+    ///      value outside it (a Groth16 circuit cannot prove it; EZKL's circuit and an OPML trace
+    ///      would not notice), so the router refuses it here once, for every proof type.
+    function _checkInputRange(bytes calldata input, int16 lo, int16 hi) private pure {
+        uint256 i = Int16Tensors.firstOutside(input, lo, hi);
+        if (i < Int16Tensors.count(input)) revert Router_InputOutOfRange(i, Int16Tensors.at(input, i), lo, hi);
+    }
+
+    function _deliver(uint256 requestId, Request calldata r, bytes calldata output) private returns (bool) {
         bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (requestId, r.modelId, output));
         return ExactGasCall.callWithExactGas(r.requester, r.callbackGasLimit, data);
     }

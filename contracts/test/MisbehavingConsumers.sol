@@ -12,7 +12,7 @@ abstract contract TestConsumerBase is InferenceConsumer {
 
     function requestFor(
         bytes32 modelId,
-        int256[] calldata input,
+        bytes calldata input,
         ProofType proofType,
         uint32 gasLimit
     ) external payable returns (uint256) {
@@ -27,7 +27,7 @@ abstract contract TestConsumerBase is InferenceConsumer {
         router.withdraw();
     }
 
-    function retry(uint256 requestId, Request calldata r, int256[] calldata output) external {
+    function retry(uint256 requestId, Request calldata r, bytes calldata output) external {
         router.retryCallback(requestId, r, output);
     }
 
@@ -48,7 +48,7 @@ contract RecordingConsumer is TestConsumerBase {
         failing = failing_;
     }
 
-    function _onInferenceResult(uint256, bytes32, int256[] calldata output) internal override {
+    function _onInferenceResult(uint256, bytes32, int256[] memory output) internal override {
         if (failing) revert FailingOnPurpose();
         ++deliveries;
         lastOutput = output;
@@ -59,7 +59,7 @@ contract RecordingConsumer is TestConsumerBase {
 contract GasBurningConsumer is TestConsumerBase {
     constructor(IInferenceRouter router_) TestConsumerBase(router_) {}
 
-    function _onInferenceResult(uint256, bytes32, int256[] calldata) internal pure override {
+    function _onInferenceResult(uint256, bytes32, int256[] memory) internal pure override {
         uint256 spins;
         while (true) ++spins;
     }
@@ -67,7 +67,7 @@ contract GasBurningConsumer is TestConsumerBase {
 
 /// @dev Returns a huge buffer to make the caller pay for copying it.
 contract ReturnBombConsumer {
-    function onInferenceResult(uint256, bytes32, int256[] calldata) external pure {
+    function onInferenceResult(uint256, bytes32, bytes calldata) external pure {
         assembly {
             revert(0, 1000000)
         }
@@ -76,7 +76,7 @@ contract ReturnBombConsumer {
     function requestFor(
         IInferenceRouter router,
         bytes32 modelId,
-        int256[] calldata input,
+        bytes calldata input,
         ProofType proofType,
         uint32 gasLimit
     ) external payable returns (uint256) {
@@ -97,7 +97,7 @@ contract ReentrantConsumer is TestConsumerBase {
         reentryCall = data;
     }
 
-    function _onInferenceResult(uint256, bytes32, int256[] calldata) internal override {
+    function _onInferenceResult(uint256, bytes32, int256[] memory) internal override {
         called = true;
         (reentrySucceeded, reentryError) = address(router).call(reentryCall);
     }

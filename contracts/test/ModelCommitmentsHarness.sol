@@ -12,13 +12,13 @@ contract ModelCommitmentsHarness {
     }
 
     /// @notice See ModelCommitments.inputHash.
-    function inputHash(int256[] calldata values) external pure returns (bytes32) {
-        return ModelCommitments.inputHash(values);
+    function inputHash(bytes calldata tensor) external pure returns (bytes32) {
+        return ModelCommitments.inputHash(tensor);
     }
 
     /// @notice See ModelCommitments.outputHash.
-    function outputHash(int256[] calldata values) external pure returns (bytes32) {
-        return ModelCommitments.outputHash(values);
+    function outputHash(bytes calldata tensor) external pure returns (bytes32) {
+        return ModelCommitments.outputHash(tensor);
     }
 
     /// @notice See ModelCommitments.verifyWeightChunk.

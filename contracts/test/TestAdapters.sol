@@ -64,8 +64,8 @@ contract ScriptedAdapter is IProofAdapter {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata,
-        int256[] calldata output,
+        bytes calldata,
+        bytes calldata output,
         bytes calldata
     ) external returns (ClaimStatus) {
         SubmitMode mode = submitMode;

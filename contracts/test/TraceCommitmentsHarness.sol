@@ -23,8 +23,8 @@ contract TraceCommitmentsHarness {
     }
 
     /// @notice See TraceCommitments.tensorRootOf.
-    function tensorRootOf(int256[] calldata values) external pure returns (bytes32) {
-        return TraceCommitments.tensorRootOf(values);
+    function tensorRootOf(bytes calldata tensor) external pure returns (bytes32) {
+        return TraceCommitments.tensorRootOf(tensor);
     }
 
     /// @notice See TraceCommitments.verifyChunk.

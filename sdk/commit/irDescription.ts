@@ -21,7 +21,12 @@ export function irDescription(model: QuantizedModel, segments: readonly WeightSe
   return {
     format: IR_FORMAT,
     quant: model.config,
-    inputs: graph.inputs.map((i) => tensor(i.name)),
+    // A declared input range (docs/integer-semantics.md section 7) is part of the semantics; an
+    // undeclared input has no `range` key, so models without declarations keep their ids.
+    inputs: graph.inputs.map((i) => {
+      const range = model.inputRanges?.get(i.name);
+      return range ? { ...tensor(i.name), range: { lo: range.lo, hi: range.hi, qlo: range.qlo, qhi: range.qhi } } : tensor(i.name);
+    }),
     outputs: graph.outputs.map((o) => tensor(o.name)),
     nodes: graph.nodes.map((node) => ({ ...node, ...model.nodes.get(node.name) })),
     constants: segments.map((s) => {

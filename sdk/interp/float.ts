@@ -3,6 +3,7 @@
  * rounded to float32 when its tensor is float32 (as ONNX runtimes store it).
  * The yardstick the integer mode is measured against.
  */
+import { checkFloatInputRanges } from "../ir/inputRanges.js";
 import type { IrGraph, IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
 import type { DType, Tensor } from "../tensor.js";
@@ -25,11 +26,13 @@ export function floatArithmeticOf(node: IrNode, dtype: DType): NodeArithmetic {
   };
 }
 
-/** Runs the float IR; `options.onNode` sees every node's tensors in order. */
+/** Runs the float IR; `options.onNode` sees every node's tensors in order. A value outside its input's declared range is refused. */
 export function runFloat(graph: IrGraph, inputs: GraphInputs, options: ExecuteOptions = {}): Tensor[] {
+  const values = bindInputs(graph, inputs);
+  checkFloatInputRanges(graph, values);
   return executeGraph(
     graph,
-    bindInputs(graph, inputs),
+    values,
     (name) => graph.constants.get(name),
     (node) => floatArithmetic(graph, node),
     options.onNode,

@@ -5,12 +5,14 @@
 import { InputError } from "../errors.js";
 import type { IrNode } from "../ir/types.js";
 import type { NodeArithmetic } from "../ops/op.js";
-import type { QuantizedModel } from "../quant/quantize.js";
+import { checkInRange, formatRange } from "../ir/inputRanges.js";
+import type { QuantizedInputRange, QuantizedModel } from "../quant/quantize.js";
 import { dequantizeValue, divRoundHalfUp, quantizeValue, rescale, saturate } from "../quant/scheme.js";
 import { type Tensor, isFloatType } from "../tensor.js";
 import { type ExecuteOptions, type GraphInputs, bindInputs, executeGraph } from "./execute.js";
 
-function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
+/** The integer arithmetic of a node (its rescale, saturation and rounded division). */
+export function integerArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
   const scale = model.nodes.get(node.name)!;
   const { shift, biasShiftLeft } = scale;
   const bits = model.config.activationBits;
@@ -39,6 +41,7 @@ export function runInteger(model: QuantizedModel, inputs: GraphInputs, options: 
       );
     }
   }
+  checkIntegerInputRanges(model, values);
   return executeGraph(
     model.graph,
     values,
@@ -48,12 +51,45 @@ export function runInteger(model: QuantizedModel, inputs: GraphInputs, options: 
   );
 }
 
+/** What an integer range check says about the range: the integers, and the declared floats they quantize. */
+function describeRange(range: QuantizedInputRange, exponent: number | null | undefined): string {
+  return exponent === null || exponent === undefined
+    ? "declared"
+    : `the declared ${formatRange(range.lo, range.hi)} quantized at exponent ${exponent}`;
+}
+
+/**
+ * Refuses integer inputs outside the model's declared ranges (InputRangeError naming the input, the
+ * element, the value and the range); `offsets` gives each input's position in a flattened request input.
+ */
+export function checkIntegerInputRanges(
+  model: QuantizedModel,
+  values: ReadonlyMap<string, { readonly data: ArrayLike<number> }>,
+  offsets?: ReadonlyMap<string, number>,
+): void {
+  if (!model.inputRanges) return;
+  for (const [name, range] of model.inputRanges) {
+    const t = values.get(name);
+    if (!t) continue;
+    const offset = offsets?.get(name);
+    checkInRange(name, t.data, range.qlo, range.qhi, {
+      ...(offset === undefined ? {} : { offset }),
+      what: describeRange(range, model.exponents.get(name)),
+    });
+  }
+}
+
 /**
  * Float inputs -> the model's integer inputs (q = round(x * 2^F), saturated). An integer graph input
- * (an index tensor, e.g. token ids) is kept as given: it must hold integers.
+ * (an index tensor, e.g. token ids) is kept as given: it must hold integers. A value outside its
+ * input's declared range is refused (InputRangeError).
  */
 export function quantizeInputs(model: QuantizedModel, inputs: readonly Tensor[]): Tensor[] {
   const { fracBits, activationBits } = model.config;
+  model.graph.inputs.forEach((info, i) => {
+    const range = model.graph.inputRanges?.get(info.name);
+    if (range && inputs[i]) checkInRange(info.name, inputs[i].data, range.lo, range.hi);
+  });
   return inputs.map((t, i) => {
     const info = model.graph.inputs[i];
     if (info && !isFloatType(info.dtype)) {

@@ -347,10 +347,25 @@ export type IrNode =
 
 export type OpType = IrNode["op"];
 
+/**
+ * A graph input's declared range (docs/integer-semantics.md section 7): every value x of the input
+ * satisfies lo <= x <= hi, floats for a float input, integers for an index (integer-typed) input.
+ * Part of the model's semantics and of its model id; every engine refuses a value outside it.
+ */
+export interface InputRange {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 export interface IrGraph {
   readonly name: string;
   readonly opset: number;
   readonly inputs: readonly TensorInfo[];
+  /**
+   * Declared input ranges by graph input name (sdk/ir/inputRanges.ts); absent or without an entry:
+   * the input takes any value of the activation range (today's semantics).
+   */
+  readonly inputRanges?: ReadonlyMap<string, InputRange>;
   readonly outputs: readonly TensorInfo[];
   readonly nodes: readonly IrNode[];
   /** Initializers (float or integer), by tensor name. */

@@ -26,6 +26,7 @@ import type { Provider, Wallet } from "ethers";
 
 import { sleep } from "../async.js";
 import { inputHashOfValues, outputHashOfValues } from "../commit/tensorHash.js";
+import { packInt16, unpackInt16 } from "../commit/int16Tensor.js";
 import { ProtocolError, VinferError } from "../errors.js";
 import type { Model } from "../model.js";
 import { type ClaimRef, OpmlGame } from "../opml/gameClient.js";
@@ -379,7 +380,7 @@ export class Challenger {
           `account ${this.o.wallet.address} has ${balance} wei; challenging request ${c.requestId} needs the challenge bond of ${challengeBond} wei plus gas: fund it`,
         );
     }
-    const data = this.game.contract.interface.encodeFunctionData("challenge", [c.claim, c.input!]);
+    const data = this.game.contract.interface.encodeFunctionData("challenge", [c.claim, packInt16(c.input!)]);
     const outcome = await this.sender!.perform(
       key,
       { to: this.o.adapter, data, value: challengeBond },
@@ -468,11 +469,11 @@ export class Challenger {
     const { request } = await readRequest(router, id);
     // The claimed output, as the claim's InferenceClaimed event carries it.
     const claimed = (await router.queryFilter(router.filters.InferenceClaimed(id, c.claim.claimer))).find(
-      (log) => outputHashOfValues([...log.args.output]).toLowerCase() === c.claim.outputHash.toLowerCase(),
+      (log) => outputHashOfValues(unpackInt16(log.args.output)).toLowerCase() === c.claim.outputHash.toLowerCase(),
     );
     if (!claimed) throw new ProtocolError(`request ${id}: no InferenceClaimed event of claim ${c.claimKey} on the router`);
     const key = `settle:${id}:${c.claimKey}`;
-    const data = router.interface.encodeFunctionData("settle", [id, request, [...claimed.args.output], c.claim.claimer]);
+    const data = router.interface.encodeFunctionData("settle", [id, request, claimed.args.output, c.claim.claimer]);
     let outcome: TxOutcome;
     try {
       outcome = await this.send(key, data, `settle(${id})`, this.o.routerAddress);

@@ -26,7 +26,7 @@ import type { ModelProver } from "../proofs/proofSystem.js";
 import { proofTypeName } from "../proofs/registry.js";
 import { type InferenceRouter, connectProtocol } from "../protocol/contracts.js";
 import type { InferenceRequest } from "../protocol/request.js";
-import { type ProtocolError, VinferError } from "../errors.js";
+import { InputError, type ProtocolError, VinferError } from "../errors.js";
 import { FINAL_STATES, type Job, type JobQueue } from "./jobQueue.js";
 import { type Logger, silentLogger } from "./log.js";
 import { OpmlClaims } from "./opmlClaims.js";
@@ -302,6 +302,12 @@ export class OperatorNode {
       // The transaction is stored: following it (re-sending if needed) is the submitter's job, and
       // giving up now could abandon a fulfilment that still gets mined.
       this.log.log("warn", "tx.send_failed", { requestId: id, tx: job.txHash, error: message(err) });
+      return;
+    }
+    if (err instanceof InputError) {
+      // The input itself is refused (outside the model's declared range, say): no retry changes that.
+      this.queue.markFailed(id, message(err));
+      this.log.log("error", "job.failed", { requestId: id, attempts: job.attempts, error: message(err) });
       return;
     }
     const delay = Math.min(this.t.backoffMs * 2 ** job.attempts, this.t.maxBackoffMs);

@@ -22,6 +22,7 @@
 import type { Provider, TransactionReceipt } from "ethers";
 
 import { type OpmlAdapter, OpmlModel__factory } from "../../types/ethers-contracts/index.js";
+import { packInt16 } from "../commit/int16Tensor.js";
 import { ProtocolError, VinferError } from "../errors.js";
 import { ClaimStatus, OpmlGame, claimRefOf } from "../opml/gameClient.js";
 import { type ClaimerContext, GamePhase, claimerMove, claimerToMove, gameOver } from "../opml/moves.js";
@@ -261,8 +262,8 @@ export class OpmlClaims {
       return;
     }
     // Accepted: the router records the result (fee, callback); anyone may have settled it already.
-    if (!(await this.o.router.isResult(id, job.request, job.output!))) {
-      const data = this.o.router.interface.encodeFunctionData("settle", [id, job.request, job.output!, this.o.sender.address]);
+    if (!(await this.o.router.isResult(id, job.request, packInt16(job.output!)))) {
+      const data = this.o.router.interface.encodeFunctionData("settle", [id, job.request, packInt16(job.output!), this.o.sender.address]);
       const outcome = await this.o.sender.perform(`settle:${id}`, { to: this.o.routerAddress, data }, `settle(${id})`);
       this.afterSend(`settle:${id}`, outcome);
       if (outcome.status !== "mined") return;

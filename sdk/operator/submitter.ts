@@ -7,6 +7,7 @@
  */
 import { type Provider, Transaction, type TransactionReceipt, type Wallet } from "ethers";
 
+import { packInt16 } from "../commit/int16Tensor.js";
 import { type InferenceRouter, explainRevert } from "../protocol/contracts.js";
 import type { Job, JobQueue } from "./jobQueue.js";
 import type { Logger } from "./log.js";
@@ -89,7 +90,13 @@ export class Submitter {
     if (job.state !== "proved") return;
     const closed = await closedReason(router, provider, job);
     if (closed) return this.o.skip(id, closed);
-    const data = router.interface.encodeFunctionData("fulfill", [id, job.request, job.input, job.output!, job.evidence!]);
+    const data = router.interface.encodeFunctionData("fulfill", [
+      id,
+      job.request,
+      packInt16(job.input),
+      packInt16(job.output!),
+      job.evidence!,
+    ]);
     let gas: bigint;
     try {
       gas = await provider.estimateGas({ from: wallet.address, to: this.o.routerAddress, data });

@@ -14,6 +14,7 @@ import {
   OpmlAdapter__factory,
   OpmlModel__factory,
 } from "../../types/ethers-contracts/index.js";
+import { packInt16 } from "../commit/int16Tensor.js";
 import { ProtocolError } from "../errors.js";
 import { readRequest } from "../protocol/client.js";
 import { explainRevert } from "../protocol/contracts.js";
@@ -117,7 +118,9 @@ export class OpmlGame {
   async challenge(claim: ClaimRef, bond?: bigint): Promise<{ gameId: bigint; receipt: ContractTransactionReceipt }> {
     const value = bond ?? (await this.terms(claim.verifier)).challengeBond;
     const { input } = await readRequest(InferenceRouter__factory.connect(claim.router, this.runner), claim.requestId);
-    const receipt = await this.send(`challenge(request ${claim.requestId})`, () => this.contract.challenge(claim, input, { value }));
+    const receipt = await this.send(`challenge(request ${claim.requestId})`, () =>
+      this.contract.challenge(claim, packInt16(input), { value }),
+    );
     for (const log of receipt.logs) {
       const parsed = this.contract.interface.parseLog(log);
       if (parsed?.name === "Challenged") return { gameId: parsed.args.gameId as bigint, receipt };

@@ -6,6 +6,7 @@ import type { ContractTransactionReceipt } from "ethers";
 
 import type { InferenceRequestedEvent } from "../../types/ethers-contracts/router/InferenceRouter.js";
 import { sleep } from "../async.js";
+import { packInt16, unpackInt16 } from "../commit/int16Tensor.js";
 import { ProtocolError } from "../errors.js";
 import { type InferenceRouter, explainRevert } from "./contracts.js";
 import type { ProofTypeId } from "./proofType.js";
@@ -13,7 +14,7 @@ import { type RequestRecord, requestFromStruct } from "./request.js";
 
 export interface RequestOptions {
   readonly modelId: string;
-  /** The quantized input (Model.runInteger(...).inputs flattened, or quantizeInputs). */
+  /** The quantized input (Model.runInteger(...).inputs flattened, or quantizeInputs); sent int16-encoded (packInt16). */
   readonly input: readonly bigint[];
   readonly proofType: ProofTypeId;
   /** Gas for the requester's callback (0 for an EOA requester). */
@@ -30,7 +31,7 @@ export interface SentRequest extends RequestRecord {
 export async function requestInference(router: InferenceRouter, o: RequestOptions): Promise<SentRequest> {
   let receipt: ContractTransactionReceipt | null;
   try {
-    const tx = await router.request(o.modelId, [...o.input], o.proofType, o.callbackGasLimit ?? 0, { value: o.fee ?? 0n });
+    const tx = await router.request(o.modelId, packInt16(o.input), o.proofType, o.callbackGasLimit ?? 0, { value: o.fee ?? 0n });
     receipt = await tx.wait();
   } catch (err) {
     throw explainRevert("request", err);
@@ -50,7 +51,7 @@ export async function requestOfReceipt(
       return {
         requestId: parsed.args.requestId as bigint,
         request: requestFromStruct(parsed.args.request),
-        input: [...(parsed.args.input as bigint[])],
+        input: unpackInt16(parsed.args.input as string),
         blockNumber: receipt.blockNumber,
         transactionHash: receipt.hash,
       };
@@ -65,7 +66,7 @@ function recordOf(log: InferenceRequestedEvent.Log): RequestRecord {
   return {
     requestId: log.args.requestId,
     request: requestFromStruct(log.args.request),
-    input: [...log.args.input],
+    input: unpackInt16(log.args.input),
     blockNumber: log.blockNumber,
     transactionHash: log.transactionHash,
   };
@@ -109,7 +110,7 @@ export async function waitForResult(router: InferenceRouter, requestId: bigint, 
       const failed = receipt.logs.some((l) => router.interface.parseLog(l)?.name === "CallbackFailed");
       return {
         requestId,
-        output: [...log.args.output],
+        output: unpackInt16(log.args.output),
         fulfiller: log.args.fulfiller,
         callbackDelivered: !failed,
         transactionHash: log.transactionHash,

@@ -8,13 +8,17 @@
  */
 import { ContractFactory, type Signer } from "ethers";
 
-import { ProtocolError } from "../errors.js";
+import { BYTES_PER_VALUE } from "../commit/int16Tensor.js";
+import { InputError, ProtocolError } from "../errors.js";
 import type { CompiledContract } from "../zk/solidity.js";
 import type { Model } from "../model.js";
 import type { VerifierToDeploy } from "../proofs/proofSystem.js";
 import { proofTypeName } from "../proofs/registry.js";
 import { type ModelRegistry, explainRevert } from "./contracts.js";
 import type { ProofTypeId } from "./proofType.js";
+
+/** Widest activations a request or result can carry: int16 lanes (contracts/libraries/Int16Tensors.sol). */
+export const MAX_WIRE_BITS = 8 * BYTES_PER_VALUE;
 
 export interface RegisteredVerifier {
   readonly proofType: ProofTypeId;
@@ -29,6 +33,26 @@ export interface RegisterResult {
   readonly verifiers: RegisteredVerifier[];
 }
 
+/**
+ * The one input range the registry holds for a model (the router refuses a
+ * request outside it): the declared range, or int16's whole range when the
+ * model declares none. Inputs that declare different ranges cannot share one
+ * on-chain range, so such a model is refused rather than checked loosely.
+ */
+export function registryInputRange(model: Model): { lo: bigint; hi: bigint } {
+  const declared = model.inputBounds.filter((b) => b.declared);
+  if (declared.length === 0) return { lo: -(2n ** 15n), hi: 2n ** 15n - 1n };
+  const [first] = declared;
+  const uniform = declared.length === model.inputBounds.length && declared.every((b) => b.lo === first!.lo && b.hi === first!.hi);
+  if (!uniform) {
+    const list = model.inputBounds.map((b) => `${b.input}: ${b.declared ? `[${b.lo}, ${b.hi}]` : "undeclared"}`).join(", ");
+    throw new InputError(
+      `model ${model.modelId} declares different ranges for its inputs (${list}); the registry holds one input range per model: declare the same range for every input to serve it on chain`,
+    );
+  }
+  return { lo: first!.lo, hi: first!.hi };
+}
+
 export async function registerModel(
   registry: ModelRegistry,
   signer: Signer,
@@ -37,13 +61,20 @@ export async function registerModel(
   metadataURI = "",
 ): Promise<RegisterResult> {
   const modelId = model.modelId;
+  const bits = model.quantized.config.activationBits;
+  if (bits > MAX_WIRE_BITS) {
+    throw new InputError(
+      `model ${modelId} has ${bits}-bit activations; requests and results travel as int16 (docs/protocol.md, "Tensor encoding"): quantize it with activationBits <= ${MAX_WIRE_BITS} to serve it on chain`,
+    );
+  }
   const reg = registry.connect(signer);
   const info = await reg.model(modelId);
   const me = await signer.getAddress();
   let newlyRegistered = false;
   if (info.owner === "0x0000000000000000000000000000000000000000") {
     try {
-      await (await reg.registerModel(modelId, model.inputLength, model.outputLength, metadataURI)).wait();
+      const { lo, hi } = registryInputRange(model);
+      await (await reg.registerModel(modelId, model.inputLength, model.outputLength, lo, hi, metadataURI)).wait();
     } catch (err) {
       throw explainRevert(`registerModel(${modelId})`, err);
     }

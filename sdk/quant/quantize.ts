@@ -5,7 +5,7 @@
  * any input. See docs/integer-semantics.md for the rules implemented here.
  */
 import { QuantizationError } from "../errors.js";
-import type { IrGraph, IrNode } from "../ir/types.js";
+import type { InputRange, IrGraph, IrNode } from "../ir/types.js";
 import { opOf } from "../ops/index.js";
 import type { NodeArithmetic, NodeScale, QuantizeContext } from "../ops/op.js";
 import { type Tensor, isFloatType } from "../tensor.js";
@@ -17,6 +17,7 @@ import {
   checkConfig,
   quantizeValue,
   roundHalfUp,
+  saturate,
 } from "./scheme.js";
 
 export type ConstantRole = "weight" | "bias" | "activation";
@@ -34,9 +35,26 @@ export interface NodeQuant extends NodeScale {
   readonly accumulatorBound: number;
 }
 
+/**
+ * A declared input range (IrGraph.inputRanges) in the integer model: [lo, hi] as declared, and the
+ * integers [qlo, qhi] every engine accepts, lo and hi quantized at the input's exponent
+ * (q = saturate(roundHalfUp(x * 2^F))) or, for an index input, saturated to the A-bit range.
+ */
+export interface QuantizedInputRange {
+  readonly lo: number;
+  readonly hi: number;
+  readonly qlo: number;
+  readonly qhi: number;
+}
+
 export interface QuantizedModel {
   readonly graph: IrGraph;
   readonly config: QuantConfig;
+  /**
+   * Declared input ranges by graph input name (docs/integer-semantics.md section 7); absent or
+   * without an entry: the input takes the whole A-bit range.
+   */
+  readonly inputRanges?: ReadonlyMap<string, QuantizedInputRange>;
   /** Integer constants by tensor name (shape-only constants such as Reshape targets are not here). */
   readonly constants: ReadonlyMap<string, QuantizedConstant>;
   /** Exponent of every activation tensor; null for index tensors (integer graph inputs, ArgMax, MaxPool Indices). */
@@ -195,10 +213,21 @@ class Quantizer implements QuantizeContext {
   }
 }
 
+/** The integers of a declared input range: [lo, hi] quantized at the input's exponent (none: an index input), saturated to A bits. */
+export function quantizeInputRange(range: InputRange, exponent: number | null, config: QuantConfig): QuantizedInputRange {
+  const bits = config.activationBits;
+  const q = (v: number) => (exponent === null ? saturate(v, bits) : quantizeValue(v, exponent, bits));
+  return { lo: range.lo, hi: range.hi, qlo: q(range.lo), qhi: q(range.hi) };
+}
+
 /** Quantizes a float IR graph. Throws QuantizationError naming the node when a bound cannot be met. */
 export function quantizeModel(graph: IrGraph, config: QuantConfig = DEFAULT_QUANT_CONFIG): QuantizedModel {
   checkConfig(config);
   const q = new Quantizer(graph, config);
   for (const node of graph.nodes) q.visit(node);
-  return { graph, config, constants: q.constants, exponents: q.exponents, nodes: q.nodes };
+  const model = { graph, config, constants: q.constants, exponents: q.exponents, nodes: q.nodes };
+  if (!graph.inputRanges?.size) return model;
+  const inputRanges = new Map<string, QuantizedInputRange>();
+  for (const [name, range] of graph.inputRanges) inputRanges.set(name, quantizeInputRange(range, q.exponents.get(name) ?? null, config));
+  return { ...model, inputRanges };
 }

@@ -15,7 +15,11 @@ export interface ModelManifest {
   description: string;
   parameters: number;
   ops: Record<string, number>;
-  input: { name: string; shape: number[] };
+  /**
+   * The graph input; `range` is its declared range [lo, hi] (docs/integer-semantics.md section 7),
+   * which Model.load declares for the model (part of its model id).
+   */
+  input: { name: string; shape: number[]; range?: [number, number] };
   output: { name: string; shape: number[] };
   /** The default-domain opset the model was written for. */
   opset: number;
@@ -50,6 +54,12 @@ export function resolveModelPath(ref: string): string {
 export function readManifest(modelPath: string): ModelManifest | undefined {
   const path = join(resolve(modelPath, ".."), "manifest.json");
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as ModelManifest) : undefined;
+}
+
+/** The input range a manifest declares, by input name (undefined: none). */
+export function manifestInputRange(manifest: ModelManifest | undefined): Record<string, [number, number]> | undefined {
+  const range = manifest?.input?.range;
+  return range === undefined ? undefined : { [manifest!.input.name]: range };
 }
 
 export interface InputSet {

@@ -16,7 +16,7 @@ describe("vinfer zk", () => {
     const r = vinfer("zk", "info", "digits-mlp", "--json");
     expect(r.code, r.stderr).to.equal(0);
     const plan = JSON.parse(r.stdout) as { constraints: number; layers: { op: string; products: number }[] };
-    expect(plan.constraints).to.equal(2421);
+    expect(plan.constraints).to.equal(1500); // 2,421 before digits-mlp declared its input range [0, 1]
     expect(plan.layers.map((l) => l.op)).to.deep.equal(["Input", "PackedInputs", "Gemm+Relu", "Gemm", "PackedOutputs"]);
     expect(plan.layers.every((l) => l.products === 0)).to.equal(true);
   });
@@ -125,7 +125,7 @@ describe("vinfer zk", () => {
       timings: { stage: string }[];
     };
     expect(c).to.include({ setup: true });
-    expect(c.size).to.deep.equal({ constraints: 2421 });
+    expect(c.size).to.deep.equal({ constraints: 1500 });
     expect(c.timings.map((t) => t.stage)).to.include("key set-up");
     // no progress under --quiet: only the warning that the keys are INSECURE dev keys
     expect(compiled.stderr).to.equal(

@@ -2,7 +2,7 @@
  * Compiles a small hand-written circom snippet against circuits/lib and loads
  * its witness calculator: how the templates are tested on their own.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { keccakBytes } from "../../sdk/commit/keccak.js";
@@ -11,7 +11,11 @@ import { cacheDir } from "../../sdk/paths.js";
 import { compileCircom } from "../../sdk/zk/groth16/circom.js";
 import { CircuitWitness } from "../../sdk/zk/groth16/witness.js";
 
-export async function compileSnippet(main: string): Promise<{ dir: string; witness: CircuitWitness }> {
+/**
+ * `constraints`: circom's count of non-linear constraints after --O2 (kept in the cached folder;
+ * NaN for a folder cached before it was kept).
+ */
+export async function compileSnippet(main: string): Promise<{ dir: string; witness: CircuitWitness; constraints: number }> {
   const source = [
     `pragma circom 2.1.6;`,
     `include "fixedpoint.circom";`,
@@ -30,8 +34,11 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
   if (!existsSync(dir)) {
     await buildAtomically(dir, async (tmp) => {
       writeFileSync(join(tmp, "circuit.circom"), source);
-      await compileCircom(tmp);
+      const { nonLinearConstraints } = await compileCircom(tmp);
+      writeFileSync(join(tmp, "constraints.json"), JSON.stringify(nonLinearConstraints));
     });
   }
-  return { dir, witness: await CircuitWitness.load(dir) };
+  const counted = join(dir, "constraints.json");
+  const constraints = existsSync(counted) ? (JSON.parse(readFileSync(counted, "utf8")) as number) : NaN;
+  return { dir, witness: await CircuitWitness.load(dir), constraints };
 }

@@ -16,7 +16,7 @@ import { deployOneStepExecutor } from "../../sdk/opml/executorDeployment.js";
 import { ExecutionTrace } from "../../sdk/opml/trace.js";
 import { Groth16Circuit } from "../../sdk/zk/groth16/backend.js";
 import { type OneStepExecutorHarness, OneStepExecutorHarness__factory } from "../../types/ethers-contracts/index.js";
-import { integerInputs } from "./inputs.js";
+import { integerInputs, integerInputsIn } from "./inputs.js";
 import { rng } from "./onnxBuilder.js";
 import { type StepCase, runSteps, traceCase } from "./oneStepSteps.js";
 
@@ -60,9 +60,12 @@ function harness(): Promise<OneStepExecutorHarness> {
 /**
  * `count` integer inputs for `model` (all graph inputs flattened, as a request carries them): the
  * extremes (all max, all min, zeros, alternating) first, then random values over the whole range and small ones.
+ * A model that declares input ranges gets inputs within them (integerInputsIn, per input).
  */
 export function fuzzInputs(model: Model, count: number, seed: number): number[][] {
-  return integerInputs(model.inputLength, model.quantized.config.activationBits, count, seed);
+  if (!model.quantized.inputRanges?.size) return integerInputs(model.inputLength, model.quantized.config.activationBits, count, seed);
+  const parts = model.inputBounds.map((b, k) => integerInputsIn(b.length, Number(b.lo), Number(b.hi), count, seed + k));
+  return Array.from({ length: count }, (_, i) => parts.flatMap((p) => p[i]!));
 }
 
 /** Checks every engine against the integer interpreter on `inputs` (one flat integer array per case). */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
+import { InputRangeError } from "../../sdk/errors.js";
 import { buildIr } from "../../sdk/ir/build.js";
 import { runFloat } from "../../sdk/interp/float.js";
 import { Model } from "../../sdk/model.js";
@@ -22,24 +23,39 @@ function expectClose(actual: Float64Array, expected: Float64Array, what: string)
   });
 }
 
-function randomInput(shape: readonly number[], seed: number): Tensor {
+function randomInput(shape: readonly number[], seed: number, lo = -0.5, hi = 1.5): Tensor {
   const r = rng(seed);
-  return { dtype: "float32", shape, data: Float64Array.from({ length: sizeOf(shape) }, () => Math.fround(r() * 2 - 0.5)) };
+  return { dtype: "float32", shape, data: Float64Array.from({ length: sizeOf(shape) }, () => Math.fround(lo + r() * (hi - lo))) };
 }
 
 describe("float mode vs onnxruntime-node", () => {
   for (const name of zooModelNames()) {
-    it(`${name}: sample input and 10 random inputs`, async () => {
+    it(`${name}: sample input and 10 random inputs (within its declared input range, and beyond it without the declaration)`, async () => {
       const model = Model.load(name);
+      const shape = model.graph.inputs[0]!.shape;
+      const range = model.graph.inputRanges?.get(model.graph.inputs[0]!.name);
+      // the float kernels do not depend on the declaration, which only refuses inputs beyond it
+      const wide = range ? Model.load(name, undefined, { inputRange: null }) : model;
       const ort = await OnnxRuntimeSession.open(model.path, model.graph);
       try {
         const sample = readInputFile(join(ZOO_DIR, name, "input.json")).samples[0]!;
         const expected = JSON.parse(readFileSync(join(ZOO_DIR, name, "input.json"), "utf8")) as { expected_float_output: number[] };
-        const inputs = [sample, ...Array.from({ length: 10 }, (_, s) => randomInput(model.graph.inputs[0]!.shape, s))];
+        const inputs = [sample, ...Array.from({ length: 10 }, (_, s) => randomInput(shape, s))];
         for (const [k, input] of inputs.entries()) {
-          const ours = model.runFloat([input])[0]!.data;
+          const ours = wide.runFloat([input])[0]!.data;
           expectClose(ours, (await ort.run([input]))[0]!.data, `input ${k}`);
           if (k === 0) expectClose(ours, Float64Array.from(expected.expected_float_output), "expected output in input.json");
+        }
+        if (range) {
+          for (let s = 0; s < 5; s++) {
+            const input = randomInput(shape, 100 + s, range.lo, range.hi);
+            expectClose(
+              model.runFloat([input])[0]!.data,
+              (await ort.run([input]))[0]!.data,
+              `input ${s} within [${range.lo}, ${range.hi}]`,
+            );
+          }
+          expect(() => model.runFloat([randomInput(shape, 1)])).to.throw(InputRangeError);
         }
       } finally {
         await ort.close();

@@ -32,6 +32,7 @@ import { OPML_DEFAULTS, type OpmlProver, opmlProofSystem } from "../../sdk/opml/
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { rpcProvider } from "../../sdk/chain/rpcProvider.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const REQUESTS = 6;
 
@@ -103,7 +104,7 @@ describe("vinfer serve killed with SIGKILL and restarted", function () {
     const ids = sent.map((s) => s.requestId);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const done = await Promise.all(sent.map((s) => f.router.isResult(s.requestId, s.request, f.outputOf(s.input))));
+      const done = await Promise.all(sent.map((s) => f.router.isResult(s.requestId, s.request, packInt16(f.outputOf(s.input)))));
       if (done.every(Boolean)) break;
       if (Date.now() > deadline) throw new Error(`not all fulfilled; operator events: ${last.events.join(", ")}`);
       await new Promise((r) => setTimeout(r, 100));

@@ -17,6 +17,7 @@ import { ProofType } from "../../sdk/protocol/proofType.js";
 import { Transaction } from "ethers";
 import { type ChainEndpoint, operatorFixture, operatorNode } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const OPERATOR = 1;
 
@@ -51,7 +52,7 @@ describe("OperatorNode", function () {
     await n.stop();
     for (const [i, job] of jobs.entries()) {
       expect(job.state).to.equal("done");
-      expect(await f.router.isResult(served[i]!.requestId, served[i]!.request, f.outputOf(served[i]!.input))).to.equal(true);
+      expect(await f.router.isResult(served[i]!.requestId, served[i]!.request, packInt16(f.outputOf(served[i]!.input)))).to.equal(true);
     }
     expect(await f.router.balances(chain.wallet(OPERATOR).address)).to.equal(4000n);
     store.close();
@@ -87,7 +88,13 @@ describe("OperatorNode", function () {
     store.bind({ chainId: f.chainId, router: f.addresses.router, operator: wallet.address });
     store.addScanned([{ record: sent, state: "pending" }], sent.blockNumber);
     store.markProved(sent.requestId, proof.output, proof.evidence);
-    const data = f.router.interface.encodeFunctionData("fulfill", [sent.requestId, sent.request, sent.input, proof.output, proof.evidence]);
+    const data = f.router.interface.encodeFunctionData("fulfill", [
+      sent.requestId,
+      sent.request,
+      packInt16(sent.input),
+      packInt16(proof.output),
+      proof.evidence,
+    ]);
     const tx = await wallet.populateTransaction({ to: f.addresses.router, data, gasLimit: 2_000_000 });
     const raw = await wallet.signTransaction(tx);
     const hash = Transaction.from(raw).hash!;

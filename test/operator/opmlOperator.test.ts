@@ -38,6 +38,7 @@ import { type RequestRecord, requestFromStruct } from "../../sdk/protocol/reques
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { type RecordingConsumer, RecordingConsumer__factory } from "../../types/ethers-contracts/index.js";
 import { type OperatorFixture, operatorFixture, operatorNode } from "../helpers/operator.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const OPERATOR = 1;
 const CHALLENGER = 4;
@@ -71,7 +72,9 @@ describe("OPML operator and challenger", function () {
   /** The consumer requests digits-mlp on sample `i` with OPML. */
   async function request(i: number): Promise<RequestRecord> {
     const { f } = fx;
-    const receipt = await (await consumer.requestFor(f.model.modelId, f.inputOf(i), ProofType.Opml, CALLBACK_GAS, { value: FEE })).wait();
+    const receipt = await (
+      await consumer.requestFor(f.model.modelId, packInt16(f.inputOf(i)), ProofType.Opml, CALLBACK_GAS, { value: FEE })
+    ).wait();
     for (const log of receipt!.logs) {
       const parsed = f.router.interface.parseLog(log);
       if (parsed?.name === "InferenceRequested")
@@ -143,7 +146,7 @@ describe("OPML operator and challenger", function () {
     }
     expect(await consumer.deliveries()).to.equal(1n);
     expect((await consumer.lastOutput(0)) as bigint).to.equal(f.outputOf(rec.input)[0]);
-    expect(await f.router.isResult(rec.requestId, rec.request, f.outputOf(rec.input))).to.equal(true);
+    expect(await f.router.isResult(rec.requestId, rec.request, packInt16(f.outputOf(rec.input)))).to.equal(true);
     expect(await f.router.balances(fx.chain.wallet(OPERATOR).address)).to.equal(FEE);
     expect(await balance(OPERATOR), "bond released").to.be.greaterThanOrEqual(CLAIM_BOND);
     expect(watcher.store.games.all(), "a correct claim is not challenged").to.deep.equal([]);
@@ -179,7 +182,7 @@ describe("OPML operator and challenger", function () {
       expect(store.games.all().map((g) => [g.gameId, g.state])).to.deep.equal([[games[0]!.gameId, "lost"]]);
       expect(await balance(CHALLENGER)).to.equal(challengerBefore + CHALLENGE_BOND + CLAIM_BOND / 2n);
       expect(await consumer.deliveries(), "the consumer never sees a wrong output").to.equal(deliveries);
-      expect(await f.router.isResult(rec.requestId, rec.request, job0Output(store, rec.requestId))).to.equal(false);
+      expect(await f.router.isResult(rec.requestId, rec.request, packInt16(job0Output(store, rec.requestId)))).to.equal(false);
       expect(await f.router.isPending(rec.requestId, rec.request), "settled by the challenger: open again").to.equal(true);
       const settled = await f.router.queryFilter(f.router.filters.ClaimRejected(rec.requestId), rec.blockNumber);
       expect(settled.map((l) => l.args.fulfiller)).to.deep.equal([fx.chain.wallet(OPERATOR).address]);

@@ -42,6 +42,7 @@ import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { ProtocolError } from "../../sdk/errors.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { type RecordingConsumer, RecordingConsumer__factory } from "../../types/ethers-contracts/index.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -109,11 +110,14 @@ async function postClaim(d: Deployed, sample: number, lie?: Lie, reopened?: Requ
   const input = inputOf(d.model, sample);
   const rec =
     reopened ??
-    (await requestOfReceipt(d.router, (await (await d.consumer.requestFor(d.model.modelId, input, ProofType.Opml, CALLBACK_GAS)).wait())!));
+    (await requestOfReceipt(
+      d.router,
+      (await (await d.consumer.requestFor(d.model.modelId, packInt16(input), ProofType.Opml, CALLBACK_GAS)).wait())!,
+    ));
   const claim = buildClaim(d.model, input, lie);
   await ensureBond(d.game, claimerSigner!, CLAIM_BOND);
   const fulfilled = await (
-    await d.router.connect(claimerSigner!).fulfill(rec.requestId, rec.request, input, claim.output, claim.evidence)
+    await d.router.connect(claimerSigner!).fulfill(rec.requestId, rec.request, packInt16(input), packInt16(claim.output), claim.evidence)
   ).wait();
   const opened = d.game.claimFromReceipt(fulfilled!);
   return { rec, claim, ref: opened.claim, claimKey: opened.claimKey };
@@ -152,7 +156,7 @@ function lieOf(model: Model, kind: number, nodeRaw: number, elementRaw: number, 
 async function expectSettledRejected(d: Deployed, p: Posted): Promise<void> {
   const deliveries = await d.consumer.deliveries();
   expect(await d.game.claimStatus(p.ref)).to.equal(ClaimStatus.Rejected);
-  const settled = await (await d.router.settle(p.rec.requestId, p.rec.request, p.claim.output, p.ref.claimer)).wait();
+  const settled = await (await d.router.settle(p.rec.requestId, p.rec.request, packInt16(p.claim.output), p.ref.claimer)).wait();
   expect(settled!.logs.map((l) => d.router.interface.parseLog(l)?.name)).to.include("ClaimRejected");
   expect(await d.router.isPending(p.rec.requestId, p.rec.request)).to.equal(true);
   expect(await d.consumer.deliveries()).to.equal(deliveries);
@@ -162,7 +166,7 @@ async function expectSettledAccepted(d: Deployed, p: Posted, sample: number): Pr
   const deliveries = await d.consumer.deliveries();
   await networkHelpers.time.increase(WINDOW + 1n);
   expect(await d.game.claimStatus(p.ref)).to.equal(ClaimStatus.Accepted);
-  await (await d.router.settle(p.rec.requestId, p.rec.request, p.claim.output, p.ref.claimer)).wait();
+  await (await d.router.settle(p.rec.requestId, p.rec.request, packInt16(p.claim.output), p.ref.claimer)).wait();
   expect(await d.consumer.deliveries()).to.equal(deliveries + 1n);
   const honestOutput = Array.from(honestTrace(d.model, sample).steps.at(-1)!.values, (v) => BigInt(v));
   expect(p.claim.output).to.deep.equal(honestOutput);

@@ -113,15 +113,18 @@ export function poolsSpec(): GraphSpec {
   };
 }
 
-/** A request's quantized input for `model`, random floats in [-2, 2] on a grid of 1/4 (ties in pools and ArgMax). */
+/**
+ * A request's quantized input for `model`: random floats on a grid of 1/4 (ties in pools and
+ * ArgMax), in [-2, 2], or in 16 steps across an input's declared range (digits: [0, 1]).
+ */
 export function randomInput(model: Model, seed: number): bigint[] {
   const r = rng(seed);
   return model.quantizedInput(
-    model.graph.inputs.map((t) => ({
-      dtype: "float32" as const,
-      shape: t.shape,
-      data: Float64Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => Math.round((r() * 4 - 2) * 4) / 4),
-    })),
+    model.graph.inputs.map((t) => {
+      const range = model.quantized.inputRanges?.get(t.name);
+      const draw = range ? () => range.lo + (Math.round(r() * 16) / 16) * (range.hi - range.lo) : () => Math.round((r() * 4 - 2) * 4) / 4;
+      return { dtype: "float32" as const, shape: t.shape, data: Float64Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, draw) };
+    }),
   );
 }
 

@@ -19,6 +19,7 @@ import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { OpmlAdapter__factory, OpmlModel__factory, type OpmlAdapter, type OpmlModel } from "../../types/ethers-contracts/index.js";
 import type { ClaimRefStruct } from "../../types/ethers-contracts/adapters/OpmlAdapter.js";
 import { join } from "node:path";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const WINDOW = 3600n;
 const CLOCK = 600n;
@@ -87,29 +88,29 @@ describe("OPML dispute game: the rules", function () {
   async function openClaim(): Promise<bigint> {
     const requestId = nextRequestId++;
     await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
-    await adapter.submit(fulfilment(requestId), input, output, evidenceOf(trace));
+    await adapter.submit(fulfilment(requestId), packInt16(input), packInt16(output), evidenceOf(trace));
     return requestId;
   }
 
   async function openGame(requestId: bigint, who: HardhatEthersSigner = challenger): Promise<bigint> {
     const id = await adapter.nextGameId();
-    await adapter.connect(who).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND });
+    await adapter.connect(who).challenge(claimRef(requestId), packInt16(input), { value: CHALLENGE_BOND });
     return id;
   }
 
   describe("a claim", function () {
     it("is opened only by the adapter's router, for the verifier's model, with a bond deposited", async function () {
       const f = fulfilment(1000n);
-      await expect(adapter.connect(other).submit(f, input, output, evidenceOf(trace)))
+      await expect(adapter.connect(other).submit(f, packInt16(input), packInt16(output), evidenceOf(trace)))
         .to.be.revertedWithCustomError(adapter, "Adapter_NotRouter")
         .withArgs(other.address);
-      await expect(adapter.submit({ ...f, modelId: ZeroHash }, input, output, evidenceOf(trace)))
+      await expect(adapter.submit({ ...f, modelId: ZeroHash }, packInt16(input), packInt16(output), evidenceOf(trace)))
         .to.be.revertedWithCustomError(adapter, "Adapter_ModelMismatch")
         .withArgs(ZeroHash, modelId);
-      await expect(adapter.submit(fulfilment(1000n, other), input, output, evidenceOf(trace)))
+      await expect(adapter.submit(fulfilment(1000n, other), packInt16(input), packInt16(output), evidenceOf(trace)))
         .to.be.revertedWithCustomError(adapter, "Game_InsufficientBond")
         .withArgs(other.address, CLAIM_BOND, 0n);
-      await expect(adapter.submit(f, input, output, "0x1234"))
+      await expect(adapter.submit(f, packInt16(input), packInt16(output), "0x1234"))
         .to.be.revertedWithCustomError(adapter, "Adapter_MalformedEvidence")
         .withArgs(2n);
     });
@@ -119,14 +120,14 @@ describe("OPML dispute game: the rules", function () {
       await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
       const anotherOutput = [...output];
       anotherOutput[3] = anotherOutput[3]! + 1n;
-      await expect(adapter.submit(f, input, anotherOutput, evidenceOf(trace)))
+      await expect(adapter.submit(f, packInt16(input), packInt16(anotherOutput), evidenceOf(trace)))
         .to.be.revertedWithCustomError(adapter, "Adapter_BadClaimOpening")
         .withArgs(1001n, 2n);
       const forged = AbiCoder.defaultAbiCoder().encode(
         ["bytes32", "bytes32", "bytes32[]", "bytes32[]"],
         [trace.root, trace.states[1]!, trace.openState(trace.steps.length - 1).proof, []],
       );
-      await expect(adapter.submit(f, input, output, forged))
+      await expect(adapter.submit(f, packInt16(input), packInt16(output), forged))
         .to.be.revertedWithCustomError(adapter, "Adapter_BadClaimOpening")
         .withArgs(1001n, 1n);
     });
@@ -137,7 +138,7 @@ describe("OPML dispute game: the rules", function () {
       const otherOutput = Array.from(otherTrace.steps.at(-1)!.values, BigInt);
       const requestId = nextRequestId++;
       await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
-      await adapter.submit(fulfilment(requestId), input, otherOutput, evidenceOf(otherTrace));
+      await adapter.submit(fulfilment(requestId), packInt16(input), packInt16(otherOutput), evidenceOf(otherTrace));
       const ref = {
         ...claimRef(requestId),
         outputHash: outputHashOfValues(otherOutput),
@@ -145,14 +146,10 @@ describe("OPML dispute game: the rules", function () {
         finalState: otherTrace.finalState,
       };
       await expect(
-        adapter.connect(challenger).challenge(
-          ref,
-          input.map((v, k) => (k === 0 ? v + 1n : v)),
-          { value: CHALLENGE_BOND },
-        ),
+        adapter.connect(challenger).challenge(ref, packInt16(input.map((v, k) => (k === 0 ? v + 1n : v))), { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_InputMismatch");
       const gameId = await adapter.nextGameId();
-      await adapter.connect(challenger).challenge(ref, input, { value: CHALLENGE_BOND });
+      await adapter.connect(challenger).challenge(ref, packInt16(input), { value: CHALLENGE_BOND });
       expect((await adapter.game(gameId)).loState).to.equal(trace.initialState);
       for (let g = await adapter.game(gameId); g.phase === 0n; g = await adapter.game(gameId)) {
         const { stateRoot, proof } = otherTrace.openState(Number((g.lo + g.hi) / 2n));
@@ -172,8 +169,8 @@ describe("OPML dispute game: the rules", function () {
       const requestId = nextRequestId++;
       await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
       const f = fulfilment(requestId);
-      expect(await adapter.submit.staticCall(f, input, output, evidenceOf(trace))).to.equal(PENDING);
-      await expect(adapter.submit(f, input, output, evidenceOf(trace))).to.emit(adapter, "ClaimOpened");
+      expect(await adapter.submit.staticCall(f, packInt16(input), packInt16(output), evidenceOf(trace))).to.equal(PENDING);
+      await expect(adapter.submit(f, packInt16(input), packInt16(output), evidenceOf(trace))).to.emit(adapter, "ClaimOpened");
       expect(await adapter.balances(claimer.address)).to.equal(before);
       const outputHash = outputHashOfValues(output);
       expect(await adapter.claimStatus(f, outputHash, router.address)).to.equal(PENDING);
@@ -184,7 +181,7 @@ describe("OPML dispute game: the rules", function () {
       expect(await adapter.claimStatus(f, outputHash, other.address)).to.equal(PENDING);
       expect(await adapter.claimStatus(f, ZeroHash, router.address)).to.equal(PENDING);
       await expect(
-        adapter.connect(challenger).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge(claimRef(requestId), packInt16(input), { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_WindowClosed");
       await expect(adapter.connect(other).releaseBond(claimRef(requestId)))
         .to.emit(adapter, "BondReleased")
@@ -193,27 +190,30 @@ describe("OPML dispute game: the rules", function () {
       await expect(adapter.releaseBond(claimRef(requestId))).to.be.revertedWithCustomError(adapter, "Game_ClaimNotAccepted");
       // A claim once opened cannot be opened again (the router never asks; a proven-wrong output must not be reclaimed).
       await adapter.connect(claimer).deposit({ value: CLAIM_BOND });
-      await expect(adapter.submit(f, input, output, evidenceOf(trace))).to.be.revertedWithCustomError(adapter, "Game_ClaimExists");
+      await expect(adapter.submit(f, packInt16(input), packInt16(output), evidenceOf(trace))).to.be.revertedWithCustomError(
+        adapter,
+        "Game_ClaimExists",
+      );
     });
   });
 
   describe("a challenge", function () {
     it("names an open claim exactly, within its window, with the model's bond", async function () {
       const requestId = await openClaim();
-      await expect(adapter.connect(challenger).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND - 1n }))
+      await expect(adapter.connect(challenger).challenge(claimRef(requestId), packInt16(input), { value: CHALLENGE_BOND - 1n }))
         .to.be.revertedWithCustomError(adapter, "Game_WrongBond")
         .withArgs(CHALLENGE_BOND, CHALLENGE_BOND - 1n);
       await expect(
-        adapter.connect(challenger).challenge({ ...claimRef(requestId), traceRoot: ZeroHash }, input, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge({ ...claimRef(requestId), traceRoot: ZeroHash }, packInt16(input), { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_ClaimMismatch");
       await expect(
-        adapter.connect(challenger).challenge({ ...claimRef(requestId), inputHash: ZeroHash }, input, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge({ ...claimRef(requestId), inputHash: ZeroHash }, packInt16(input), { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_ClaimMismatch");
       await expect(
-        adapter.connect(challenger).challenge({ ...claimRef(requestId), requestId: 999_999n }, input, { value: CHALLENGE_BOND }),
+        adapter.connect(challenger).challenge({ ...claimRef(requestId), requestId: 999_999n }, packInt16(input), { value: CHALLENGE_BOND }),
       ).to.be.revertedWithCustomError(adapter, "Game_ClaimNotOpen");
       const gameId = await adapter.nextGameId();
-      await expect(adapter.connect(challenger).challenge(claimRef(requestId), input, { value: CHALLENGE_BOND }))
+      await expect(adapter.connect(challenger).challenge(claimRef(requestId), packInt16(input), { value: CHALLENGE_BOND }))
         .to.emit(adapter, "Challenged")
         .withArgs(await adapter.claimKeyOf(claimRef(requestId)), gameId, challenger.address);
       const g = await adapter.game(gameId);

@@ -13,6 +13,7 @@ import { ExecutionTrace, stepLeaf } from "../../sdk/opml/trace.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
 import { TraceCommitmentsHarness__factory } from "../../types/ethers-contracts/index.js";
 import { join } from "node:path";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 describe("OPML execution trace", function () {
   const model = Model.load("digits-cnn");
@@ -73,7 +74,7 @@ describe("OPML execution trace", function () {
         expect(await harness.verifyStep(trace.finalState, step, open.tensorRoot, open.count + 1, open.proof), "another count").to.equal(
           false,
         );
-        expect(await harness.tensorRootOf(Array.from(trace.steps[step]!.values, BigInt))).to.equal(open.tensorRoot);
+        expect(await harness.tensorRootOf(packInt16(Array.from(trace.steps[step]!.values, BigInt)))).to.equal(open.tensorRoot);
         const element = e % open.count;
         const el = trace.openElement(step, element);
         expect(await harness.verifyChunk(open.tensorRoot, el.chunkIndex, el.chunk, el.proof)).to.equal(true);

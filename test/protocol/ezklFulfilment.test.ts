@@ -16,6 +16,7 @@ import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { cacheDir } from "../../sdk/paths.js";
 import { protocolFixture } from "../helpers/protocol.js";
 import { join } from "node:path";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 describe("InferenceRouter with EZKL evidence", function () {
   let f: Awaited<ReturnType<typeof protocolFixture>>;
@@ -50,22 +51,30 @@ describe("InferenceRouter with EZKL evidence", function () {
 
     // (a) a front-runner replays the operator's evidence for the same request
     await expect(
-      f.router.connect(f.other).fulfill(first.requestId, first.request, first.input, proof.output, proof.evidence),
+      f.router.connect(f.other).fulfill(first.requestId, first.request, packInt16(first.input), packInt16(proof.output), proof.evidence),
     ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
     // (b) the operator's (or anyone's) copy for another request with the same input
     for (const who of [f.operator, f.other]) {
       await expect(
-        f.router.connect(who).fulfill(second.requestId, second.request, second.input, proof.output, proof.evidence),
+        f.router.connect(who).fulfill(second.requestId, second.request, packInt16(second.input), packInt16(proof.output), proof.evidence),
       ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
     }
     // the bound proof still fulfils its own request, from its own fulfiller
-    await (await f.router.connect(f.operator).fulfill(first.requestId, first.request, first.input, proof.output, proof.evidence)).wait();
-    expect(await f.router.isResult(first.requestId, first.request, proof.output)).to.equal(true);
+    await (
+      await f.router
+        .connect(f.operator)
+        .fulfill(first.requestId, first.request, packInt16(first.input), packInt16(proof.output), proof.evidence)
+    ).wait();
+    expect(await f.router.isResult(first.requestId, first.request, packInt16(proof.output))).to.equal(true);
     // and the other fulfiller, with a proof bound to itself, fulfils the second request
     const own = await proveFor(second, second.input, f.other.address);
     expect(own.output).to.deep.equal(proof.output);
-    await (await f.router.connect(f.other).fulfill(second.requestId, second.request, second.input, own.output, own.evidence)).wait();
-    expect(await f.router.isResult(second.requestId, second.request, own.output)).to.equal(true);
+    await (
+      await f.router
+        .connect(f.other)
+        .fulfill(second.requestId, second.request, packInt16(second.input), packInt16(own.output), own.evidence)
+    ).wait();
+    expect(await f.router.isResult(second.requestId, second.request, packInt16(own.output))).to.equal(true);
   });
 
   it("fulfils a request with a proof of its input, and rejects a changed output, another input's proof and junk", async function () {
@@ -75,33 +84,30 @@ describe("InferenceRouter with EZKL evidence", function () {
     const router = f.router.connect(f.operator);
 
     const tampered = proof.output.map((v, i) => (i === 3 ? v + 1n : v));
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, tampered, proof.evidence)).to.be.revertedWithCustomError(
-      adapter,
-      "Adapter_InvalidProof",
-    );
+    await expect(
+      router.fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(tampered), proof.evidence),
+    ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
     const other = await proveFor(sent, f.inputOf(41));
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, other.output, other.evidence)).to.be.revertedWithCustomError(
-      adapter,
-      "Adapter_InvalidProof",
-    );
-    await expect(router.fulfill(sent.requestId, sent.request, f.inputOf(41), other.output, other.evidence)).to.be.revertedWithCustomError(
-      f.router,
-      "Router_InputMismatch",
-    );
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, "0x1234")).to.be.revertedWithCustomError(
-      adapter,
-      "Adapter_InvalidProof",
-    );
+    await expect(
+      router.fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(other.output), other.evidence),
+    ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
+    await expect(
+      router.fulfill(sent.requestId, sent.request, packInt16(f.inputOf(41)), packInt16(other.output), other.evidence),
+    ).to.be.revertedWithCustomError(f.router, "Router_InputMismatch");
+    await expect(
+      router.fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(proof.output), "0x1234"),
+    ).to.be.revertedWithCustomError(adapter, "Adapter_InvalidProof");
 
-    const receipt = await (await router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).wait();
-    expect(await f.router.isResult(sent.requestId, sent.request, proof.output)).to.equal(true);
+    const receipt = await (
+      await router.fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(proof.output), proof.evidence)
+    ).wait();
+    expect(await f.router.isResult(sent.requestId, sent.request, packInt16(proof.output))).to.equal(true);
     // EZKL's fixed point is its own (docs/ezkl.md): same argmax as our interpreter on this sample.
     const argmax = (v: bigint[]) => v.indexOf(v.reduce((a, b) => (b > a ? b : a)));
     expect(argmax(proof.output)).to.equal(argmax(f.outputOf(sent.input)));
     console.log(`      EZKL fulfil gas: ${receipt!.gasUsed}`);
-    await expect(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence)).to.be.revertedWithCustomError(
-      f.router,
-      "Router_RequestNotPending",
-    );
+    await expect(
+      router.fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(proof.output), proof.evidence),
+    ).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending");
   });
 });

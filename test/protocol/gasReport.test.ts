@@ -46,6 +46,7 @@ import { acceptMeasurement } from "../../sdk/tee/enclaveRegistry.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
 import { admitDevEnclave, deployDevEnclaveRegistry } from "../../scripts/devchain/devEnclave.js";
 import { protocolFixture } from "../helpers/protocol.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const REPORT_DIR = join(import.meta.dirname, "..", "..", "bench", "gas");
 const REPORT_JSON = join(REPORT_DIR, "gas-report.json");
@@ -190,7 +191,7 @@ describe("gas report (bench/gas/gas-report.json)", function () {
     // Steady state: one request served before the measured ones; the OPML claim bond deposited.
     const warmup = await f.userRequest(0, { proofType: ProofType.Tee, fee: FEE });
     const warm = await prove(ProofType.Tee, warmup);
-    await mined(router.fulfill(warmup.requestId, warmup.request, warmup.input, warm.output, warm.evidence));
+    await mined(router.fulfill(warmup.requestId, warmup.request, packInt16(warmup.input), packInt16(warm.output), warm.evidence));
     await ensureBond(new OpmlGame(f.addresses.adapters.opml!, f.operator), f.operator, OPML_DEFAULTS.claimBond);
 
     /** The verifier's execution: the adapter's call to it, sent from an EOA, less the transaction's intrinsic cost. */
@@ -212,13 +213,13 @@ describe("gas report (bench/gas/gas-report.json)", function () {
       switch (t) {
         case ProofType.Groth16: {
           const adapter = Groth16Adapter__factory.connect(f.addresses.adapters.groth16!, provider);
-          const signals = await adapter.publicSignals(fulfilment, rec.input, output, f.addresses.router);
+          const signals = await adapter.publicSignals(fulfilment, packInt16(rec.input), packInt16(output), f.addresses.router);
           const selector = id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${signals.length}])`).slice(0, 10);
           return concat([selector, evidence, ...signals.map((s) => AbiCoder.defaultAbiCoder().encode(["uint256"], [s]))]);
         }
         case ProofType.Ezkl: {
           const adapter = EzklAdapter__factory.connect(f.addresses.adapters.ezkl!, provider);
-          const instances = await adapter.proofInstances(fulfilment, rec.input, output, f.addresses.router);
+          const instances = await adapter.proofInstances(fulfilment, packInt16(rec.input), packInt16(output), f.addresses.router);
           const halo2 = ["function verifyProof(bytes proof, uint256[] instances) returns (bool)"];
           return new Interface(halo2).encodeFunctionData("verifyProof", [evidence, instances]);
         }
@@ -234,7 +235,9 @@ describe("gas report (bench/gas/gas-report.json)", function () {
       const sent = await f.userRequest(1, { proofType: t, fee: FEE });
       add("InferenceRouter", "request", name, sent.receipt.gasUsed);
       const proof = await prove(t, sent);
-      const fulfil = await mined(router.fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence));
+      const fulfil = await mined(
+        router.fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(proof.output), proof.evidence),
+      );
       const fn = fulfilName(name);
       add("InferenceRouter", fn, name, fulfil.gasUsed, random);
       const verifier = await verifierExecution(
@@ -247,10 +250,10 @@ describe("gas report (bench/gas/gas-report.json)", function () {
       if (t === ProofType.Opml) {
         const window = await OpmlModel__factory.connect(sent.request.verifier, provider).challengeWindow();
         await f.connection.networkHelpers.time.increase(window + 1n);
-        const settle = await mined(router.settle(sent.requestId, sent.request, proof.output, f.operator.address));
+        const settle = await mined(router.settle(sent.requestId, sent.request, packInt16(proof.output), f.operator.address));
         add("InferenceRouter", "settle", name, settle.gasUsed);
       }
-      const isResult = await f.router.isResult(sent.requestId, sent.request, proof.output);
+      const isResult = await f.router.isResult(sent.requestId, sent.request, packInt16(proof.output));
       if (!isResult) throw new Error(`the ${name} request was not fulfilled`);
     }
 

@@ -6,7 +6,7 @@
  * through a scripted test adapter registered under its own proof type.
  */
 import { expect } from "chai";
-import type { ContractTransactionReceipt, Interface } from "ethers";
+import { type ContractTransactionReceipt, type Interface, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -20,10 +20,14 @@ import {
   type TestConsumerBase,
 } from "../../types/ethers-contracts/index.js";
 import { outputHashOfValues } from "../../sdk/commit/tensorHash.js";
+import { InputError } from "../../sdk/errors.js";
+import { Model } from "../../sdk/model.js";
 import { readRequest, waitForResult } from "../../sdk/protocol/client.js";
+import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { REQUEST_TIMEOUT_SECONDS, protocolFixture } from "../helpers/protocol.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const FEE = 10n ** 15n;
 const CALLBACK_GAS = 400_000;
@@ -77,7 +81,7 @@ describe("InferenceRouter", function () {
     fee = FEE,
     proofType: number = ProofType.Groth16,
   ): Promise<RequestRecord> {
-    return requestOf(await (await c.requestFor(f.model.modelId, f.inputOf(sample), proofType, gas, { value: fee })).wait());
+    return requestOf(await (await c.requestFor(f.model.modelId, packInt16(f.inputOf(sample)), proofType, gas, { value: fee })).wait());
   }
 
   function fulfil(rec: RequestRecord, by = f.operator, output?: readonly bigint[], evidence?: string, input?: readonly bigint[]) {
@@ -85,7 +89,13 @@ describe("InferenceRouter", function () {
       with: async (proof: { output: bigint[]; evidence: string }) =>
         f.router
           .connect(by)
-          .fulfill(rec.requestId, rec.request, [...(input ?? rec.input)], [...(output ?? proof.output)], evidence ?? proof.evidence),
+          .fulfill(
+            rec.requestId,
+            rec.request,
+            packInt16(input ?? rec.input),
+            packInt16(output ?? proof.output),
+            evidence ?? proof.evidence,
+          ),
     };
   }
 
@@ -104,25 +114,52 @@ describe("InferenceRouter", function () {
     it("refuses an unknown model, a proof type without verifier or adapter, a wrong input length and too much callback gas", async function () {
       const r = f.router.connect(f.user);
       const input = f.inputOf(0);
-      await expect(r.request(`0x${"11".repeat(32)}`, input, ProofType.Groth16, 0)).to.be.revertedWithCustomError(
+      await expect(r.request(`0x${"11".repeat(32)}`, packInt16(input), ProofType.Groth16, 0)).to.be.revertedWithCustomError(
         f.registry,
         "Registry_UnknownModel",
       );
-      await expect(r.request(f.model.modelId, input, ProofType.Ezkl, 0)).to.be.revertedWithCustomError(
+      await expect(r.request(f.model.modelId, packInt16(input), ProofType.Ezkl, 0)).to.be.revertedWithCustomError(
         f.router,
         "Router_ProofTypeNotEnabled",
       );
       const unregistered = 9; // a proof type id no adapter is registered for
-      await expect(r.request(f.model.modelId, input, unregistered, 0))
+      await expect(r.request(f.model.modelId, packInt16(input), unregistered, 0))
         .to.be.revertedWithCustomError(f.router, "Router_NoAdapter")
         .withArgs(unregistered);
-      await expect(r.request(f.model.modelId, input.slice(1), ProofType.Groth16, 0))
+      await expect(r.request(f.model.modelId, packInt16(input.slice(1)), ProofType.Groth16, 0))
         .to.be.revertedWithCustomError(f.router, "Router_InputLengthMismatch")
-        .withArgs(64, 63);
-      await expect(r.request(f.model.modelId, input, ProofType.Groth16, 2_000_001)).to.be.revertedWithCustomError(
+        .withArgs(128, 126); // bytes: 2 a value
+      await expect(r.request(f.model.modelId, packInt16(input), ProofType.Groth16, 2_000_001)).to.be.revertedWithCustomError(
         f.router,
         "Router_CallbackGasLimitTooHigh",
       );
+    });
+
+    it("refuses to register a model whose activations do not fit the int16 wire encoding", async function () {
+      const wide = Model.load("digits-mlp", { activationBits: 24, fracBits: 8, weightBits: 8 });
+      let error: unknown;
+      await registerModel(f.registry, f.owner, wide, []).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(InputError);
+      expect((error as Error).message).to.match(/24-bit activations; requests and results travel as int16/);
+      expect((await f.registry.model(wide.modelId)).owner).to.equal(ZeroAddress);
+    });
+
+    it("refuses an input outside the model's declared range, naming the value and the range", async function () {
+      const r = f.router.connect(f.user);
+      const [bounds] = f.model.inputBounds;
+      expect(bounds).to.include({ declared: true, lo: 0n, hi: 256n }); // digits: pixels / 16 in [0, 1]
+      const input = f.inputOf(0);
+      for (const [at, value] of [
+        [3, 257n],
+        [0, -1n],
+      ] as const) {
+        const bad = input.map((v, i) => (i === at ? value : v));
+        await expect(r.request(f.model.modelId, packInt16(bad), ProofType.Groth16, 0))
+          .to.be.revertedWithCustomError(f.router, "Router_InputOutOfRange")
+          .withArgs(at, value, 0, 256);
+      }
+      const edges = input.map((_, i) => (i % 2 === 0 ? 0n : 256n));
+      await expect(r.request(f.model.modelId, packInt16(edges), ProofType.Groth16, 0)).to.emit(f.router, "InferenceRequested");
     });
 
     it("explains a revert through the SDK with the contract error and what to do", async function () {
@@ -148,7 +185,7 @@ describe("InferenceRouter", function () {
       await expect(fulfil(rec).with(proof)).to.emit(f.router, "CallbackDelivered").withArgs(rec.requestId);
       expect(await c.deliveries()).to.equal(1n);
       expect(await c.lastOutput(0)).to.equal(proof.output[0]);
-      expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
+      expect(await f.router.isResult(rec.requestId, rec.request, packInt16(proof.output))).to.equal(true);
       expect(await f.router.balances(f.operator.address)).to.equal(FEE);
       const result = await waitForResult(f.router, rec.requestId, { timeoutMs: 1000 });
       expect(result.output).to.deep.equal(proof.output);
@@ -163,15 +200,15 @@ describe("InferenceRouter", function () {
       const fulfilData = f.router.interface.encodeFunctionData("fulfill", [
         sent.requestId,
         sent.request,
-        sent.input,
-        proof.output,
+        packInt16(sent.input),
+        packInt16(proof.output),
         proof.evidence,
       ]);
       const fulfilExec = await executionGas(f.addresses.router, fulfilData, f.operator.address);
       const adapterData = f.adapter.interface.encodeFunctionData("submit", [
         fulfilmentOf(sent, f.operator.address),
-        sent.input,
-        proof.output,
+        packInt16(sent.input),
+        packInt16(proof.output),
         proof.evidence,
       ]);
       const adapterExec = await executionGas(f.addresses.adapters.groth16!, adapterData, f.addresses.router);
@@ -214,7 +251,12 @@ describe("InferenceRouter", function () {
 
   /** Gas the model's verifier itself executes for this proof (its call, less base cost and calldata). */
   async function verifierExecutionGas(rec: RequestRecord, proof: { output: bigint[]; evidence: string }): Promise<bigint> {
-    const signals = await f.adapter.publicSignals(fulfilmentOf(rec, f.operator.address), rec.input, proof.output, f.addresses.router);
+    const signals = await f.adapter.publicSignals(
+      fulfilmentOf(rec, f.operator.address),
+      packInt16(rec.input),
+      packInt16(proof.output),
+      f.addresses.router,
+    );
     const [a, b, c] = f.ethers.AbiCoder.defaultAbiCoder().decode(["uint256[2]", "uint256[2][2]", "uint256[2]"], proof.evidence);
     const abi = [`function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${signals.length}]) view returns (bool)`];
     const data = new f.ethers.Interface(abi).encodeFunctionData("verifyProof", [a, b, c, signals]);
@@ -280,7 +322,7 @@ describe("InferenceRouter", function () {
       const twin = await requestFrom(await recording(), 5);
       expect(twin.input).to.deep.equal(rec.input);
       await expect(
-        f.router.connect(f.operator).fulfill(twin.requestId, twin.request, twin.input, proof.output, proof.evidence),
+        f.router.connect(f.operator).fulfill(twin.requestId, twin.request, packInt16(twin.input), packInt16(proof.output), proof.evidence),
       ).to.be.revertedWithCustomError(f.adapter, "Adapter_InvalidProof");
     });
 
@@ -288,7 +330,7 @@ describe("InferenceRouter", function () {
       const { rec, proof } = await openWithProof();
       const unknown = rec.requestId + 1000n;
       await expect(
-        f.router.connect(f.other).fulfill(unknown, rec.request, rec.input, proof.output, proof.evidence),
+        f.router.connect(f.other).fulfill(unknown, rec.request, packInt16(rec.input), packInt16(proof.output), proof.evidence),
       ).to.be.revertedWithCustomError(f.router, "Router_RequestNotPending");
     });
 
@@ -341,19 +383,27 @@ describe("InferenceRouter", function () {
       const rec = await requestFrom(c, 11);
       const proof = await f.prove(rec, f.operator.address);
       await expect(fulfil(rec).with(proof)).to.emit(f.router, "CallbackFailed").withArgs(rec.requestId);
-      expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
+      expect(await f.router.isResult(rec.requestId, rec.request, packInt16(proof.output))).to.equal(true);
       expect(await c.deliveries()).to.equal(0n);
-      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "Router_CallbackFailedAgain");
-      await (await c.setFailing(false)).wait();
-      await expect(f.router.connect(f.other).retryCallback(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(
+      await expect(c.retry(rec.requestId, rec.request, packInt16(proof.output))).to.be.revertedWithCustomError(
         f.router,
-        "Router_NotRequester",
+        "Router_CallbackFailedAgain",
       );
+      await (await c.setFailing(false)).wait();
+      await expect(
+        f.router.connect(f.other).retryCallback(rec.requestId, rec.request, packInt16(proof.output)),
+      ).to.be.revertedWithCustomError(f.router, "Router_NotRequester");
       const wrong = proof.output.map((v, i) => (i === 0 ? v + 1n : v));
-      await expect(c.retry(rec.requestId, rec.request, wrong)).to.be.revertedWithCustomError(f.router, "Router_NoUndeliveredResult");
-      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.emit(f.router, "CallbackDelivered");
+      await expect(c.retry(rec.requestId, rec.request, packInt16(wrong))).to.be.revertedWithCustomError(
+        f.router,
+        "Router_NoUndeliveredResult",
+      );
+      await expect(c.retry(rec.requestId, rec.request, packInt16(proof.output))).to.emit(f.router, "CallbackDelivered");
       expect(await c.deliveries()).to.equal(1n);
-      await expect(c.retry(rec.requestId, rec.request, proof.output)).to.be.revertedWithCustomError(f.router, "Router_NoUndeliveredResult");
+      await expect(c.retry(rec.requestId, rec.request, packInt16(proof.output))).to.be.revertedWithCustomError(
+        f.router,
+        "Router_NoUndeliveredResult",
+      );
     });
 
     it("bounds a callback that burns all its gas to the requested limit", async function () {
@@ -363,7 +413,7 @@ describe("InferenceRouter", function () {
       const receipt = await (await fulfil(rec).with(proof)).wait();
       expect(receipt!.logs.some((l) => f.router.interface.parseLog(l)?.name === "CallbackFailed")).to.equal(true);
       expect(receipt!.gasUsed).to.be.lessThan(300_000n + 600_000n);
-      expect(await f.router.isResult(rec.requestId, rec.request, proof.output)).to.equal(true);
+      expect(await f.router.isResult(rec.requestId, rec.request, packInt16(proof.output))).to.equal(true);
     });
 
     it("refuses a transaction with too little gas to give the callback its full limit", async function () {
@@ -373,7 +423,7 @@ describe("InferenceRouter", function () {
       // Enough for the proof check, not for the callback: the griefing attempt reverts as a whole.
       const tx = f.router
         .connect(f.operator)
-        .fulfill(rec.requestId, rec.request, rec.input, proof.output, proof.evidence, { gasLimit: 1_000_000 });
+        .fulfill(rec.requestId, rec.request, packInt16(rec.input), packInt16(proof.output), proof.evidence, { gasLimit: 1_000_000 });
       await expect(tx).to.be.revertedWithCustomError(f.router, "InsufficientGasForCall");
       expect(await f.router.isPending(rec.requestId, rec.request)).to.equal(true);
     });
@@ -382,7 +432,7 @@ describe("InferenceRouter", function () {
       const bomb = await f.ethers.deployContract("ReturnBombConsumer");
       const rec = await requestOf(
         await (
-          await bomb.requestFor(f.addresses.router, f.model.modelId, f.inputOf(14), ProofType.Groth16, 200_000, { value: FEE })
+          await bomb.requestFor(f.addresses.router, f.model.modelId, packInt16(f.inputOf(14)), ProofType.Groth16, 200_000, { value: FEE })
         ).wait(),
       );
       const proof = await f.prove(rec, f.operator.address);
@@ -404,10 +454,10 @@ describe("InferenceRouter", function () {
         const r = await requestFrom(c, 15, 500_000);
         const p = await f.prove(r, f.operator.address);
         const args: Record<string, unknown[]> = {
-          fulfill: [r.requestId, r.request, r.input, p.output, p.evidence],
-          retryCallback: [r.requestId, r.request, p.output],
+          fulfill: [r.requestId, r.request, packInt16(r.input), packInt16(p.output), p.evidence],
+          retryCallback: [r.requestId, r.request, packInt16(p.output)],
           cancel: [r.requestId, r.request],
-          settle: [r.requestId, r.request, p.output, f.operator.address],
+          settle: [r.requestId, r.request, packInt16(p.output), f.operator.address],
           withdraw: [],
         };
         const data = (f.router.interface as Interface).encodeFunctionData(fn, args[fn]!);
@@ -416,13 +466,16 @@ describe("InferenceRouter", function () {
         expect(await c.called()).to.equal(true);
         expect(await c.reentrySucceeded()).to.equal(false);
         expect(f.router.interface.parseError(await c.reentryError())?.name).to.equal(expected);
-        expect(await f.router.isResult(r.requestId, r.request, p.output)).to.equal(true);
+        expect(await f.router.isResult(r.requestId, r.request, packInt16(p.output))).to.equal(true);
       });
     }
 
     it("accepts callbacks from the router only", async function () {
       const c = await recording();
-      await expect(c.connect(f.other).onInferenceResult(0, f.model.modelId, [1n])).to.be.revertedWithCustomError(c, "Consumer_OnlyRouter");
+      await expect(c.connect(f.other).onInferenceResult(0, f.model.modelId, packInt16([1n]))).to.be.revertedWithCustomError(
+        c,
+        "Consumer_OnlyRouter",
+      );
     });
   });
 
@@ -436,13 +489,13 @@ describe("InferenceRouter", function () {
       await (await f.scripted.setSubmitMode(Submit.Pend)).wait();
       await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" }))
         .to.emit(f.router, "InferenceClaimed")
-        .withArgs(rec.requestId, f.operator.address, OUTPUT);
+        .withArgs(rec.requestId, f.operator.address, packInt16(OUTPUT));
       const key = await f.scripted.claimKey(f.addresses.router, rec.requestId, f.operator.address, outputHashOfValues(OUTPUT));
       return { c, rec, key };
     }
 
     const settle = (rec: RequestRecord, by = f.other, fulfiller = f.operator.address, output = OUTPUT) =>
-      f.router.connect(by).settle(rec.requestId, rec.request, output, fulfiller);
+      f.router.connect(by).settle(rec.requestId, rec.request, packInt16(output), fulfiller);
 
     it("plugs a proof type into the router without a central enum (id 200), synchronous answers included", async function () {
       expect(await f.router.adapters(SCRIPTED)).to.equal(await f.scripted.getAddress());
@@ -460,7 +513,7 @@ describe("InferenceRouter", function () {
 
     it("records a pending claim without paying or calling back; nobody can fulfil or cancel it meanwhile", async function () {
       const { c, rec } = await claimed();
-      expect(await f.router.isClaimed(rec.requestId, rec.request, OUTPUT, f.operator.address)).to.equal(true);
+      expect(await f.router.isClaimed(rec.requestId, rec.request, packInt16(OUTPUT), f.operator.address)).to.equal(true);
       expect(await f.router.isPending(rec.requestId, rec.request)).to.equal(false);
       expect(await f.router.balances(f.operator.address)).to.equal(0n);
       expect(await c.deliveries()).to.equal(0n);
@@ -492,9 +545,9 @@ describe("InferenceRouter", function () {
       await (await f.scripted.setOutcome(key, Claim.Accepted)).wait();
       await expect(settle(rec))
         .to.emit(f.router, "InferenceFulfilled")
-        .withArgs(rec.requestId, f.operator.address, OUTPUT)
+        .withArgs(rec.requestId, f.operator.address, packInt16(OUTPUT))
         .and.to.emit(f.router, "CallbackDelivered");
-      expect(await f.router.isResult(rec.requestId, rec.request, OUTPUT)).to.equal(true);
+      expect(await f.router.isResult(rec.requestId, rec.request, packInt16(OUTPUT))).to.equal(true);
       expect(await f.router.balances(f.operator.address)).to.equal(FEE);
       expect(await f.router.balances(f.other.address)).to.equal(0n);
       expect(await c.deliveries()).to.equal(1n);
@@ -521,7 +574,13 @@ describe("InferenceRouter", function () {
     it("refuses a fulfilment whose adapter re-entered the router and fulfilled the request meanwhile", async function () {
       const c = await recording();
       const rec = await requestFrom(c, 22, CALLBACK_GAS, FEE, SCRIPTED);
-      const inner = f.router.interface.encodeFunctionData("fulfill", [rec.requestId, rec.request, rec.input, OUTPUT, "0x"]);
+      const inner = f.router.interface.encodeFunctionData("fulfill", [
+        rec.requestId,
+        rec.request,
+        packInt16(rec.input),
+        packInt16(OUTPUT),
+        "0x",
+      ]);
       await (await f.scripted.setReentry(inner)).wait();
       await (await f.scripted.setSubmitMode(Submit.Reenter)).wait();
       await expect(fulfil(rec).with({ output: OUTPUT, evidence: "0x" }))
@@ -578,7 +637,7 @@ describe("InferenceRouter", function () {
       await expect(
         f.registry.connect(f.other).setVerifier(f.model.modelId, ProofType.Ezkl, f.addresses.adapters.ezkl!, 0),
       ).to.be.revertedWithCustomError(f.registry, "Registry_NotModelOwner");
-      await expect(f.registry.connect(f.other).registerModel(f.model.modelId, 64, 10, "")).to.be.revertedWithCustomError(
+      await expect(f.registry.connect(f.other).registerModel(f.model.modelId, 64, 10, 0, 256, "")).to.be.revertedWithCustomError(
         f.registry,
         "Registry_ModelAlreadyRegistered",
       );

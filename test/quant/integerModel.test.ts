@@ -17,7 +17,7 @@ import { sizeOf } from "../../sdk/tensor.js";
 import { zooModelNames } from "../../sdk/zoo/files.js";
 import { REFERENCE_OPS, referenceInteger } from "../helpers/bigintReference.js";
 import { buildOnnx, rng } from "../helpers/onnxBuilder.js";
-import { integerInputs } from "../helpers/inputs.js";
+import { integerInputs, integerInputsIn } from "../helpers/inputs.js";
 
 function expectMatchesReference(model: QuantizedModel, inputs: number[][]): void {
   const info = model.graph.inputs[0]!;
@@ -39,11 +39,16 @@ describe("integer model", () => {
 
     for (const name of covered) {
       it(name, function () {
-        const model = Model.load(name).quantized;
-        const size = sizeOf(model.graph.inputs[0]!.shape);
-        const params = [...model.constants.values()].reduce((n, c) => n + c.tensor.data.length, 0);
+        const declared = Model.load(name).quantized;
+        const size = sizeOf(declared.graph.inputs[0]!.shape);
+        const params = [...declared.constants.values()].reduce((n, c) => n + c.tensor.data.length, 0);
         // BigInt is slow: fewer samples for the largest models, 200+ for the small ones.
         const count = params > 200_000 ? 4 : params > 20_000 ? 24 : 210;
+        // A model with a declared input range (the digits models: [0, 1]) within it, and the same
+        // model without the declaration over the whole activation range.
+        const range = declared.inputRanges?.get(declared.graph.inputs[0]!.name);
+        if (range) expectMatchesReference(declared, integerInputsIn(size, range.qlo, range.qhi, count, params));
+        const model = range ? Model.load(name, undefined, { inputRange: null }).quantized : declared;
         expectMatchesReference(model, integerInputs(size, model.config.activationBits, count, params));
       });
     }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 
 import {TeeAdapter} from "../../contracts/adapters/TeeAdapter.sol";
 import {ClaimStatus, Fulfilment} from "../../contracts/interfaces/InferenceTypes.sol";
+import {Int16Tensors} from "../../contracts/libraries/Int16Tensors.sol";
 import {ModelCommitments} from "../../contracts/libraries/ModelCommitments.sol";
 import {ModelRegistry} from "../../contracts/registry/ModelRegistry.sol";
 import {EnclaveRegistry} from "../../contracts/tee/EnclaveRegistry.sol";
@@ -44,7 +45,7 @@ abstract contract TeeTestBase is TestBase {
     function setUp() public virtual {
         TVM.warp(1_700_000_000);
         models = new ModelRegistry();
-        models.registerModel(MODEL, 2, 2, "test://model");
+        models.registerModel(MODEL, 2, 2, type(int16).min, type(int16).max, "test://model");
         enclaves = new EnclaveRegistry(models, MAX_LIFETIME, address(this));
         address[] memory verifiers = new address[](VERIFIER_COUNT);
         for (uint256 i = 0; i < VERIFIER_COUNT; ++i) verifierKeys.push(0xA000 + i);
@@ -233,20 +234,17 @@ contract TeeAdapterTest is TeeTestBase {
         _admit(TVM.addr(ENCLAVE_KEY), MEASUREMENT, uint64(block.timestamp + 1 days));
     }
 
-    function _tensors(uint256 seed) private pure returns (int256[] memory input, int256[] memory output) {
-        input = new int256[](2);
-        output = new int256[](2);
-        input[0] = int256(seed % 1000) - 500;
-        input[1] = int256((seed >> 16) % 1000) - 500;
-        output[0] = int256((seed >> 32) % 7) - 3;
-        output[1] = int256((seed >> 40) % 7) - 3;
+    function _tensors(uint256 seed) private pure returns (bytes memory input, bytes memory output) {
+        int256[] memory x = new int256[](2);
+        int256[] memory y = new int256[](2);
+        x[0] = int256(seed % 1000) - 500;
+        x[1] = int256((seed >> 16) % 1000) - 500;
+        y[0] = int256((seed >> 32) % 7) - 3;
+        y[1] = int256((seed >> 40) % 7) - 3;
+        return (Int16Tensors.encode(x), Int16Tensors.encode(y));
     }
 
-    function _digest(
-        Fulfilment memory f,
-        int256[] memory input,
-        int256[] memory output
-    ) private view returns (bytes32) {
+    function _digest(Fulfilment memory f, bytes memory input, bytes memory output) private view returns (bytes32) {
         return
             adapter.resultDigest(
                 ROUTER,
@@ -261,7 +259,7 @@ contract TeeAdapterTest is TeeTestBase {
     /// @dev The signed fields are (router, request, model, input, output, fulfiller): a signature
     ///      over any of them changed recovers another key, which the registry does not know.
     function testFuzzSignatureBindsEveryField(uint256 seed, uint8 field, uint256 requestId) external {
-        (int256[] memory input, int256[] memory output) = _tensors(seed);
+        (bytes memory input, bytes memory output) = _tensors(seed);
         Fulfilment memory f = Fulfilment(requestId, MODEL, address(enclaves), 0, address(0xF1));
         (uint8 v, bytes32 r, bytes32 s) = TVM.sign(ENCLAVE_KEY, _digest(f, input, output));
         bytes memory evidence = abi.encodePacked(r, s, v);
@@ -270,8 +268,10 @@ contract TeeAdapterTest is TeeTestBase {
 
         uint256 which = bound(field, 0, 4);
         if (which == 0) f.requestId = requestId ^ 1;
-        else if (which == 1) input[0] += 1;
-        else if (which == 2) output[1] -= 1;
+        else if (which == 1)
+            input[1] ^= 0x01; // the low byte of value 0
+        else if (which == 2)
+            output[3] ^= 0x01; // the low byte of value 1
         else if (which == 3) f.fulfiller = address(0xF2);
         else f.modelId = keccak256("another model");
         // The key the signature recovers for the changed fields is some other address.
@@ -284,7 +284,7 @@ contract TeeAdapterTest is TeeTestBase {
 
     /// @dev The high-s twin of any genuine signature is refused as malleable.
     function testFuzzHighSIsRefused(uint256 seed) external {
-        (int256[] memory input, int256[] memory output) = _tensors(seed);
+        (bytes memory input, bytes memory output) = _tensors(seed);
         Fulfilment memory f = Fulfilment(seed, MODEL, address(enclaves), 0, address(0xF1));
         (uint8 v, bytes32 r, bytes32 s) = TVM.sign(ENCLAVE_KEY, _digest(f, input, output));
         bytes32 highS = bytes32(N - uint256(s));
@@ -296,7 +296,7 @@ contract TeeAdapterTest is TeeTestBase {
     /// @dev Evidence of any length but 65 is refused before anything else.
     function testFuzzWrongLengthIsRefused(bytes calldata evidence) external {
         VM.assume(evidence.length != 65);
-        (int256[] memory input, int256[] memory output) = _tensors(1);
+        (bytes memory input, bytes memory output) = _tensors(1);
         Fulfilment memory f = Fulfilment(1, MODEL, address(enclaves), 0, address(0xF1));
         VM.expectRevert(abi.encodeWithSelector(TeeAdapter.Adapter_MalformedEvidence.selector, 65, evidence.length));
         TVM.prank(ROUTER);

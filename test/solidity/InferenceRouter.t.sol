@@ -14,6 +14,7 @@ import {
     ProofType,
     Request
 } from "../../contracts/interfaces/InferenceTypes.sol";
+import {Int16Tensors} from "../../contracts/libraries/Int16Tensors.sol";
 import {ModelCommitments} from "../../contracts/libraries/ModelCommitments.sol";
 import {ModelRegistry} from "../../contracts/registry/ModelRegistry.sol";
 import {InferenceRouter} from "../../contracts/router/InferenceRouter.sol";
@@ -45,8 +46,8 @@ contract TrustedSignerAdapter is IProofAdapter {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata,
-        int256[] calldata output,
+        bytes calldata,
+        bytes calldata output,
         bytes calldata evidence
     ) external view returns (ClaimStatus) {
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
@@ -88,28 +89,30 @@ abstract contract RouterTestBase {
         signed = new TrustedSignerAdapter(VM.addr(SIGNER_KEY));
         router.registerAdapter(SCRIPTED, scripted);
         router.registerAdapter(SIGNED, signed);
-        registry.registerModel(MODEL, INPUT_LENGTH, OUTPUT_LENGTH, "test://model");
+        registry.registerModel(MODEL, INPUT_LENGTH, OUTPUT_LENGTH, type(int16).min, type(int16).max, "test://model");
         registry.setVerifier(MODEL, SCRIPTED, address(0x5c), 7);
         registry.setVerifier(MODEL, SIGNED, address(0x51), 0);
     }
 
-    function _input(uint256 seed) internal pure returns (int256[] memory input) {
-        input = new int256[](INPUT_LENGTH);
-        input[0] = int256(seed % 1000) - 500;
-        input[1] = int256((seed >> 16) % 1000) - 500;
+    function _input(uint256 seed) internal pure returns (bytes memory) {
+        int256[] memory values = new int256[](INPUT_LENGTH);
+        values[0] = int256(seed % 1000) - 500;
+        values[1] = int256((seed >> 16) % 1000) - 500;
+        return Int16Tensors.encode(values);
     }
 
-    function _output(uint256 seed) internal pure returns (int256[] memory output) {
-        output = new int256[](OUTPUT_LENGTH);
-        output[0] = int256(seed % 7) - 3;
-        output[1] = int256((seed >> 8) % 7) - 3;
+    function _output(uint256 seed) internal pure returns (bytes memory) {
+        int256[] memory values = new int256[](OUTPUT_LENGTH);
+        values[0] = int256(seed % 7) - 3;
+        values[1] = int256((seed >> 8) % 7) - 3;
+        return Int16Tensors.encode(values);
     }
 
     /// @dev Sends a request as `requester` and returns it as the router emitted it.
     function _request(
         address requester,
         ProofType proofType,
-        int256[] memory input,
+        bytes memory input,
         uint96 fee
     ) internal returns (uint256 id, Request memory r) {
         VM.deal(requester, fee);
@@ -139,8 +142,8 @@ abstract contract RouterTestBase {
 /// @notice Proof types are open-ended ids: one compiled only in this test plugs in by registration.
 contract ProofTypeExtensionTest is RouterTestBase {
     function testSignedProofTypeFulfilsThroughTheRouter() external {
-        int256[] memory input = _input(1);
-        int256[] memory output = _output(2);
+        bytes memory input = _input(1);
+        bytes memory output = _output(2);
         (uint256 id, Request memory r) = _request(address(0x1001), SIGNED, input, 1 ether);
         Fulfilment memory f = Fulfilment(id, MODEL, r.verifier, r.verifierParams, address(0xF1));
         bytes32 d = signed.digest(address(router), f, ModelCommitments.outputHash(output));
@@ -204,8 +207,42 @@ contract ModelRegistryTest is RouterTestBase {
             require(_selector(err) == IModelRegistry.Registry_NotModelOwner.selector, "wrong error");
         }
         registry.setVerifier(MODEL, ProofType.wrap(proofType), verifier, params);
-        (, , IModelRegistry.VerifierConfig memory config) = registry.requestConfig(MODEL, ProofType.wrap(proofType));
+        (, , IModelRegistry.VerifierConfig memory config, , ) = registry.requestConfig(
+            MODEL,
+            ProofType.wrap(proofType)
+        );
         require(config.verifier == verifier && config.params == params, "configuration not stored");
+    }
+
+    /// @dev A request carries a model's declared input range: every value in [lo, hi] or refused
+    ///      with the first value outside it; an empty range cannot be registered.
+    function testFuzzRequestsStayInTheDeclaredInputRange(int16 lo, int16 hi, int16 v0, int16 v1) external {
+        bytes32 id = keccak256(abi.encode("ranged model", lo, hi));
+        if (lo > hi) {
+            try registry.registerModel(id, INPUT_LENGTH, OUTPUT_LENGTH, lo, hi, "") {
+                revert("empty range registered");
+            } catch (bytes memory err) {
+                require(_selector(err) == IModelRegistry.Registry_EmptyInputRange.selector, "wrong error");
+            }
+            return;
+        }
+        registry.registerModel(id, INPUT_LENGTH, OUTPUT_LENGTH, lo, hi, "");
+        registry.setVerifier(id, SCRIPTED, address(0x5c), 7);
+        bytes memory input = abi.encodePacked(v0, v1);
+        bool inRange = v0 >= lo && v0 <= hi && v1 >= lo && v1 <= hi;
+        try router.request(id, input, SCRIPTED, 0) {
+            require(inRange, "an out-of-range input was accepted");
+        } catch (bytes memory err) {
+            require(!inRange, "an in-range input was refused");
+            (uint256 index, int256 value) = v0 < lo || v0 > hi ? (uint256(0), int256(v0)) : (uint256(1), int256(v1));
+            require(
+                keccak256(err) ==
+                    keccak256(
+                        abi.encodeWithSelector(IInferenceRouter.Router_InputOutOfRange.selector, index, value, lo, hi)
+                    ),
+                "wrong error"
+            );
+        }
     }
 
     function testFuzzRegisterModelOnceWithNonEmptyTensors(
@@ -215,16 +252,16 @@ contract ModelRegistryTest is RouterTestBase {
     ) external {
         if (id == MODEL) return;
         if (inputLength == 0 || outputLength == 0) {
-            try registry.registerModel(id, inputLength, outputLength, "") {
+            try registry.registerModel(id, inputLength, outputLength, type(int16).min, type(int16).max, "") {
                 revert("empty tensor registered");
             } catch (bytes memory err) {
                 require(_selector(err) == IModelRegistry.Registry_EmptyTensor.selector, "wrong error");
             }
             return;
         }
-        registry.registerModel(id, inputLength, outputLength, "");
+        registry.registerModel(id, inputLength, outputLength, type(int16).min, type(int16).max, "");
         require(registry.model(id).owner == address(this), "owner not recorded");
-        try registry.registerModel(id, inputLength, outputLength, "") {
+        try registry.registerModel(id, inputLength, outputLength, type(int16).min, type(int16).max, "") {
             revert("registered twice");
         } catch (bytes memory err) {
             require(_selector(err) == IModelRegistry.Registry_ModelAlreadyRegistered.selector, "wrong error");
@@ -248,9 +285,9 @@ contract InferenceRouterInvariantsTest is RouterTestBase {
 
     struct Tracked {
         Request r;
-        int256[] input;
+        bytes input;
         State state;
-        int256[] output;
+        bytes output;
         address fulfiller;
     }
 
@@ -294,7 +331,7 @@ contract InferenceRouterInvariantsTest is RouterTestBase {
     }
 
     function _newRequest(uint256 arg) private {
-        int256[] memory input = _input(arg);
+        bytes memory input = _input(arg);
         (uint256 id, Request memory r) = _request(_account(arg >> 40), SCRIPTED, input, uint96(arg % 1 ether));
         require(id == tracked.length, "request ids not sequential");
         Tracked storage t = tracked.push();
@@ -307,7 +344,7 @@ contract InferenceRouterInvariantsTest is RouterTestBase {
         Tracked storage t = tracked[id];
         scripted.setSubmitMode(mode);
         address fulfiller = _account(arg);
-        int256[] memory output = _output(arg >> 8);
+        bytes memory output = _output(arg >> 8);
         bool expected =
             t.state == State.Open && block.timestamp <= t.r.deadline && mode != ScriptedAdapter.SubmitMode.Revert;
         VM.prank(fulfiller);
@@ -328,7 +365,7 @@ contract InferenceRouterInvariantsTest is RouterTestBase {
             bytes32 key = scripted.claimKey(address(router), id, t.fulfiller, ModelCommitments.outputHash(t.output));
             scripted.setOutcome(key, outcome);
         }
-        int256[] memory output = t.state == State.Claimed ? t.output : _output(arg);
+        bytes memory output = t.state == State.Claimed ? t.output : _output(arg);
         address fulfiller = t.state == State.Claimed ? t.fulfiller : _account(arg);
         bool expected = t.state == State.Claimed && outcome != ClaimStatus.Pending;
         VM.prank(_account(arg >> 8));

@@ -8,7 +8,6 @@
  */
 import { expect } from "chai";
 import {
-  AbiCoder,
   type BytesLike,
   type Signer,
   TypedDataEncoder,
@@ -18,6 +17,7 @@ import {
   keccak256,
   hexlify,
   recoverAddress,
+  solidityPacked,
   toBeHex,
   toUtf8Bytes,
 } from "ethers";
@@ -36,6 +36,7 @@ import { readRequest } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { protocolFixture } from "../helpers/protocol.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const FEE = 10n ** 15n;
 const CALLBACK_GAS = 400_000;
@@ -71,9 +72,9 @@ const TEE_RESULT_TYPES = {
 
 /** ModelCommitments.inputHash / outputHash, computed here independently of the SDK. */
 const tensorHash = (domain: string, values: readonly bigint[]) =>
-  keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "int256[]"], [keccak256(toUtf8Bytes(domain)), values]));
-const inputHash = (values: readonly bigint[]) => tensorHash("vinfer.input.v1", values);
-const outputHash = (values: readonly bigint[]) => tensorHash("vinfer.output.v1", values);
+  keccak256(solidityPacked(["bytes32", ...values.map(() => "int16")], [keccak256(toUtf8Bytes(domain)), ...values]));
+const inputHash = (values: readonly bigint[]) => tensorHash("vinfer.input.v2", values);
+const outputHash = (values: readonly bigint[]) => tensorHash("vinfer.output.v2", values);
 
 describe("TEE contracts: enclave registry, quorum admission, TEE adapter", function () {
   let connection: NetworkConnection;
@@ -198,7 +199,7 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
   const teeRequest = (sample = 0) => f.userRequest(sample, { proofType: TEE, fee: FEE });
 
   function fulfil(rec: RequestRecord, output: readonly bigint[], evidence: BytesLike, by = f.operator) {
-    return f.router.connect(by).fulfill(rec.requestId, rec.request, [...rec.input], [...output], evidence);
+    return f.router.connect(by).fulfill(rec.requestId, rec.request, packInt16(rec.input), packInt16(output), evidence);
   }
 
   describe("admission", function () {
@@ -408,7 +409,7 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
         .withArgs(rec.requestId);
       expect(await consumer.deliveries()).to.equal(1n);
       for (let i = 0; i < output.length; i++) expect(await consumer.lastOutput(i)).to.equal(output[i]);
-      expect(await f.router.isResult(rec.requestId, rec.request, output)).to.equal(true);
+      expect(await f.router.isResult(rec.requestId, rec.request, packInt16(output))).to.equal(true);
       expect(await f.router.balances(f.operator.address)).to.equal(FEE);
     });
 
@@ -598,8 +599,8 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
           verifierParams: tee.request.verifierParams,
           fulfiller: f.operator.address,
         },
-        tee.input,
-        output,
+        packInt16(tee.input),
+        packInt16(output),
         evidence,
       ]);
       // The adapter's submit as the router calls it (msg.sender = router): its execution alone.
@@ -625,7 +626,9 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
 
   /** A TEE request made by test consumer `consumer` for dataset sample `sample`. */
   async function requestFrom(consumer: RecordingConsumer, sample: number): Promise<RequestRecord> {
-    const receipt = await (await consumer.requestFor(f.model.modelId, f.inputOf(sample), TEE, CALLBACK_GAS, { value: FEE })).wait();
+    const receipt = await (
+      await consumer.requestFor(f.model.modelId, packInt16(f.inputOf(sample)), TEE, CALLBACK_GAS, { value: FEE })
+    ).wait();
     for (const log of receipt!.logs) {
       const parsed = f.router.interface.parseLog(log);
       if (parsed?.name === "InferenceRequested") return readRequest(f.router, parsed.args.requestId as bigint);

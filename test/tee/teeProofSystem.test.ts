@@ -20,6 +20,7 @@ import { teeResultDigest } from "../../sdk/tee/resultSigning.js";
 import { DEV_ENCLAVE_MEASUREMENT, devBackend } from "../../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { operatorFixture, serveOnce } from "../helpers/operator.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 describe("TEE proof type (SDK, dev enclave)", function () {
   let fixture: Awaited<ReturnType<typeof operatorFixture>>;
@@ -105,7 +106,7 @@ describe("TEE proof type (SDK, dev enclave)", function () {
     const sent = await f.userRequest(7, { proofType: ProofType.Tee, fee: 9n });
     const job = await serveOnce(fixture, prepared.provers, sent, "tee.db");
     expect(job.state, job.lastError).to.equal("done");
-    expect(await f.router.isResult(sent.requestId, sent.request, f.outputOf(sent.input))).to.equal(true);
+    expect(await f.router.isResult(sent.requestId, sent.request, packInt16(f.outputOf(sent.input)))).to.equal(true);
   });
 
   it("names the enclave registry's refusal when the key is not admitted", async function () {
@@ -126,7 +127,7 @@ describe("TEE proof type (SDK, dev enclave)", function () {
     });
     const enclaveErrors = EnclaveRegistry__factory.connect(o.enclaveRegistry, f.owner);
     await expect(
-      f.router.connect(f.operator).fulfill(sent.requestId, sent.request, sent.input, proof.output, proof.evidence),
+      f.router.connect(f.operator).fulfill(sent.requestId, sent.request, packInt16(sent.input), packInt16(proof.output), proof.evidence),
     ).to.be.revertedWithCustomError(enclaveErrors, "Enclave_KeyNotAdmitted");
   });
 });

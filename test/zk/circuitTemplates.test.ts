@@ -15,6 +15,8 @@ import { sumExpression } from "../../sdk/zk/groth16/circuitGen.js";
 import { packInputs, unpackInputs, valuesPerSignal } from "../../sdk/zk/groth16/packing.js";
 import { compileSnippet } from "../helpers/circomSnippet.js";
 import { fromField } from "../../sdk/zk/groth16/witness.js";
+import { bitLength, inRangeCost } from "../../sdk/zk/groth16/costs.js";
+import { rescaleStep } from "../../sdk/zk/groth16/lowerings/rescale.js";
 
 const A = 16;
 const MAX = 2 ** (A - 1) - 1;
@@ -82,6 +84,101 @@ describe("circuit templates (circuits/lib)", () => {
       );
       for (const v of [MIN, MAX, 0, -1]) await witness.witnessOf({ v });
       for (const v of [MAX + 1, MIN - 1, 2n ** 200n]) await expectRejected(witness.witnessOf({ v }));
+    });
+  });
+
+  describe("interval-driven templates (declared input ranges)", () => {
+    it("InRange(lo, hi) accepts exactly [lo, hi], at the cost inRangeCost predicts", async () => {
+      for (const [lo, hi] of [
+        [0, 256],
+        [-5, 300],
+        [-37, -3],
+        [0, 255],
+        [3, 4],
+        [-128, 127],
+        [1, 1000],
+      ] as const) {
+        const { witness, constraints } = await compileSnippet(
+          `template T() { signal input v; component c = InRange(${lo}, ${hi}); c.in <== v; }\ncomponent main = T();`,
+        );
+        expect(constraints, `InRange(${lo}, ${hi})`).to.equal(inRangeCost(lo, hi));
+        for (let v = lo - 5; v <= hi + 5; v++) {
+          if (v >= lo && v <= hi) await witness.witnessOf({ v });
+          else await expectRejected(witness.witnessOf({ v }));
+        }
+        // far outside, and values whose difference to lo wraps around the field or overflows the decomposition
+        const far = [2n ** 40n, -(2n ** 40n), BigInt(lo) + 2n ** BigInt(bitLength(hi - lo)), SNARK_SCALAR_FIELD + BigInt(lo) - 1n];
+        for (const v of far) await expectRejected(witness.witnessOf({ v }));
+      }
+      expect(inRangeCost(0, 256)).to.equal(10);
+      expect(inRangeCost(0, 255)).to.equal(8);
+    });
+
+    // [accLo, accHi], shift, ReLU: each picks one choice of rescaleStep (the first two: digits-mlp's fc1 and fc2)
+    const cases: [number, number, number, boolean, string][] = [
+      [-171284, 236649, 6, true, "RescaleRelu"],
+      [-1832797, 1534385, 6, false, "RescaleBounded"],
+      [-40, 3000, 0, true, "RescaleRelu"],
+      [100, 5000, 3, true, "RescaleBounded"],
+      [-5985951, 9399085, 6, true, "RescaleSaturateRelu"],
+      [-10946833, 7707074, 6, false, "RescaleSaturate"],
+      [-2000, 2000, 4, false, "RescaleBounded"],
+    ];
+    for (const [accLo, accHi, shift, relu, name] of cases) {
+      it(`${name} on [${accLo}, ${accHi}] (shift ${shift}${relu ? ", ReLU" : ""}) is [relu] saturate(rescale(acc)) on the whole interval`, async () => {
+        const step = rescaleStep(accLo, accHi, shift, relu, A);
+        if (step.kind !== "template") return expect.fail(`expected a template, got ${step.kind}`);
+        expect(step.name).to.equal(name);
+        const { witness, constraints } = await compileSnippet(
+          `template T() { signal input v; signal output out; out <== ${step.template}(v); }\ncomponent main = T();`,
+        );
+        expect(constraints).to.equal(step.constraints);
+        const want = (acc: number) => (relu ? Math.max(0, saturate(rescale(acc, shift), A)) : saturate(rescale(acc, shift), A));
+        const half = shift > 0 ? 2 ** (shift - 1) : 0;
+        const edges = [
+          accLo,
+          accLo + 1,
+          accHi,
+          accHi - 1,
+          0,
+          -1,
+          1,
+          -half,
+          -half - 1,
+          half,
+          2 ** shift - half - 1,
+          2 ** shift - half,
+        ].filter((v) => v >= accLo && v <= accHi);
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(fc.integer({ min: accLo, max: accHi }), fc.constantFrom(...edges)), async (acc) => {
+            expect(Number(fromField((await witness.witnessOf({ v: acc }))[1]!)), `acc ${acc}`).to.equal(want(acc));
+          }),
+          { numRuns: 200 },
+        );
+      });
+    }
+
+    it("RescaleBounded and RescaleRelu have no witness beyond the width they decompose", async () => {
+      // RescaleBounded(bits, shift, qlo) decomposes t = acc + 2^(shift-1) - qlo 2^shift into bits bits
+      const bounded = await unary("RescaleBounded(12, 4, -50)", "acc");
+      const first = -50 * 16 - 8; // t = 0
+      expect(Number(await bounded(first))).to.equal(-50);
+      expect(Number(await bounded(first + 2 ** 12 - 1))).to.equal(-50 + 255);
+      await expectRejected(bounded(first - 1));
+      await expectRejected(bounded(first + 2 ** 12));
+      // RescaleRelu(bits, shift): t = acc + 2^(shift-1) + 2^(bits-1) in [0, 2^bits)
+      const relu = await unary("RescaleRelu(10, 2)", "acc");
+      expect(Number(await relu(2 ** 9 - 2 - 1))).to.equal(127);
+      expect(Number(await relu(-(2 ** 9) - 2))).to.equal(0);
+      await expectRejected(relu(2 ** 9 - 2));
+      await expectRejected(relu(-(2 ** 9) - 2 - 1));
+    });
+
+    it("a ReLU whose interval is non-positive is the constant 0, one within range without a shift is the sum itself", () => {
+      expect(rescaleStep(-50, -3, 2, true, A)).to.deep.equal({ kind: "constant", value: 0 });
+      expect(rescaleStep(-30000, 30000, 0, false, A)).to.deep.equal({ kind: "identity" });
+      expect(rescaleStep(-30000, 30000, 0, true, A)).to.include({ kind: "template", name: "RescaleRelu", template: "RescaleRelu(16, 0)" });
+      expect(rescaleStep(640, 671, 6, false, A)).to.deep.equal({ kind: "constant", value: 10 });
     });
   });
 

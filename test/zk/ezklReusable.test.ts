@@ -34,6 +34,7 @@ import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { EzklCircuit, EzklError, MAX_CONTRACT_BYTES, fromField, toField } from "../../sdk/zk/ezkl/backend.js";
 import { deployEzklVerifier } from "../../sdk/zk/ezkl/deploy.js";
 import { EzklProver } from "../../sdk/zk/ezkl/proofSystem.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
 const MODEL = "ezkl-lookups-8";
 const N = 8;
@@ -146,7 +147,7 @@ describe(`EZKL reusable verifier (${MODEL}: single verifier over 24 KB)`, functi
       verifierParams: 0n,
       fulfiller: operator!.address,
     };
-    const instances = [...(await adapter.proofInstances(fulfilment, input, proof.output, addresses.router))];
+    const instances = [...(await adapter.proofInstances(fulfilment, packInt16(input), packInt16(proof.output), addresses.router))];
     const wrapper = EzklReusableVerifier__factory.connect(registered!.address, owner!);
     expect(await wrapper.verifyProof.staticCall(proof.evidence, instances)).to.equal(true);
     const verifyGas = await wrapper.verifyProof.estimateGas(proof.evidence, instances);
@@ -156,12 +157,12 @@ describe(`EZKL reusable verifier (${MODEL}: single verifier over 24 KB)`, functi
     // another fulfiller cannot reuse it; its own fulfiller can
     const adapterError = EzklAdapter__factory.connect(addresses.adapters.ezkl!, owner!);
     await expect(
-      router.connect(user!).fulfill(sent.requestId, sent.request, input, proof.output, proof.evidence),
+      router.connect(user!).fulfill(sent.requestId, sent.request, packInt16(input), packInt16(proof.output), proof.evidence),
     ).to.be.revertedWithCustomError(adapterError, "Adapter_InvalidProof");
     const receipt = await (
-      await router.connect(operator!).fulfill(sent.requestId, sent.request, input, proof.output, proof.evidence)
+      await router.connect(operator!).fulfill(sent.requestId, sent.request, packInt16(input), packInt16(proof.output), proof.evidence)
     ).wait();
-    expect(await router.isResult(sent.requestId, sent.request, proof.output)).to.equal(true);
+    expect(await router.isResult(sent.requestId, sent.request, packInt16(proof.output))).to.equal(true);
 
     console.log(
       `      ${MODEL}: logrows ${circuit.logrows}, single verifier ${size} bytes (over ${MAX_CONTRACT_BYTES}); deployed ${Object.entries(

@@ -15,6 +15,7 @@ import {
   devAccountKey,
   fieldBinding,
   groth16PublicSignals,
+  packInt16,
   requestInference,
   requestOfReceipt,
   rpcProvider,
@@ -36,6 +37,7 @@ interface DappConfig {
   targetDigit: number;
   userAccount: number;
   fee: string;
+  inputRange: [number, number] | null;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -172,7 +174,7 @@ async function load(): Promise<void> {
   config = (await cfgResponse.json()) as DappConfig;
   verificationKey = (await (await fetch("/vinfer/verification_key.json")).json()) as Groth16VerificationKey;
   const onnx = new Uint8Array(await (await fetch("/vinfer/model.onnx")).arrayBuffer());
-  model = Model.fromOnnx(onnx, `${config.model}/model.onnx`);
+  model = Model.fromOnnx(onnx, `${config.model}/model.onnx`, undefined, { inputRange: config.inputRange });
   // the model id computed here from the ONNX bytes: the same commitment the chain registered
   const same = model.modelId === config.modelId;
   $("model-id").innerHTML = `${config.model} ${short(model.modelId)} ${same ? "(= the registered id)" : "(≠ the registered id!)"}`;
@@ -200,7 +202,7 @@ async function prove(): Promise<void> {
   let record: RequestRecord;
   const bounty = DigitBounty__factory.connect(cfg.bounty, wallet);
   if (viaConsumer) {
-    const receipt = await (await bounty.submit(input, { value: BigInt(cfg.fee) })).wait();
+    const receipt = await (await bounty.submit(packInt16(input), { value: BigInt(cfg.fee) })).wait();
     record = await requestOfReceipt(router, receipt!);
   } else {
     record = await requestInference(router, { modelId: cfg.modelId, input, proofType: ProofType.Groth16, fee: BigInt(cfg.fee) });

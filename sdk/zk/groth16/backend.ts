@@ -22,6 +22,7 @@ import { type CompiledContract, compileVerifier, renderVerifier } from "./solidi
 import { snarkjsCurve } from "./workers.js";
 import { unpackInputs } from "./packing.js";
 import { type CircuitInputs, CircuitWitness, toCircuitInput } from "./witness.js";
+import { checkIntegerInputRanges } from "../../interp/integer.js";
 
 export interface Groth16CompileOptions extends CircuitOptions {
   /** A powers-of-tau file from a public ceremony; default: the cached INSECURE dev file. */
@@ -132,9 +133,16 @@ export class Groth16Circuit {
     return this.witnessCache;
   }
 
-  /** The circuit's input signals (x, xPacked, binding, w) for a quantized input. */
+  /**
+   * The circuit's input signals (x, xPacked, binding, w) for a quantized input. Throws InputError
+   * for a value outside the activation range, InputRangeError for one outside the model's declared
+   * input range (the circuit has no witness for either).
+   */
   circuitInput(inputs: CircuitInputs): Record<string, unknown> {
-    return toCircuitInput(inputs, this.model.quantized.config.activationBits);
+    const signals = toCircuitInput(inputs, this.model.quantized.config.activationBits);
+    const input = this.model.graph.inputs[0]!;
+    checkIntegerInputRanges(this.model.quantized, new Map([[input.name, { data: inputs.x }]]));
+    return signals;
   }
 
   /** The circuit's public signals for a quantized input, decoded: the integers it would prove. */

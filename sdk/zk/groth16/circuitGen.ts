@@ -14,6 +14,12 @@
  * With public weights every linear layer is a set of linear combinations with
  * constant coefficients: after circom --O2 it costs no constraint at all; the
  * cost is in the rescale/saturate/ReLU that follows (circuits/lib).
+ *
+ * A model that declares its input ranges (docs/integer-semantics.md section 7)
+ * gets its input checked against them (InRange), and, with public weights,
+ * interval-driven lowerings: every rescale, ReLU, Add and MaxPool comparison
+ * decomposes only the bits its interval (sdk/quant/intervals.ts) needs, and
+ * drops the saturation the interval proves cannot trigger (lowerings/rescale.ts).
  */
 import type { ArgMaxNode, AddNode, AveragePoolNode, GemmNode, IrNode, MaxPoolNode, OpType } from "../../ir/types.js";
 import { isLinear } from "../../ops/index.js";
@@ -23,7 +29,9 @@ import { sizeOf } from "../../tensor.js";
 import { weightStream } from "../../commit/weights.js";
 import { irHash } from "../../commit/irDescription.js";
 import { affineForms, type AffineForm } from "./linearForms.js";
-import { accumulatorBits, cost } from "./costs.js";
+import { accumulatorBits, bitLength, cost, intervalCost } from "./costs.js";
+import { type ModelIntervals, type TensorInterval, propagateIntervals } from "../../quant/intervals.js";
+import { describeSteps, rescaleStep, type RescaleStep } from "./lowerings/rescale.js";
 import { packedSignalCount, valuesPerSignal } from "./packing.js";
 import { lowerActivationProduct } from "./lowerings/product.js";
 import { lowerReduction } from "./lowerings/reduce.js";
@@ -125,6 +133,13 @@ function loweringOf<N extends IrNode>(node: N): Lowering<N> {
 function lowerRelu(b: CircuitBuilder, node: IrNode, size: number): void {
   const A = b.A;
   const x = b.ref(node.inputs[0]!);
+  const interval = b.intervals?.tensors.get(node.inputs[0]!);
+  if (interval) {
+    // RescaleRelu(bits, 0) with the bits the input's interval needs; free where its sign is known
+    const { constraints, detail } = b.rescaleInto(node.outputs[0]!, size, x, interval, 0, true);
+    b.layer(node.name, "Relu", size, constraints, 0, `${detail} (interval-driven)`);
+    return;
+  }
   const out = b.outputSignal(node.outputs[0]!, size);
   const c = b.fresh("relu");
   b.line(`component ${c}[${size}];`);
@@ -135,6 +150,13 @@ function lowerRelu(b: CircuitBuilder, node: IrNode, size: number): void {
 function lowerAdd(b: CircuitBuilder, node: AddNode, size: number): void {
   const A = b.A;
   const [x, y] = [b.broadcastRef(node, 0), b.broadcastRef(node, 1)];
+  const interval = b.intervals?.accumulators.get(node.name);
+  if (interval) {
+    // the sum itself (linear, free) where its interval stays within the activation range
+    const { constraints, detail } = b.rescaleInto(node.outputs[0]!, size, (i) => `${x(i)} + ${y(i)}`, interval, 0, false);
+    b.layer(node.name, "Add", size, constraints, 0, `${detail} (interval-driven)`);
+    return;
+  }
   const out = b.outputSignal(node.outputs[0]!, size);
   const c = b.fresh("add");
   b.line(`component ${c}[${size}];`);
@@ -170,6 +192,12 @@ export class CircuitBuilder {
   private readonly refs = new Map<string, (i: number) => string>();
   /** The activation width. */
   readonly A: number;
+  /**
+   * Intervals of every tensor and accumulator when the model declares its input ranges and its
+   * weights are public: the interval-driven lowerings use them. Undefined otherwise (the templates
+   * sized by the quantizer's worst-case bounds).
+   */
+  readonly intervals?: ModelIntervals;
   private counter = 0;
   private weightOffset = new Map<string, number>();
 
@@ -179,6 +207,9 @@ export class CircuitBuilder {
     private readonly emit: boolean,
   ) {
     this.A = model.config.activationBits;
+    // Private weights: one circuit for whatever weights the commitment opens, so no interval
+    // computed from these weights may be built in.
+    if (model.inputRanges?.size && !options.privateWeights) this.intervals = propagateIntervals(model);
   }
 
   build(): CircuitPlan {
@@ -206,16 +237,35 @@ export class CircuitBuilder {
     const publicInputs = [...Array.from({ length: packedCount }, (_, k) => `xPacked[${k}]`), "binding"];
     this.line(`// The public binding enters one constraint, so a proof holds for one binding only.`);
     this.line(`signal bindingSquare <== binding * binding;`);
-    this.layer(
-      "input",
-      "Input",
-      inputSize,
-      cost.signedRange(this.A) * inputSize + 1,
-      0,
-      `range checks of ${inputSize} inputs to ${this.A} bits`,
-    );
-    this.line(`component inputRange[${inputSize}];`);
-    this.line(`for (var i = 0; i < ${inputSize}; i++) { inputRange[i] = SignedRange(${this.A}); inputRange[i].in <== x[i]; }`);
+    const declared = this.model.inputRanges?.get(input.name);
+    const [qlo, qhi] = declared ? [declared.qlo, declared.qhi] : [-(2 ** (this.A - 1)), 2 ** (this.A - 1) - 1];
+    if (!declared || (qhi - qlo + 1 === 2 ** this.A && qlo === -(2 ** (this.A - 1)))) {
+      this.layer(
+        "input",
+        "Input",
+        inputSize,
+        cost.signedRange(this.A) * inputSize + 1,
+        0,
+        `range checks of ${inputSize} inputs to ${this.A} bits`,
+      );
+      this.line(`component inputRange[${inputSize}];`);
+      this.line(`for (var i = 0; i < ${inputSize}; i++) { inputRange[i] = SignedRange(${this.A}); inputRange[i].in <== x[i]; }`);
+    } else if (qlo === qhi) {
+      this.layer("input", "Input", inputSize, 1, 0, `every input fixed to ${qlo} by its declared range (linear)`);
+      this.line(`for (var i = 0; i < ${inputSize}; i++) { x[i] === ${qlo}; }`);
+    } else {
+      this.layer(
+        "input",
+        "Input",
+        inputSize,
+        intervalCost.inRange(qlo, qhi) * inputSize + 1,
+        0,
+        `InRange(${qlo}, ${qhi}) per input: the declared range [${declared.lo}, ${declared.hi}]`,
+      );
+      this.line(`// The declared input range [${declared.lo}, ${declared.hi}], quantized (docs/integer-semantics.md section 7)`);
+      this.line(`component inputRange[${inputSize}];`);
+      this.line(`for (var i = 0; i < ${inputSize}; i++) { inputRange[i] = InRange(${qlo}, ${qhi}); inputRange[i].in <== x[i]; }`);
+    }
     this.line(
       `// The inputs as public signals, ${perSignal} per field element: sdk/zk/groth16/packing.ts`,
       `component inputPacking = PackedInputs(${inputSize}, ${this.A});`,
@@ -373,6 +423,25 @@ export class CircuitBuilder {
     if (productOperands.every((n) => !this.model.constants.has(n))) {
       return lowerActivationProduct(this, node, relu, size);
     }
+    const interval = this.intervals?.accumulators.get(node.name);
+    if (interval) {
+      let acc = (_j: number): string => "";
+      if (this.emit) {
+        const forms = affineForms(this.model, node).map((f) => this.render(f).expr);
+        acc = (j) => forms[j]!;
+      }
+      const { constraints, detail } = this.rescaleInto((relu ?? node).outputs[0]!, size, acc, interval, quant.shift, relu !== undefined);
+      const label = relu ? `${node.op}+Relu` : node.op;
+      this.layer(
+        relu ? `${node.name}+${relu.name}` : node.name,
+        label,
+        size,
+        constraints,
+        0,
+        `${detail} (interval-driven); weights are constants: no product constraints`,
+      );
+      return;
+    }
     const accBits = accumulatorBits(quant.accumulatorBound, quant.shift, this.A);
     const template = relu
       ? `RescaleSaturateRelu(${accBits}, ${quant.shift}, ${this.A})`
@@ -435,6 +504,60 @@ export class CircuitBuilder {
     return forms;
   }
 
+  /**
+   * The interval-driven rescale (lowerings/rescale.ts) of accumulator `acc(j)` into `out[j]` for
+   * each element j, with a fused ReLU when `relu`: each element gets the cheapest template its
+   * accumulator's interval allows. Returns the constraints and a summary of the choices.
+   */
+  rescaleInto(
+    tensor: string,
+    size: number,
+    acc: (j: number) => string,
+    interval: TensorInterval,
+    shift: number,
+    relu: boolean,
+  ): { constraints: number; detail: string; steps: RescaleStep[] } {
+    const out = this.outputSignal(tensor, size);
+    const steps: RescaleStep[] = [];
+    const fixed = new Map<number, string>();
+    let constraints = 0;
+    for (let j = 0; j < size; j++) {
+      const step = rescaleStep(interval.lo[j]!, interval.hi[j]!, shift, relu, this.A);
+      steps.push(step);
+      if (step.kind === "constant") {
+        this.line(`${out}[${j}] <== ${step.value};`);
+        fixed.set(j, String(step.value));
+      } else if (step.kind === "identity") this.line(`${out}[${j}] <== ${acc(j)};`);
+      else {
+        this.line(`${out}[${j}] <== ${step.template}(${acc(j)});`);
+        constraints += step.constraints;
+      }
+    }
+    // later nodes read a fixed element as its number (a product with it is then linear)
+    if (fixed.size > 0) this.setRef(tensor, (i) => fixed.get(i) ?? `${out}[${i}]`);
+    return { constraints, detail: describeSteps(steps), steps };
+  }
+
+  /**
+   * max(a, b) of two signals with intervals [aLo, aHi], [bLo, bHi]: one of them where the intervals
+   * decide, else Max2 sized by the difference's interval. Returns the expression, its interval
+   * and the constraints spent.
+   */
+  private maxOf(
+    a: { expr: string; lo: number; hi: number },
+    b: { expr: string; lo: number; hi: number },
+  ): { expr: string; lo: number; hi: number; constraints: number } {
+    const lo = Math.max(a.lo, b.lo);
+    const hi = Math.max(a.hi, b.hi);
+    if (a.lo >= b.hi) return { ...a, constraints: 0 };
+    if (b.lo >= a.hi) return { ...b, constraints: 0 };
+    // a - b in [a.lo - b.hi, a.hi - b.lo]: Max2(k) decomposes a - b + 2^k, so -2^k <= a - b < 2^k
+    const k = Math.max(bitLength(a.hi - b.lo), bitLength(b.hi - a.lo - 1), 1);
+    const c = this.fresh("max");
+    this.line(`component ${c} = Max2(${k});`, `${c}.a <== ${a.expr};`, `${c}.b <== ${b.expr};`);
+    return { expr: `${c}.out`, lo, hi, constraints: cost.max2(k) };
+  }
+
   pool(node: MaxPoolNode | AveragePoolNode, size: number): void {
     if (node.outputs.length > 1) throw new CircuitCompileError(node, "the Indices output is not supported in circuits");
     const inShape = this.model.graph.tensors.get(node.inputs[0]!)!.shape;
@@ -451,7 +574,19 @@ export class CircuitBuilder {
         const j = nc * outSpatial + o;
         const window: string[] = [];
         for (let t = taps.tapStart[o]!; t < taps.tapStart[o + 1]!; t++) window.push(x(nc * inSpatial + taps.inOffset[t]!));
-        if (node.op === "MaxPool") {
+        const interval = this.intervals?.tensors.get(node.inputs[0]!);
+        if (node.op === "MaxPool" && interval) {
+          const tap = (t: number) => {
+            const e = nc * inSpatial + taps.inOffset[taps.tapStart[o]! + t]!;
+            return { expr: window[t]!, lo: interval.lo[e]!, hi: interval.hi[e]! };
+          };
+          let acc = { ...tap(0), constraints: 0 };
+          for (let t = 1; t < window.length; t++) {
+            acc = this.maxOf(acc, tap(t));
+            constraints += acc.constraints;
+          }
+          this.line(`${out}[${j}] <== ${acc.expr};`);
+        } else if (node.op === "MaxPool") {
           let acc = window[0]!;
           for (let t = 1; t < window.length; t++) {
             const c = this.fresh("max");
@@ -472,7 +607,12 @@ export class CircuitBuilder {
         }
       }
     }
-    const what = node.op === "MaxPool" ? `Max2(${A}) chains` : `DivRoundHalfUp per output`;
+    const what =
+      node.op === "MaxPool"
+        ? this.intervals
+          ? `Max2 chains sized by the taps' intervals, a comparison the intervals decide dropped (interval-driven)`
+          : `Max2(${A}) chains`
+        : `DivRoundHalfUp per output`;
     this.layer(node.name, node.op, size, constraints, 0, what);
   }
 }

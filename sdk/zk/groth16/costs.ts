@@ -36,6 +36,43 @@ export const cost = {
   oneHotIndex: (n: number) => (n === 1 ? 1 : n + 1),
 };
 
+/** The smallest b with v < 2^b (0 for v = 0): circuits/lib/fixedpoint.circom bitLength. */
+export function bitLength(v: number): number {
+  let bits = 0;
+  while (2 ** bits <= v) bits++;
+  return bits;
+}
+
+/**
+ * InRange(lo, hi) (fixedpoint.circom): bitLength(D) bits, one constraint per run of 0-bits of
+ * D = hi - lo, one product per 1-bit of D below its top bit that has a 0-bit below it.
+ */
+export function inRangeCost(lo: number, hi: number): number {
+  const d = hi - lo;
+  const b = bitLength(d);
+  const bit = (i: number) => Math.floor(d / 2 ** i) % 2;
+  let runs = 0;
+  let products = 0;
+  let zeroBelow = false;
+  for (let i = 0; i < b - 1; i++) {
+    if (bit(i) === 0) {
+      if (i === 0 || bit(i - 1) === 1) runs++;
+      zeroBelow = true;
+    } else if (zeroBelow) products++;
+  }
+  return b + runs + products;
+}
+
+/** Interval-driven templates (fixedpoint.circom), non-linear constraints per element. */
+export const intervalCost = {
+  /** InRange(lo, hi): a declared input range. */
+  inRange: inRangeCost,
+  /** RescaleBounded(bits, shift, qlo): one decomposition, no saturation. */
+  rescale: (bits: number) => bits,
+  /** RescaleRelu(bits, shift): one decomposition and the sign's product. */
+  rescaleRelu: (bits: number) => bits + 1,
+};
+
 /** Bits of the remainder of a division by 2 * count (DivRoundHalfUp). */
 export function remainderBits(count: number): number {
   let bits = 1;

@@ -17,8 +17,8 @@ contract TrustedSignerAdapter is IProofAdapter {
     /// @inheritdoc IProofAdapter
     function submit(
         Fulfilment calldata f,
-        int256[] calldata input,
-        int256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata evidence
     ) external view returns (ClaimStatus) {
         bytes32 digest = keccak256(
@@ -28,8 +28,8 @@ contract TrustedSignerAdapter is IProofAdapter {
                 msg.sender,
                 f.requestId,
                 f.modelId,
-                keccak256(abi.encode(input)),
-                keccak256(abi.encode(output)),
+                keccak256(input),
+                keccak256(output),
                 f.fulfiller
             )
         );

@@ -13,6 +13,7 @@ import { registerProofSystem, unregisterProofSystem } from "../../../sdk/proofs/
 import { registerModel } from "../../../sdk/protocol/registerModel.js";
 import { type ChainEndpoint, operatorFixture, serveOnce } from "../../helpers/operator.js";
 import { TRUSTED_SIGNER, trustedSignerProofSystem } from "./trustedSigner.js";
+import { packInt16 } from "../../../sdk/commit/int16Tensor.js";
 
 describe("a proof type added in its own folder (test-only trusted signer)", function () {
   const signer = Wallet.createRandom();
@@ -48,7 +49,7 @@ describe("a proof type added in its own folder (test-only trusted signer)", func
     const sent = await f.userRequest(3, { proofType: TRUSTED_SIGNER, fee: 5n });
     const job = await serveOnce(fixture, prepared.provers, sent, "trusted-signer.db");
     expect(job.state).to.equal("done");
-    expect(await f.router.isResult(sent.requestId, sent.request, f.outputOf(sent.input))).to.equal(true);
+    expect(await f.router.isResult(sent.requestId, sent.request, packInt16(f.outputOf(sent.input)))).to.equal(true);
   });
 
   it("is refused by the router for another signer, a tampered output, or evidence of another request", async function () {
@@ -66,21 +67,18 @@ describe("a proof type added in its own folder (test-only trusted signer)", func
     const router = f.router.connect(f.operator);
     const honest = await prepared.provers[0]!.prove(ctx(a));
     const impostor = await (await trustedSignerProofSystem(Wallet.createRandom()).prepare(f.model)).prove(ctx(a));
-    await expect(router.fulfill(a.requestId, a.request, a.input, impostor.output, impostor.evidence)).to.be.revertedWithCustomError(
-      adapter(),
-      "Adapter_InvalidProof",
-    );
+    await expect(
+      router.fulfill(a.requestId, a.request, packInt16(a.input), packInt16(impostor.output), impostor.evidence),
+    ).to.be.revertedWithCustomError(adapter(), "Adapter_InvalidProof");
     const tampered = honest.output.map((v, i) => (i === 0 ? v + 1n : v));
-    await expect(router.fulfill(a.requestId, a.request, a.input, tampered, honest.evidence)).to.be.revertedWithCustomError(
-      adapter(),
-      "Adapter_InvalidProof",
-    );
+    await expect(
+      router.fulfill(a.requestId, a.request, packInt16(a.input), packInt16(tampered), honest.evidence),
+    ).to.be.revertedWithCustomError(adapter(), "Adapter_InvalidProof");
     const forB = await prepared.provers[0]!.prove(ctx(b));
-    await expect(router.fulfill(a.requestId, a.request, a.input, forB.output, forB.evidence)).to.be.revertedWithCustomError(
-      adapter(),
-      "Adapter_InvalidProof",
-    );
-    await router.fulfill(a.requestId, a.request, a.input, honest.output, honest.evidence);
-    expect(await f.router.isResult(a.requestId, a.request, honest.output)).to.equal(true);
+    await expect(
+      router.fulfill(a.requestId, a.request, packInt16(a.input), packInt16(forB.output), forB.evidence),
+    ).to.be.revertedWithCustomError(adapter(), "Adapter_InvalidProof");
+    await router.fulfill(a.requestId, a.request, packInt16(a.input), packInt16(honest.output), honest.evidence);
+    expect(await f.router.isResult(a.requestId, a.request, packInt16(honest.output))).to.equal(true);
   });
 });

@@ -10,6 +10,8 @@ import { join } from "node:path";
 
 import { AbiCoder, type BaseWallet, getBytes, id, keccak256 } from "ethers";
 
+import { packInt16 } from "../../../sdk/commit/int16Tensor.js";
+
 import type { Model } from "../../../sdk/model.js";
 import type { ContractArtifact, ModelProver, ProofSystem, ProveContext, ProvenResult } from "../../../sdk/proofs/proofSystem.js";
 import { PACKAGE_ROOT } from "../../../sdk/paths.js";
@@ -20,14 +22,21 @@ export const TRUSTED_SIGNER = 200;
 const DOMAIN = id("vinfer.test.trusted-signer.v1");
 const ADAPTER_SOURCE = "test/proofTypes/trustedSigner/TrustedSignerAdapter.sol";
 
-const ints = (values: readonly bigint[]) => AbiCoder.defaultAbiCoder().encode(["int256[]"], [values]);
-
 /** What the signer signs (EIP-191): the adapter recomputes it from the request. */
 export function signedDigest(ctx: Omit<ProveContext, "workDir">, output: readonly bigint[]): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
       ["bytes32", "uint256", "address", "uint256", "bytes32", "bytes32", "bytes32", "address"],
-      [DOMAIN, ctx.chainId, ctx.router, ctx.requestId, ctx.modelId, keccak256(ints(ctx.input)), keccak256(ints(output)), ctx.fulfiller],
+      [
+        DOMAIN,
+        ctx.chainId,
+        ctx.router,
+        ctx.requestId,
+        ctx.modelId,
+        keccak256(packInt16(ctx.input)),
+        keccak256(packInt16(output)),
+        ctx.fulfiller,
+      ],
     ),
   );
 }

@@ -3,6 +3,7 @@
 pragma solidity ^0.8.28;
 
 import {ExactGasCall} from "../../../contracts/libraries/ExactGasCall.sol";
+import {Int16Tensors} from "../../../contracts/libraries/Int16Tensors.sol";
 import {Logits} from "../../../contracts/libraries/Logits.sol";
 import {VerifierCall} from "../../../contracts/libraries/VerifierCall.sol";
 
@@ -11,8 +12,23 @@ import {VerifierCall} from "../../../contracts/libraries/VerifierCall.sol";
 
 /// @notice Logits behind an external call (top() reads calldata).
 contract LogitsExposed {
-    function top(int256[] calldata scores) external pure returns (uint256 index, int256 best, int256 runnerUp) {
+    function top(int256[] memory scores) external pure returns (uint256 index, int256 best, int256 runnerUp) {
         return Logits.top(scores);
+    }
+}
+
+/// @notice Int16Tensors behind external calls (count, at and toArray read calldata).
+contract Int16TensorsExposed {
+    function count(bytes calldata tensor) external pure returns (uint256) {
+        return Int16Tensors.count(tensor);
+    }
+
+    function toArray(bytes calldata tensor) external pure returns (int256[] memory) {
+        return Int16Tensors.toArray(tensor);
+    }
+
+    function encode(int256[] calldata values) external pure returns (bytes memory) {
+        return Int16Tensors.encode(values);
     }
 }
 

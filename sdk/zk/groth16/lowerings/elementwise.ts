@@ -56,8 +56,43 @@ function perElement(
   b.layer(node.name, node.op, size, total, 0, detail);
 }
 
+/** A number in the circom source (a constant, or an element the intervals fixed). */
+const literal = (e: string) => /^\(?-?\d+\)?$/.test(e);
+
+/**
+ * Interval-driven (a model with declared input ranges): each element's accumulator `acc(i)` rescaled
+ * by the cheapest template its interval allows (CircuitBuilder.rescaleInto); `products(i)` is how
+ * many products of two signals the accumulator holds (one constraint each, unless the element is
+ * fixed). False when the model has no intervals.
+ */
+function lowerRescaledByInterval(
+  b: CircuitBuilder,
+  node: IrNode,
+  size: number,
+  acc: (i: number) => string,
+  products: (i: number) => number,
+): boolean {
+  const interval = b.intervals?.accumulators.get(node.name);
+  if (!interval) return false;
+  const { constraints, detail, steps } = b.rescaleInto(node.outputs[0]!, size, acc, interval, quantOf(b, node).shift, false);
+  let count = 0;
+  steps.forEach((step, i) => (count += step.kind === "constant" ? 0 : products(i)));
+  b.layer(node.name, node.op, size, constraints + count * elementwiseCost.product(), 0, `${detail} (interval-driven)`);
+  return true;
+}
+
 const lowerMul: Lowering<Extract<ElementwiseNode, { op: "Mul" }>> = (b, node, size) => {
   const [x, y] = operands(b, node);
+  if (
+    lowerRescaledByInterval(
+      b,
+      node,
+      size,
+      (i) => `${x!(i)} * ${y!(i)}`,
+      (i) => (literal(x!(i)) || literal(y!(i)) ? 0 : 1),
+    )
+  )
+    return;
   const q = quantOf(b, node);
   const accBits = accumulatorBits(q.accumulatorBound, q.shift, b.A);
   const product = !isConstant(b, node.inputs[0]!) && !isConstant(b, node.inputs[1]!);
@@ -211,6 +246,16 @@ const lowerHardSwish: Lowering<Extract<ElementwiseNode, { op: "HardSwish" }>> = 
 
 const lowerBatchNorm: Lowering<Extract<ElementwiseNode, { op: "BatchNormalization" }>> = (b, node, size) => {
   const [x, s, t] = operands(b, node);
+  if (
+    lowerRescaledByInterval(
+      b,
+      node,
+      size,
+      (i) => `${x!(i)} * ${s!(i)} + ${t!(i)}`,
+      () => 0,
+    )
+  )
+    return;
   const q = quantOf(b, node);
   const accBits = accumulatorBits(q.accumulatorBound, q.shift, b.A);
   const each = cost.rescaleSaturate(accBits);

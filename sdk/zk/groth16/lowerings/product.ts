@@ -81,6 +81,42 @@ export function lowerActivationProduct(b: CircuitBuilder, node: IrNode, relu: Ir
   const c = cName ? b.ref(cName) : undefined;
   // An activation C is aligned to the accumulator's exponent (quantizeProduct: L = e_a + e_b - F); a constant C already is.
   const cScale = 2 ** quant.biasShiftLeft;
+  const interval = b.intervals?.accumulators.get(node.name);
+  if (interval) {
+    // interval-driven rescale (lowerings/rescale.ts) of each output's sum of products; a product
+    // with an element the intervals fixed (a number in the source) is linear: no constraint
+    const literal = (e: string) => /^-?\d+$/.test(e);
+    const sums: string[] = [];
+    let count = 0;
+    layout.pairs.forEach((terms, o) => {
+      const p = b.fresh("p");
+      b.line(`signal ${p}[${terms.length}];`);
+      terms.forEach(([i, j], t) => {
+        b.line(`${p}[${t}] <== ${x(i)} * ${y(j)};`);
+        if (!literal(x(i)) && !literal(y(j))) count++;
+      });
+      const sum = terms.map((_, t) => `${p}[${t}]`);
+      if (c) sum.push(`${cScale}*${c(layout.bias![o]!)}`);
+      sums.push(sum.join(" + "));
+    });
+    const { constraints, detail } = b.rescaleInto(
+      (relu ?? node).outputs[0]!,
+      size,
+      (o) => sums[o]!,
+      interval,
+      quant.shift,
+      relu !== undefined,
+    );
+    b.layer(
+      relu ? `${node.name}+${relu.name}` : node.name,
+      relu ? `${node.op}+Relu` : node.op,
+      size,
+      constraints + count * cost.product(),
+      count,
+      `${count} products of two activations (one constraint each); ${detail} (interval-driven)`,
+    );
+    return;
+  }
   const out = b.outputSignal((relu ?? node).outputs[0]!, size);
   const neuron = b.fresh("neuron");
   b.line(`component ${neuron}[${size}];`);
