@@ -41,7 +41,7 @@ export interface ModelOptions {
 }
 
 /**
- * Where each graph input lies in a request's flattened int256[] input, and the integers it may
+ * Where each graph input lies in a request's flattened input, and the integers it may
  * hold: the declared range quantized, or the whole A-bit range for an undeclared input. What a
  * contract needs to refuse an out-of-range request (Model.inputBounds).
  */
@@ -116,14 +116,14 @@ export class Model {
     });
   }
 
-  /** Float inputs quantized and flattened: the int256[] input a request carries (no inference run). */
+  /** Float inputs quantized and flattened: the values a request carries (packInt16 encodes them) (no inference run). */
   quantizedInput(floatInputs: readonly Tensor[]): bigint[] {
     return quantizeInputs(this.quantized, floatInputs).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
   }
 
   /**
    * Runs the integer model on already-quantized values, all graph inputs
-   * flattened in order (a request's int256[] input); throws InputError for a
+   * flattened in order (a request's input values); throws InputError for a
    * wrong count or a value outside the activation range, InputRangeError for
    * one outside its input's declared range. `options.onNode` sees every
    * node's integer tensors in order.

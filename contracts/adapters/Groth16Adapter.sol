@@ -15,7 +15,7 @@ import {VerifierCall} from "../libraries/VerifierCall.sol";
 ///         from the request, so a proof passes only for this input, this output and this binding:
 ///         [yPacked[0..L-1], xPacked[0..K-1], binding] (docs/groth16.md).
 /// @dev The fulfilment's `verifierParams` is the circuit's activation bit width A. Outputs and
-///      inputs are packed floor(253 / A) per signal, little-endian, each offset by 2^(A-1)
+///      inputs are packed floor(253 / A) per signal, big-endian, each offset by 2^(A-1)
 ///      (sdk/zk/groth16/packing.ts): each public signal costs the verifier about 6k gas.
 contract Groth16Adapter is IProofAdapter {
     /// @notice Field bits a packed signal may use (the BN254 scalar field has 254).
@@ -24,6 +24,12 @@ contract Groth16Adapter is IProofAdapter {
     uint256 private constant EVIDENCE_LENGTH = 8 * 32;
     /// @notice Widest activation a request can carry (Int16Tensors lanes).
     uint256 private constant MAX_INPUT_BITS = 16;
+    /// @notice The wire's lane width (Int16Tensors): 16-bit activations pack without conversion.
+    uint256 private constant WIRE_BITS = 16;
+    /// @notice floor(PACKING_BITS / WIRE_BITS): the 16-bit values one signal holds.
+    uint256 private constant WIRE_LANES = 15;
+    /// @notice The top bit of each of WIRE_LANES 16-bit lanes.
+    uint256 private constant WIRE_SIGN_BITS = 0x800080008000800080008000800080008000800080008000800080008000;
 
     /// @notice The evidence is not abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
     error Adapter_MalformedEvidence(uint256 expectedLength, uint256 actualLength);
@@ -87,6 +93,7 @@ contract Groth16Adapter is IProofAdapter {
         bool outputs
     ) private pure {
         uint256 n = Int16Tensors.count(values);
+        if (bits == WIRE_BITS) return _packWireLanes(values, n, signals, first);
         uint256 bad = n;
         assembly ("memory-safe") {
             let half := shl(sub(bits, 1), 1)
@@ -101,9 +108,7 @@ contract Groth16Adapter is IProofAdapter {
                     end := n
                 }
                 let packed := 0
-                for {
-                    let shift := 0
-                } lt(i, end) {
+                for {} lt(i, end) {
                     i := add(i, 1)
                 } {
                     let lane := shr(240, calldataload(add(values.offset, mul(i, 2))))
@@ -114,8 +119,8 @@ contract Groth16Adapter is IProofAdapter {
                         bad := i
                         break
                     }
-                    packed := or(packed, shl(shift, u))
-                    shift := add(shift, bits)
+                    // big-endian: the signal's first value ends up in its top bits
+                    packed := or(shl(bits, packed), u)
                 }
                 if lt(bad, n) {
                     break
@@ -127,6 +132,29 @@ contract Groth16Adapter is IProofAdapter {
             int256 v = Int16Tensors.at(values, bad);
             if (outputs) revert Adapter_OutputOutOfRange(bad, v);
             revert Adapter_InputOutOfRange(bad, v);
+        }
+    }
+
+    /// @dev The packing of 16-bit activations straight from the wire: a signal is its values'
+    ///      30 bytes read as one big-endian number, each value's top bit flipped (two's
+    ///      complement to offset 2^15). Every int16 lane is in range, so nothing is checked.
+    function _packWireLanes(bytes calldata values, uint256 n, uint256[] memory signals, uint256 first) private pure {
+        assembly ("memory-safe") {
+            let slot := add(add(signals, 0x20), mul(first, 0x20))
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, WIRE_LANES)
+            } {
+                let m := sub(n, i)
+                if gt(m, WIRE_LANES) {
+                    m := WIRE_LANES
+                }
+                // the m lanes from value i on; bytes past them (another argument's) shift out
+                let lanes := shr(sub(256, mul(m, 16)), calldataload(add(values.offset, mul(i, 2))))
+                mstore(slot, xor(lanes, shr(mul(sub(WIRE_LANES, m), 16), WIRE_SIGN_BITS)))
+                slot := add(slot, 0x20)
+            }
         }
     }
 

@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { keccakBytes } from "../../sdk/commit/keccak.js";
 import { buildAtomically } from "../../sdk/zk/artifacts.js";
 import { cacheDir } from "../../sdk/paths.js";
+import { circuitKey } from "../../sdk/zk/groth16/artifacts.js";
 import { compileCircom } from "../../sdk/zk/groth16/circom.js";
 import { CircuitWitness } from "../../sdk/zk/groth16/witness.js";
 
@@ -29,7 +29,8 @@ export async function compileSnippet(main: string): Promise<{ dir: string; witne
     main,
     ``,
   ].join("\n");
-  const dir = join(cacheDir(), "circuit-snippets", keccakBytes(new TextEncoder().encode(source)).slice(2, 18));
+  // circuitKey hashes circuits/lib too: a changed template must not reuse a stale snippet build.
+  const dir = join(cacheDir(), "circuit-snippets", circuitKey(source, "snippet"));
   mkdirSync(join(cacheDir(), "circuit-snippets"), { recursive: true });
   if (!existsSync(dir)) {
     await buildAtomically(dir, async (tmp) => {

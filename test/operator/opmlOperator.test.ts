@@ -34,7 +34,8 @@ import { challengerMove, gameOver } from "../../sdk/opml/moves.js";
 import { OPML_DEFAULTS, type OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
 import { ExecutionTrace } from "../../sdk/opml/trace.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
-import { type RequestRecord, requestFromStruct } from "../../sdk/protocol/request.js";
+import { requestOfReceipt } from "../../sdk/protocol/client.js";
+import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import { type RecordingConsumer, RecordingConsumer__factory } from "../../types/ethers-contracts/index.js";
 import { type OperatorFixture, operatorFixture, operatorNode } from "../helpers/operator.js";
@@ -75,17 +76,7 @@ describe("OPML operator and challenger", function () {
     const receipt = await (
       await consumer.requestFor(f.model.modelId, packInt16(f.inputOf(i)), ProofType.Opml, CALLBACK_GAS, { value: FEE })
     ).wait();
-    for (const log of receipt!.logs) {
-      const parsed = f.router.interface.parseLog(log);
-      if (parsed?.name === "InferenceRequested")
-        return {
-          requestId: parsed.args.requestId as bigint,
-          request: requestFromStruct(parsed.args.request),
-          input: [...(parsed.args.input as bigint[])],
-          blockNumber: receipt!.blockNumber,
-        } as RequestRecord;
-    }
-    throw new Error("no InferenceRequested");
+    return requestOfReceipt(f.router, receipt!);
   }
 
   async function prover(lie?: Lie): Promise<OpmlProver> {

@@ -404,7 +404,7 @@ describe("TEE contracts: enclave registry, quorum admission, TEE adapter", funct
       const evidence = await signResult(rec, output, f.operator.address);
       await expect(fulfil(rec, output, evidence))
         .to.emit(f.router, "InferenceFulfilled")
-        .withArgs(rec.requestId, f.operator.address, output)
+        .withArgs(rec.requestId, f.operator.address, packInt16(output))
         .and.to.emit(f.router, "CallbackDelivered")
         .withArgs(rec.requestId);
       expect(await consumer.deliveries()).to.equal(1n);

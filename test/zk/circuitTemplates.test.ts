@@ -12,6 +12,7 @@ import { SNARK_SCALAR_FIELD, poseidonHashInts } from "../../sdk/commit/poseidon.
 import { InputError } from "../../sdk/errors.js";
 import { divRoundHalfUp, rescale, saturate } from "../../sdk/quant/scheme.js";
 import { sumExpression } from "../../sdk/zk/groth16/circuitGen.js";
+import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 import { packInputs, unpackInputs, valuesPerSignal } from "../../sdk/zk/groth16/packing.js";
 import { compileSnippet } from "../helpers/circomSnippet.js";
 import { fromField } from "../../sdk/zk/groth16/witness.js";
@@ -256,17 +257,31 @@ describe("circuit templates (circuits/lib)", () => {
       for (const bits of [0, 254, 1.5, -16]) expect(() => valuesPerSignal(bits), String(bits)).to.throw(InputError);
     });
 
-    it("packs little-endian, offset by 2^(bits-1), the last signal partial", () => {
+    it("packs big-endian, offset by 2^(bits-1), the last signal partial", () => {
       const x = Array.from({ length: 17 }, (_, i) => BigInt(i - 8));
       const packed = packInputs(x, A);
       expect(packed).to.have.length(2);
       const u = (i: number) => x[i]! + 2n ** 15n;
-      expect(packed[0]).to.equal(x.slice(0, 15).reduce((s, _, j) => s + u(j) * 2n ** BigInt(16 * j), 0n));
-      expect(packed[1]).to.equal(u(15) + u(16) * 2n ** 16n);
+      expect(packed[0]).to.equal(x.slice(0, 15).reduce((s, _, j) => s + u(j) * 2n ** BigInt(16 * (14 - j)), 0n));
+      expect(packed[1]).to.equal(u(15) * 2n ** 16n + u(16));
       expect(packInputs([], A)).to.deep.equal([]);
       expect(packInputs([BigInt(MIN)], A)).to.deep.equal([0n]);
       expect(packInputs([BigInt(MAX)], A)).to.deep.equal([2n ** 16n - 1n]);
       expect(packInputs(new Array<bigint>(15).fill(BigInt(MAX)), A)).to.deep.equal([2n ** 240n - 1n]);
+    });
+
+    it("with 16 bits, a signal is its values' int16 wire bytes read as one number, each value's top bit flipped", () => {
+      fc.assert(
+        fc.property(fc.array(fc.bigInt(BigInt(MIN), BigInt(MAX)), { minLength: 1, maxLength: 70 }), (x) => {
+          const wire = packInt16(x).slice(2);
+          const signals = Array.from({ length: Math.ceil(x.length / 15) }, (_, k) => {
+            const lanes = wire.slice(k * 60, (k + 1) * 60); // 15 values, 4 hex digits each
+            const signBits = BigInt(`0x${"8000".repeat(lanes.length / 4)}`);
+            return BigInt(`0x${lanes}`) ^ signBits;
+          });
+          expect(packInputs(x, A)).to.deep.equal(signals);
+        }),
+      );
     });
 
     it("round-trips through unpackInputs for every width, at random and boundary values", () => {
@@ -306,8 +321,8 @@ describe("circuit templates (circuits/lib)", () => {
 
     it("unpackInputs refuses signals that packInputs cannot make", () => {
       const packed = packInputs([1n, 2n, 3n], A);
-      expect(() => unpackInputs(packed, 4, A)).to.not.throw(); // 4 values still fit one signal (the 4th is MIN)
-      expect(unpackInputs(packed, 4, A)).to.deep.equal([1n, 2n, 3n, BigInt(MIN)]);
+      expect(() => unpackInputs(packed, 4, A)).to.not.throw(); // 4 values still fit one signal (big-endian: the 1st is MIN)
+      expect(unpackInputs(packed, 4, A)).to.deep.equal([BigInt(MIN), 1n, 2n, 3n]);
       expect(() => unpackInputs(packed, 2, A)).to.throw(InputError, "is not 2 values"); // the 3rd value's bits are left over
       expect(() => unpackInputs(packed, 16, A)).to.throw(InputError, "take 2 packed signals, got 1");
       expect(() => unpackInputs([-1n], 1, A)).to.throw(InputError);

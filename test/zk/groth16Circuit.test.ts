@@ -33,7 +33,11 @@ const PER = 15; // floor(253 / 16)
 /** The packing sum without packInputs' range check: what a cheating prover could claim. */
 function rawPack(x: readonly number[]): bigint[] {
   const packed = new Array<bigint>(Math.ceil(x.length / PER)).fill(0n);
-  x.forEach((v, i) => (packed[Math.floor(i / PER)]! += (BigInt(v) + 2n ** BigInt(A - 1)) << BigInt(A * (i % PER))));
+  x.forEach((v, i) => {
+    const k = Math.floor(i / PER);
+    const inSignal = Math.min(PER, x.length - k * PER); // big-endian: the first value in the top bits
+    packed[k]! += (BigInt(v) + 2n ** BigInt(A - 1)) << BigInt(A * (inSignal - 1 - (i % PER)));
+  });
   return packed;
 }
 

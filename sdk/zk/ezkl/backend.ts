@@ -11,7 +11,7 @@
  * [inputs…, binding limbs…, outputs…], as BN254 field elements (v < 0 as
  * p - |v|). EZKL's input scale is forced to our fracBits, so the input
  * instances are exactly our integer input (sdk/quant: q = round(x·2^F)), and
- * a contract holding a request's int256[] input can compare them one by one;
+ * the adapter turns a request's int16 input into them one by one;
  * see proveQuantized and docs/ezkl.md.
  *
  * A model whose generated verifier is over the EVM's 24,576-byte limit gets

@@ -4,7 +4,7 @@
  * The circuit takes the quantized input as private signals x, range-checks it,
  * and exposes as public signals: the integer outputs y and the input x, each
  * packed into field elements (yPacked, xPacked, sdk/zk/groth16/packing.ts, so
- * that a contract holding the int256[] input and output can rebuild them, and
+ * that a contract holding the int16-encoded input and output can rebuild them, and
  * the verifier pays for few public signals), and a `binding`
  * public input (a field element the verifier chooses, e.g. a hash of chain
  * id, router and request id) so that a proof is bound to one request. The

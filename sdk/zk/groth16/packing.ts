@@ -1,16 +1,19 @@
 /**
  * The model input and output as public signals of the Groth16 circuit,
- * packed so that a contract holding the request's int256[] input and the
+ * packed so that a contract holding the request's int16-encoded input and the
  * fulfilment's output can rebuild them cheaply, and the verifier pays for few
  * public signals (docs/request-binding.md, option 1; docs/groth16.md).
  *
  * With activation width A, each signed input x in [-2^(A-1), 2^(A-1)) is
  * offset to u = x + 2^(A-1) in [0, 2^A), and PER = floor(253 / A) of them go
- * into one field element, little-endian:
+ * into one field element, big-endian (the first value in the top bits), M_k
+ * values in signal k (PER, or the rest in the last one):
  *
- *   packed[k] = sum_{j < PER, i = k*PER + j < n} u_i * 2^(A*j)
+ *   packed[k] = sum_{j < M_k, i = k*PER + j} u_i * 2^(A*(M_k-1-j))
  *
- * K = ceil(n / PER) signals; the last one is partial. A packed value is below
+ * K = ceil(n / PER) signals. With A = 16 a signal is the request's 30 wire
+ * bytes of its 15 values (sdk/commit/int16Tensor.ts) with each value's top bit
+ * flipped, so the adapter rebuilds it with one calldataload, shift and xor. A packed value is below
  * 2^253 < p, so the packing is injective. The circuit (circuits/lib/packing.circom,
  * PackedInputs, PackedOutputs) constrains exactly this sum. Outputs are
  * activations of the same width A, packed the same way.
@@ -43,7 +46,8 @@ export function packInputs(values: readonly bigint[], bits: number, what = "inpu
       throw new InputError(`${what} ${i} = ${String(v)} is outside the ${bits}-bit signed range [${-half}, ${half - 1n}]`);
     }
     const k = Math.floor(i / per);
-    packed[k] = packed[k]! + ((v + half) << BigInt(bits * (i % per)));
+    const inSignal = Math.min(per, values.length - k * per);
+    packed[k] = packed[k]! + ((v + half) << BigInt(bits * (inSignal - 1 - (i % per))));
   });
   return packed;
 }
@@ -69,7 +73,7 @@ export function unpackInputs(packed: readonly bigint[], count: number, bits: num
     if (typeof p !== "bigint" || p < 0n || p >> (width * BigInt(slots)) !== 0n) {
       throw new InputError(`packed signal ${k} = ${String(p)} is not ${slots} values of ${bits} bits`);
     }
-    for (let j = 0; j < slots; j++) values.push(((p >> (width * BigInt(j))) & mask) - half);
+    for (let j = 0; j < slots; j++) values.push(((p >> (width * BigInt(slots - 1 - j))) & mask) - half);
   });
   return values;
 }
