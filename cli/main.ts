@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   deploy: async () => (await import("./commands/deploy.js")).registerDeploy,
   request: async () => (await import("./commands/request.js")).registerRequest,
   serve: async () => (await import("./commands/serve.js")).registerServe,
+  worker: async () => (await import("./commands/worker.js")).registerWorker,
   challenge: async () => (await import("./commands/challenge.js")).registerChallenge,
   tee: async () => (await import("./commands/tee.js")).registerTee,
   setup: async () => (await import("./commands/setup.js")).registerSetup,

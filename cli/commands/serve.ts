@@ -16,9 +16,11 @@ import { buildClaim } from "../../sdk/opml/claim.js";
 import type { Lie } from "../../sdk/opml/lies.js";
 import type { Logger } from "../../sdk/operator/log.js";
 import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
+import { FleetQueues } from "../../sdk/operator/fleet/queuedProver.js";
+import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
-import { proofTypeName } from "../../sdk/proofs/registry.js";
+import { proofSystems, proofTypeName } from "../../sdk/proofs/registry.js";
 import { connectProtocol, explainRevert } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { DEV_ENCLAVE_MEASUREMENT, enclaveBackend } from "../../sdk/tee/worker/backends.js";
@@ -52,6 +54,8 @@ interface ServeOptions extends ChainOptions {
   enclaveRegistry?: string;
   attestationOut?: string;
   dishonest?: Lie;
+  queue?: string;
+  jobTimeoutMs: number;
 }
 
 /** Reverts of checkKey that the registry's owner, the quorum or the model's owner can lift: worth waiting for. */
@@ -103,7 +107,11 @@ export function registerServe(program: Command): void {
         .command("serve")
         .description("run an operator node: watch the router, prove requests for the given models, submit results")
         .requiredOption("--model <ref...>", "models to serve (zoo names, folders or .onnx files)")
-        .option("--proof <types>", "proof types to serve (comma-separated)", proofTypesOption, DEFAULT_PROOF_TYPES)
+        .addOption(
+          new Option("--proof <types>", "proof types to serve (comma-separated)")
+            .argParser(proofTypesOption)
+            .default(DEFAULT_PROOF_TYPES, DEFAULT_PROOF_TYPES.map(proofTypeName).join(",")),
+        )
         .option("--db <file>", "job database (SQLite); keep it across restarts", "operator.db")
         .option("--concurrency <n>", "jobs proven at the same time", nonNegativeInteger, 2)
         .option("--poll-ms <ms>", "how often to look for new requests", nonNegativeInteger, 1000)
@@ -125,6 +133,11 @@ export function registerServe(program: Command): void {
           "--proof opml, local dev chains only: claim a wrong result (output[:E] | node:N:E | accumulator:N:E:T | inconsistent:N:E:SEED | random[:SEED]) to see it disputed",
           parseLie,
         )
+        .option(
+          "--queue <url>",
+          "prover fleet: hand ZK proofs to `vinfer worker`s through this Redis (redis://host:port); this node keeps the key, the job store and the submissions",
+        )
+        .option("--job-timeout-ms <ms>", "--queue: how long a fleet proof may take, queueing included", nonNegativeInteger, 600_000)
         .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)"),
     ),
   ).action(async (opts: ServeOptions) => {
@@ -175,19 +188,33 @@ export function registerServe(program: Command): void {
       settings = { ...settings, tee: { worker, enclaveRegistry } };
       tee = { worker, registry: EnclaveRegistry__factory.connect(enclaveRegistry, c.provider) };
     }
+    // With --queue, the ZK proof types go to the fleet's workers; the others stay here.
+    let fleet: FleetQueues | undefined;
+    const zk = new Set(
+      proofSystems()
+        .filter((s) => s.zk)
+        .map((s) => s.proofType),
+    );
+    const fleetTypes = opts.queue ? opts.proof.filter((t) => zk.has(t)) : [];
+    const localTypes = opts.proof.filter((t) => !fleetTypes.includes(t));
+    if (opts.queue) {
+      await checkQueueReachable(opts.queue);
+      fleet = new FleetQueues({ url: opts.queue, jobTimeoutMs: opts.jobTimeoutMs });
+      log.log("info", "fleet.coordinator", { queue: opts.queue, proofTypes: fleetTypes.map(proofTypeName).join(",") });
+    }
     const provers = new Map<string, readonly Prover[]>();
     for (const ref of opts.model) {
-      out.info(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
-      const prepared = await prepareModel(ref, opts.proof, out.progress(), settings);
+      out.info(`${ref}: loading circuits (${localTypes.map(proofTypeName).join(", ") || "none: every proof goes to the fleet"})`);
+      const prepared = await prepareModel(ref, localTypes, out.progress(), settings);
       const modelId = prepared.model.modelId.toLowerCase();
       // A lie that does not fit the model (no such node, element or term) is refused now, not per request.
       if (opts.dishonest) buildClaim(prepared.model, new Array<bigint>(prepared.model.inputLength).fill(0n), opts.dishonest);
-      provers.set(
-        modelId,
-        prepared.provers.map((p) =>
+      provers.set(modelId, [
+        ...prepared.provers.map((p) =>
           tee && p.proofType === ProofType.Tee ? awaitingAdmission(p, tee.registry, tee.worker.address, log, () => stopping) : p,
         ),
-      );
+        ...fleetTypes.map((t) => fleet!.prover(t)),
+      ]);
       if (tee) await checkTeeVerifier(d, c.provider, modelId, await tee.registry.getAddress(), log);
     }
     // node:sqlite is Node 22+: loaded here so the other commands run on older Node too.
@@ -228,6 +255,7 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
     });
+    await fleet?.close();
     store.close();
     c.provider.destroy();
   });

@@ -69,13 +69,27 @@ library Int16Tensors {
     /// @notice The encoding of `values` (each must fit an int16): what a contract passes to
     ///         `IInferenceRouter.request` when it builds an input on chain.
     function encode(int256[] memory values) internal pure returns (bytes memory tensor) {
-        tensor = new bytes(values.length * BYTES_PER_VALUE);
-        for (uint256 i = 0; i < values.length; ++i) {
-            int256 v = values[i];
-            if (v < type(int16).min || v > type(int16).max) revert Int16Tensors_ValueOutOfRange(i, v);
-            bytes2 lane = bytes2(uint16(int16(v)));
-            tensor[i * BYTES_PER_VALUE] = lane[0];
-            tensor[i * BYTES_PER_VALUE + 1] = lane[1];
+        uint256 n = values.length;
+        tensor = new bytes(n * BYTES_PER_VALUE);
+        uint256 bad = n;
+        assembly ("memory-safe") {
+            let src := add(values, 0x20)
+            let dst := add(tensor, 0x20)
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                let v := mload(add(src, mul(i, 0x20)))
+                if iszero(eq(signextend(SIGN_BYTE, v), v)) {
+                    bad := i
+                    break
+                }
+                // In increasing order: each store's 30 trailing zero bytes are overwritten by the
+                // next value; the last one's land past the array, in scratch memory.
+                mstore(add(dst, mul(i, BYTES_PER_VALUE)), shl(LANE_SHIFT, v))
+            }
         }
+        if (bad < n) revert Int16Tensors_ValueOutOfRange(bad, values[bad]);
     }
 }

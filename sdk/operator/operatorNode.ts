@@ -287,6 +287,7 @@ export class OperatorNode {
       modelId: job.request.modelId,
       fulfiller: this.o.wallet.address,
       input: job.input,
+      fee: job.request.fee,
       workDir: join(this.o.workDir, `request-${id}`),
     });
     this.queue.markProved(id, result.output, result.evidence);

@@ -45,6 +45,8 @@ export interface ProveContext {
   readonly modelId: string;
   readonly fulfiller: string;
   readonly input: readonly bigint[];
+  /** The request's fee in wei, where the node knows it (the prover fleet orders its queue by it). */
+  readonly fee?: bigint;
   /** A scratch folder for this job's files. */
   readonly workDir: string;
 }

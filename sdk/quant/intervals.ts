@@ -232,19 +232,8 @@ class Propagation {
     return { lo: new Float64Array(size), hi: new Float64Array(size).fill(Math.max(0, n - 1)) };
   }
 
-  /** The exact accumulators (no rescale, no saturation): the quantizer's "bound" arithmetic on signed values. */
   private exactArithmetic(node: IrNode): NodeArithmetic {
-    const scale = this.model.nodes.get(node.name)!;
-    const identity = (v: number) => v;
-    return {
-      mode: "bound",
-      integer: { fracBits: this.model.config.fracBits, activationBits: this.model.config.activationBits, scale },
-      productScale: 1,
-      biasScale: 2 ** scale.biasShiftLeft,
-      linear: identity,
-      add: identity,
-      average: identity,
-    };
+    return exactArithmetic(this.model, node);
   }
 
   /** Gemm, MatMul, Conv, Mul, BatchNormalization: acc = K(a, b) (+ c), y = saturate(rescale(acc, shift)). */
@@ -368,4 +357,19 @@ class Propagation {
     const size = sizeOf(this.info(name).shape);
     return { lo: new Float64Array(size).fill(minOf(y)), hi: new Float64Array(size).fill(maxOf(y)) };
   }
+}
+
+/** The exact accumulators of `node` (no rescale, no saturation): the quantizer's "bound" arithmetic on signed values. */
+export function exactArithmetic(model: QuantizedModel, node: IrNode): NodeArithmetic {
+  const scale = model.nodes.get(node.name)!;
+  const identity = (v: number) => v;
+  return {
+    mode: "bound",
+    integer: { fracBits: model.config.fracBits, activationBits: model.config.activationBits, scale },
+    productScale: 1,
+    biasScale: 2 ** scale.biasShiftLeft,
+    linear: identity,
+    add: identity,
+    average: identity,
+  };
 }

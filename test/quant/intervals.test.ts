@@ -16,8 +16,7 @@ import { Model } from "../../sdk/model.js";
 import { DivisionByZeroError } from "../../sdk/quant/elementwise.js";
 import type { IrNode } from "../../sdk/ir/types.js";
 import { opOf } from "../../sdk/ops/index.js";
-import type { NodeArithmetic } from "../../sdk/ops/op.js";
-import { type ModelIntervals, propagateIntervals } from "../../sdk/quant/intervals.js";
+import { type ModelIntervals, exactArithmetic, propagateIntervals } from "../../sdk/quant/intervals.js";
 import type { Tensor } from "../../sdk/tensor.js";
 import { isFloatType } from "../../sdk/tensor.js";
 import { ZOO_DIR, readInputFile } from "../../sdk/zoo/files.js";
@@ -30,17 +29,7 @@ import { MODELS } from "../ops/nonlinearModels.js";
 
 /** The exact accumulators of a node on the tensors it read (no rescale, no saturation). */
 function exactAccumulators(model: Model, node: IrNode, inputs: readonly Tensor[]): ArrayLike<number> {
-  const scale = model.quantized.nodes.get(node.name)!;
-  const identity = (v: number) => v;
-  const arith: NodeArithmetic = {
-    mode: "bound",
-    integer: { fracBits: model.quantized.config.fracBits, activationBits: model.quantized.config.activationBits, scale },
-    productScale: 1,
-    biasScale: 2 ** scale.biasShiftLeft,
-    linear: identity,
-    add: identity,
-    average: identity,
-  };
+  const arith = exactArithmetic(model.quantized, node);
   const outInfos = node.outputs.map((n) => model.graph.tensors.get(n)!);
   return opOf(node).run(node, inputs, outInfos, arith)[0]!.data;
 }

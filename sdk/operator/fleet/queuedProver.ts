@@ -1,0 +1,95 @@
+/**
+ * The coordinator's side of the prover fleet: a Prover (what OperatorNode
+ * runs per job) that proves nowhere locally but adds a job to the proof type's
+ * BullMQ queue and waits for a worker's result. Everything else the
+ * coordinator does (scan, job store, key, nonce, submission) is unchanged,
+ * so at most one fulfilment per request still holds: it comes from the job
+ * store and the submitter, not from the queue.
+ */
+import { Queue, QueueEvents } from "bullmq";
+
+import { VinferError } from "../../errors.js";
+import type { ProveContext, ProvenResult } from "../../proofs/proofSystem.js";
+import { proofTypeName } from "../../proofs/registry.js";
+import type { ProofTypeId } from "../../protocol/proofType.js";
+import type { Prover } from "../operatorNode.js";
+import {
+  type ProofJobData,
+  type ProofJobResult,
+  jobDataOf,
+  jobIdOf,
+  priorityOf,
+  provenResultOf,
+  queueName,
+  redisConnectionOf,
+} from "./proofJobs.js";
+
+export interface FleetQueueOptions {
+  /** redis://host:port of the fleet's Redis. */
+  readonly url: string;
+  /** How long a job may take, queueing included, before the coordinator gives up on it (default 10 minutes). */
+  readonly jobTimeoutMs?: number;
+}
+
+/** The queues of the proof types a coordinator hands out, and the event streams that report their results. */
+export class FleetQueues {
+  private readonly queues = new Map<string, { queue: Queue<ProofJobData, ProofJobResult>; events: QueueEvents }>();
+
+  constructor(private readonly o: FleetQueueOptions) {}
+
+  /** A prover of `proofType` whose jobs go to the fleet, the highest fees first. */
+  prover(proofType: ProofTypeId): Prover {
+    return { proofType, prove: (ctx) => this.prove(proofType, ctx) };
+  }
+
+  async prove(proofType: ProofTypeId, ctx: ProveContext): Promise<ProvenResult> {
+    const { queue, events } = await this.open(proofType, ctx.modelId);
+    const jobId = jobIdOf(ctx);
+    // The same id for the same request: after a coordinator restart this finds the job (running or
+    // done) instead of adding a second one.
+    const job = await queue.add(`request-${ctx.requestId}`, jobDataOf(ctx), {
+      jobId,
+      priority: priorityOf(ctx.fee ?? 0n),
+      attempts: 1,
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 24 * 3600 },
+    });
+    try {
+      return provenResultOf(await job.waitUntilFinished(events, this.o.jobTimeoutMs ?? 600_000), jobId);
+    } catch (err) {
+      // A failed job is removed so that the coordinator's retry (with backoff) adds a fresh one.
+      await queue.remove(jobId).catch(() => {});
+      throw new VinferError("FLEET_JOB_FAILED", `${proofTypeName(proofType)} proof job ${jobId}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** Jobs waiting, running, done and failed of a model and proof type (metrics, tests). */
+  async counts(proofType: ProofTypeId, modelId: string): Promise<Record<string, number>> {
+    return (await this.open(proofType, modelId)).queue.getJobCounts("waiting", "prioritized", "active", "completed", "failed", "delayed");
+  }
+
+  async close(): Promise<void> {
+    for (const { queue, events } of this.queues.values()) {
+      await events.close();
+      await queue.close();
+    }
+    this.queues.clear();
+  }
+
+  private async open(proofType: ProofTypeId, modelId: string) {
+    const name = queueName(proofType, modelId);
+    let q = this.queues.get(name);
+    if (!q) {
+      const connection = redisConnectionOf(this.o.url);
+      q = {
+        queue: new Queue<ProofJobData, ProofJobResult>(name, { connection }),
+        events: new QueueEvents(name, { connection }),
+      };
+      this.queues.set(name, q);
+      await q.events.waitUntilReady();
+    }
+    return q;
+  }
+}
