@@ -4,7 +4,6 @@
  * jobs) and `vinfer worker` processes that prove them. Every request is
  * fulfilled exactly once, also when a worker is killed mid-proof.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -21,57 +20,10 @@ import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { VinferError } from "../../sdk/errors.js";
 import { type ChainEndpoint, operatorFixture, operatorNode } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
+import { WorkerProcess } from "../helpers/fleetWorker.js";
 import { type RedisServer, freePort, startRedis } from "../helpers/redisServer.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "vinfer.js");
 const FEE = 1000n;
-
-/** A `vinfer worker` process (its own process group, so SIGKILL takes its EZKL subprocess too) and its event log. */
-class WorkerProcess {
-  readonly events: { event: string; jobId?: string }[] = [];
-  private readonly child: ChildProcess;
-  private stderr = "";
-
-  constructor(url: string, lockMs: number) {
-    this.child = spawn(
-      process.execPath,
-      [BIN, "worker", "--queue", url, "--model", "digits-mlp", "--proof", "groth16,ezkl", "--lock-ms", String(lockMs), "--json"],
-      { stdio: ["ignore", "pipe", "pipe"], detached: true },
-    );
-    let buffer = "";
-    this.child.stdout!.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const line of lines) if (line.startsWith("{")) this.events.push(JSON.parse(line) as { event: string; jobId?: string });
-    });
-    this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-  }
-
-  count(event: string): number {
-    return this.events.filter((e) => e.event === event).length;
-  }
-
-  async until(event: string, n = 1, timeoutMs = 300_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.count(event) < n) {
-      if (this.child.exitCode !== null) throw new Error(`worker exited (${this.child.exitCode}): ${this.stderr}`);
-      if (Date.now() > end) throw new Error(`worker: no ${n} x ${event} within ${timeoutMs} ms; stderr: ${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    process.kill(-this.child.pid!, signal);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((done) => this.child.once("exit", done));
-    this.kill("SIGTERM");
-    await exited;
-  }
-}
 
 describe("prover fleet (Redis + BullMQ): coordinator and worker processes", function () {
   this.timeout(900_000);
@@ -114,7 +66,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
   });
 
   it("two workers prove a batch of Groth16 and EZKL requests; the coordinator fulfils each exactly once", async function () {
-    workers.push(new WorkerProcess(redis.url, 10_000), new WorkerProcess(redis.url, 10_000));
+    workers.push(new WorkerProcess(redis.url, ["groth16", "ezkl"], 10_000), new WorkerProcess(redis.url, ["groth16", "ezkl"], 10_000));
     await Promise.all(workers.map((w) => w.until("fleet.worker_ready", 2)));
     const store = new JobStore(join(dir, "batch.db"));
     const fleet = new FleetQueues({ url: redis.url });
@@ -151,7 +103,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
 
   it("a worker SIGKILLed mid-proof: another worker takes its job after the lock runs out; one fulfilment", async function () {
     const LOCK_MS = 2_000;
-    const first = new WorkerProcess(redis.url, LOCK_MS);
+    const first = new WorkerProcess(redis.url, ["groth16", "ezkl"], LOCK_MS);
     workers.push(first);
     await first.until("fleet.worker_ready", 2);
     const store = new JobStore(join(dir, "kill.db"));
@@ -161,7 +113,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     const rec = await f.userRequest(50, { proofType: ProofType.Ezkl, fee: FEE });
     await first.until("fleet.proving"); // an EZKL proof takes seconds: killed in the middle of it
     first.kill("SIGKILL");
-    const second = new WorkerProcess(redis.url, LOCK_MS);
+    const second = new WorkerProcess(redis.url, ["groth16", "ezkl"], LOCK_MS);
     workers.push(second);
     const [job] = await node.waitFor([rec.requestId], 600_000);
     await node.stop();
