@@ -6,7 +6,7 @@
  */
 import type { IrNode } from "../../ir/types.js";
 import { opOf } from "../../ops/index.js";
-import type { NodeArithmetic } from "../../ops/op.js";
+import { exactArithmetic } from "../../quant/intervals.js";
 import type { QuantizedModel } from "../../quant/quantize.js";
 import { type Tensor, sizeOf } from "../../tensor.js";
 
@@ -23,18 +23,8 @@ export interface AffineForm {
 }
 
 export function affineForms(model: QuantizedModel, node: IrNode): AffineForm[] {
-  const scale = model.nodes.get(node.name)!;
-  const identity = (v: number) => v;
   // The accumulators themselves (no rounding): the "bound" mode's exact arithmetic.
-  const arith: NodeArithmetic = {
-    mode: "bound",
-    integer: { fracBits: model.config.fracBits, activationBits: model.config.activationBits, scale },
-    productScale: 1,
-    biasScale: 2 ** scale.biasShiftLeft,
-    linear: identity,
-    add: identity,
-    average: identity,
-  };
+  const arith = exactArithmetic(model, node);
   const activations = node.inputs.filter((n) => !model.constants.has(n));
   const zeroInputs = (): Tensor[] =>
     node.inputs.map((name) => {
