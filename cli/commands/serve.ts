@@ -4,6 +4,7 @@
  * attestation (for `vinfer tee attester`) and holds TEE jobs until the
  * worker's key is admitted and its measurement accepted.
  */
+import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -17,6 +18,7 @@ import type { Lie } from "../../sdk/opml/lies.js";
 import type { Logger } from "../../sdk/operator/log.js";
 import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { FleetQueues } from "../../sdk/operator/fleet/queuedProver.js";
+import { OperatorMetrics } from "../../sdk/operator/metrics.js";
 import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
@@ -56,6 +58,7 @@ interface ServeOptions extends ChainOptions {
   dishonest?: Lie;
   queue?: string;
   jobTimeoutMs: number;
+  metricsPort?: number;
 }
 
 /** Reverts of checkKey that the registry's owner, the quorum or the model's owner can lift: worth waiting for. */
@@ -138,6 +141,11 @@ export function registerServe(program: Command): void {
           "prover fleet: hand ZK proofs to `vinfer worker`s through this Redis (redis://host:port); this node keeps the key, the job store and the submissions",
         )
         .option("--job-timeout-ms <ms>", "--queue: how long a fleet proof may take, queueing included", nonNegativeInteger, 600_000)
+        .option(
+          "--metrics-port <port>",
+          "serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) on 127.0.0.1:<port>",
+          nonNegativeInteger,
+        )
         .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)"),
     ),
   ).action(async (opts: ServeOptions) => {
@@ -231,7 +239,23 @@ export function registerServe(program: Command): void {
     } catch (err) {
       throw new InputError(`cannot open the job database ${opts.db}: ${(err as Error).message}`);
     }
-    const node = new OperatorNode({
+    const metrics: OperatorMetrics | undefined =
+      opts.metricsPort === undefined
+        ? undefined
+        : new OperatorMetrics({
+            store,
+            ...(fleet
+              ? {
+                  fleet: {
+                    queues: fleet,
+                    served: [...provers.keys()].flatMap((modelId) => fleetTypes.map((proofType) => ({ modelId, proofType }))),
+                  },
+                }
+              : {}),
+            // called by GET /healthz, which is served from after the node exists
+            healthy: (): boolean => node.isRunning,
+          });
+    const node: OperatorNode = new OperatorNode({
       provider: c.provider,
       wallet: c.wallet,
       router: d.router,
@@ -244,8 +268,11 @@ export function registerServe(program: Command): void {
       maxAttempts: Math.max(1, opts.maxAttempts),
       minFee: opts.minFee,
       fromBlock: d.fromBlock,
-      logger: log,
+      logger: metrics ? metrics.logger(log) : log,
     });
+    const metricsServer = metrics && (await metrics.serve(opts.metricsPort!));
+    if (metricsServer)
+      log.log("info", "metrics.listening", { url: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics` });
     await node.start();
     await new Promise<void>((done) => {
       const shutdown = () => {
@@ -255,6 +282,7 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
     });
+    metricsServer?.close();
     await fleet?.close();
     store.close();
     c.provider.destroy();

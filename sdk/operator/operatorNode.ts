@@ -96,6 +96,11 @@ export class OperatorNode {
   private opml?: OpmlClaims;
   private isSubmitter = false;
   private running = false;
+
+  /** Whether the node runs (between start and stop): the health endpoint's answer. */
+  get isRunning(): boolean {
+    return this.running;
+  }
   private loop?: Promise<void>;
   private chainId = 0n;
 

@@ -42,6 +42,8 @@ interface Run {
   readonly child: ChildProcess;
   /** Every JSON log line's event, in order. */
   readonly events: string[];
+  /** Where its metrics are served (its metrics.listening event), once it has said. */
+  readonly metricsUrl: { url?: string };
   readonly exited: Promise<number | null>;
 }
 
@@ -74,13 +76,18 @@ for (const fleet of [false, true])
       const args = ["serve", "--rpc", chain.server.url, "--deployment", join(dir, "deployment.json")];
       args.push("--model", "digits-mlp", "--proof", "groth16", "--db", join(dir, "operator.db"), "--poll-ms", "100", "--concurrency", "2");
       if (redis) args.push("--queue", redis.url);
+      args.push("--metrics-port", "0");
       const child = spawnVinfer(args, { VINFER_PRIVATE_KEY: devAccountKey(1) });
       const events: string[] = [];
+      const metricsUrl: { url?: string } = {};
       createInterface({ input: child.stdout! }).on("line", (line) => {
-        if (line.startsWith("{")) events.push((JSON.parse(line) as { event: string }).event);
+        if (!line.startsWith("{")) return;
+        const entry = JSON.parse(line) as { event: string; url?: string };
+        events.push(entry.event);
+        if (entry.event === "metrics.listening") metricsUrl.url = entry.url;
       });
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      return { child, events, exited };
+      return { child, events, metricsUrl, exited };
     }
 
     /** Runs a node until `event` has been logged `count` times (or `ms` passed), then kills it with SIGKILL. */
@@ -128,6 +135,11 @@ for (const fleet of [false, true])
       const settled = Date.now() + 30_000;
       while (last.events.filter((e) => e === "job.done").length === 0 && Date.now() < settled) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 500));
+      // Its metrics, as Prometheus scrapes them: every request done in the store.
+      const metrics = await (await fetch(last.metricsUrl.url!)).text();
+      expect(metrics).to.contain(`vinfer_jobs{state="done"} ${REQUESTS}`);
+      if (fleet) expect(metrics).to.match(/vinfer_fleet_queue_jobs\{proof_type="groth16",model="0x[0-9a-f]+",state="completed"\} [1-9]/);
+      expect((await fetch(last.metricsUrl.url!.replace("/metrics", "/healthz"))).status).to.equal(200);
       last.child.kill("SIGTERM");
       expect(await last.exited).to.equal(0);
 
@@ -192,7 +204,7 @@ describe("OPML: vinfer serve --dishonest and vinfer challenge killed with SIGKIL
         resolve(code);
       }),
     );
-    return { child, events, exited };
+    return { child, events, metricsUrl: {}, exited };
   }
 
   const serve = () =>
