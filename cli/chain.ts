@@ -66,10 +66,13 @@ export function proofTypesOption(value: string): ProofTypeId[] {
   }
 }
 
-/** The default of --proof: every ZK proof type (the others need settings of their own, e.g. an enclave). */
-export const DEFAULT_PROOF_TYPES: readonly ProofTypeId[] = proofSystems()
+/** The ZK proof types (a prover fleet's workers prove these; the others stay with the node). */
+export const ZK_PROOF_TYPES: readonly ProofTypeId[] = proofSystems()
   .filter((s) => s.zk)
   .map((s) => s.proofType);
+
+/** The default of --proof: every ZK proof type (the others need settings of their own, e.g. an enclave). */
+export const DEFAULT_PROOF_TYPES: readonly ProofTypeId[] = ZK_PROOF_TYPES;
 
 export interface Connection {
   readonly provider: JsonRpcProvider;

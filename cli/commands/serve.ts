@@ -22,7 +22,7 @@ import { OperatorMetrics } from "../../sdk/operator/metrics.js";
 import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
-import { proofSystems, proofTypeName } from "../../sdk/proofs/registry.js";
+import { proofTypeName } from "../../sdk/proofs/registry.js";
 import { connectProtocol, explainRevert } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { DEV_ENCLAVE_MEASUREMENT, enclaveBackend } from "../../sdk/tee/worker/backends.js";
@@ -37,6 +37,7 @@ import {
   addDeploymentOption,
   connect,
   loadDeployment,
+  ZK_PROOF_TYPES,
   proofTypesOption,
 } from "../chain.js";
 import { nonNegativeInteger, weiAmount } from "../options.js";
@@ -198,12 +199,7 @@ export function registerServe(program: Command): void {
     }
     // With --queue, the ZK proof types go to the fleet's workers; the others stay here.
     let fleet: FleetQueues | undefined;
-    const zk = new Set(
-      proofSystems()
-        .filter((s) => s.zk)
-        .map((s) => s.proofType),
-    );
-    const fleetTypes = opts.queue ? opts.proof.filter((t) => zk.has(t)) : [];
+    const fleetTypes = opts.queue ? opts.proof.filter((t) => ZK_PROOF_TYPES.includes(t)) : [];
     const localTypes = opts.proof.filter((t) => !fleetTypes.includes(t));
     if (opts.queue) {
       await checkQueueReachable(opts.queue);

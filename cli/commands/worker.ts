@@ -14,8 +14,8 @@ import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import type { Prover } from "../../sdk/operator/operatorNode.js";
 import { cacheDir } from "../../sdk/paths.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
-import { proofSystems, proofTypeName } from "../../sdk/proofs/registry.js";
-import { DEFAULT_PROOF_TYPES, proofTypesOption } from "../chain.js";
+import { proofTypeName } from "../../sdk/proofs/registry.js";
+import { DEFAULT_PROOF_TYPES, ZK_PROOF_TYPES, proofTypesOption } from "../chain.js";
 import { nonNegativeInteger } from "../options.js";
 import { out } from "../output.js";
 
@@ -47,12 +47,7 @@ export function registerWorker(program: Command): void {
     )
     .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)")
     .action(async (opts: WorkerOptions) => {
-      const zk = new Set(
-        proofSystems()
-          .filter((s) => s.zk)
-          .map((s) => s.proofType),
-      );
-      const other = opts.proof.filter((t) => !zk.has(t));
+      const other = opts.proof.filter((t) => !ZK_PROOF_TYPES.includes(t));
       if (other.length)
         throw new InputError(
           `vinfer worker proves ZK proof types only; ${other.map(proofTypeName).join(", ")} stay with the coordinator (vinfer serve), which holds the enclave worker and the OPML claims`,

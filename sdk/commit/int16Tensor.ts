@@ -9,8 +9,9 @@ import { hexlify } from "ethers";
 
 import { InputError } from "../errors.js";
 
-const INT16_MIN = -(2n ** 15n);
-const INT16_MAX = 2n ** 15n - 1n;
+/** The range of one value: what a model declaring no input range may carry. */
+export const INT16_MIN = -(2n ** 15n);
+export const INT16_MAX = 2n ** 15n - 1n;
 const LANE = 2n ** 16n;
 
 /** Bytes per value in the encoding. */

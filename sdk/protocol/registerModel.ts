@@ -8,7 +8,7 @@
  */
 import { ContractFactory, type Signer } from "ethers";
 
-import { BYTES_PER_VALUE } from "../commit/int16Tensor.js";
+import { BYTES_PER_VALUE, INT16_MAX, INT16_MIN } from "../commit/int16Tensor.js";
 import { InputError, ProtocolError } from "../errors.js";
 import type { CompiledContract } from "../zk/solidity.js";
 import type { Model } from "../model.js";
@@ -41,7 +41,7 @@ export interface RegisterResult {
  */
 export function registryInputRange(model: Model): { lo: bigint; hi: bigint } {
   const declared = model.inputBounds.filter((b) => b.declared);
-  if (declared.length === 0) return { lo: -(2n ** 15n), hi: 2n ** 15n - 1n };
+  if (declared.length === 0) return { lo: INT16_MIN, hi: INT16_MAX };
   const [first] = declared;
   const uniform = declared.length === model.inputBounds.length && declared.every((b) => b.lo === first!.lo && b.hi === first!.hi);
   if (!uniform) {
