@@ -1,5 +1,6 @@
 /** Options shared by several commands. */
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { parseUnits } from "ethers";
 
 import { DEFAULT_QUANT_CONFIG, type QuantConfig } from "../sdk/quant/scheme.js";
 
@@ -26,6 +27,17 @@ export function weiAmount(value: string): bigint {
     return BigInt(value);
   } catch {
     throw new InvalidArgumentError("must be an amount in wei (an integer)");
+  }
+}
+
+/** A gas price in gwei (decimals allowed: "1.5"), as wei. */
+export function gweiAmount(value: string): bigint {
+  try {
+    const wei = parseUnits(value, "gwei");
+    if (wei <= 0n) throw new Error("not positive");
+    return wei;
+  } catch {
+    throw new InvalidArgumentError("must be a positive gas price in gwei (e.g. 50 or 1.5)");
   }
 }
 

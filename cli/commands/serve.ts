@@ -16,6 +16,7 @@ import { InputError, VinferError } from "../../sdk/errors.js";
 import { buildClaim } from "../../sdk/opml/claim.js";
 import type { Lie } from "../../sdk/opml/lies.js";
 import type { Logger } from "../../sdk/operator/log.js";
+import { DEFAULT_BUMP_AFTER_BLOCKS } from "../../sdk/operator/fees.js";
 import { OperatorNode, type Prover } from "../../sdk/operator/operatorNode.js";
 import { FleetQueues } from "../../sdk/operator/fleet/queuedProver.js";
 import { OperatorMetrics } from "../../sdk/operator/metrics.js";
@@ -40,7 +41,7 @@ import {
   ZK_PROOF_TYPES,
   proofTypesOption,
 } from "../chain.js";
-import { nonNegativeInteger, weiAmount } from "../options.js";
+import { gweiAmount, nonNegativeInteger, positiveInteger, weiAmount } from "../options.js";
 import { out, writeOutputFile } from "../output.js";
 import { checkEnclaveRegistry } from "./tee.js";
 
@@ -60,6 +61,9 @@ interface ServeOptions extends ChainOptions {
   queue?: string;
   jobTimeoutMs: number;
   metricsPort?: number;
+  confirmations: number;
+  maxFee?: bigint;
+  bumpAfterBlocks: number;
 }
 
 /** Reverts of checkKey that the registry's owner, the quorum or the model's owner can lift: worth waiting for. */
@@ -146,6 +150,23 @@ export function registerServe(program: Command): void {
           "--metrics-port <port>",
           "serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) on 127.0.0.1:<port>",
           nonNegativeInteger,
+        )
+        .option(
+          "--confirmations <n>",
+          "blocks deep a request must be before the node acts on it, and a fulfilment before it counts as done (reorgs shallower than this are harmless)",
+          positiveInteger,
+          1,
+        )
+        .option(
+          "--max-fee <gwei>",
+          "the most the node pays per gas (base fee + tip); stuck transactions are re-priced up to it (default: no cap)",
+          gweiAmount,
+        )
+        .option(
+          "--bump-after-blocks <n>",
+          "re-price a transaction (same nonce, +12.5% or more) still waiting after this many blocks, or at once when the base fee passes its fee cap",
+          positiveInteger,
+          DEFAULT_BUMP_AFTER_BLOCKS,
         )
         .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)"),
     ),
@@ -264,6 +285,9 @@ export function registerServe(program: Command): void {
       maxAttempts: Math.max(1, opts.maxAttempts),
       minFee: opts.minFee,
       fromBlock: d.fromBlock,
+      confirmations: opts.confirmations,
+      ...(opts.maxFee !== undefined ? { maxFeePerGas: opts.maxFee } : {}),
+      bumpAfterBlocks: opts.bumpAfterBlocks,
       logger: metrics ? metrics.logger(log) : log,
     });
     const metricsServer = metrics && (await metrics.serve(opts.metricsPort!));

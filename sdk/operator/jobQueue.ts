@@ -80,8 +80,11 @@ export interface Job {
   readonly state: JobState;
   readonly output?: bigint[];
   readonly evidence?: string;
+  /** The fulfil transaction last signed (the one waiting, or the one mined). */
   readonly txHash?: string;
   readonly rawTx?: string;
+  /** Earlier fulfil transactions with the same nonce, replaced by a higher fee: one of them may be mined instead. */
+  readonly replacedTxs?: readonly string[];
   readonly attempts: number;
   readonly nextAttemptAt: number;
   readonly lastError?: string;
@@ -119,6 +122,8 @@ export interface JobQueue {
   addScanned(requests: readonly ScannedRequest[], toBlock: number): number;
   get(requestId: bigint): Job | undefined;
   all(): Job[];
+  /** The jobs in one state, oldest request first. */
+  inState(state: JobState): Job[];
   counts(): Record<JobState, number>;
   /**
    * Leases up to `limit` jobs in `states` that are due at `now`, not leased
@@ -138,9 +143,15 @@ export interface JobQueue {
   markProved(requestId: bigint, output: readonly bigint[], evidence: string): void;
   /** Stores the signed transaction before it is broadcast (the exactly-once pivot). */
   markSigned(requestId: bigint, txHash: string, rawTx: string): void;
+  /**
+   * Stores a fee replacement of the signed transaction (same nonce, higher fee) before it is
+   * broadcast; the transaction it replaces joins `replacedTxs`.
+   */
+  markReplaced(requestId: bigint, txHash: string, rawTx: string): void;
   /** Back to `proved` (the stored transaction was dropped or reverted): the next submission signs anew. */
   markUnsigned(requestId: bigint, reason: string): void;
-  markDone(requestId: bigint): void;
+  /** Fulfilled; `minedTx` names the transaction mined when it is one of the replaced ones. */
+  markDone(requestId: bigint, minedTx?: string): void;
   markSkipped(requestId: bigint, reason: string): void;
   markFailed(requestId: bigint, reason: string): void;
   /** The mined fulfilment opened an OPML claim (signed -> claimed). */

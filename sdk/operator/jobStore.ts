@@ -37,6 +37,7 @@ interface JobRow {
   evidence: string | null;
   tx_hash: string | null;
   raw_tx: string | null;
+  replaced_txs: string | null;
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
@@ -76,6 +77,7 @@ const ADDED_COLUMNS: Record<string, string> = {
   claim_key: "TEXT",
   claim_json: "TEXT",
   window_end: "INTEGER",
+  replaced_txs: "TEXT",
 };
 
 const bigints = (json: string) => (JSON.parse(json) as string[]).map((v) => BigInt(v));
@@ -93,6 +95,7 @@ function toJob(r: JobRow): Job {
     ...(r.evidence !== null ? { evidence: r.evidence } : {}),
     ...(r.tx_hash !== null ? { txHash: r.tx_hash } : {}),
     ...(r.raw_tx !== null ? { rawTx: r.raw_tx } : {}),
+    ...(r.replaced_txs !== null ? { replacedTxs: JSON.parse(r.replaced_txs) as string[] } : {}),
     ...(r.last_error !== null ? { lastError: r.last_error } : {}),
     ...(r.lease_owner !== null ? { leaseOwner: r.lease_owner, leaseUntil: r.lease_until ?? 0 } : {}),
     ...(r.claim_json !== null
@@ -247,6 +250,12 @@ export class JobStore implements JobQueue {
     return (this.db.prepare("SELECT * FROM jobs ORDER BY CAST(request_id AS INTEGER)").all() as unknown as JobRow[]).map(toJob);
   }
 
+  inState(state: JobState): Job[] {
+    return (
+      this.db.prepare("SELECT * FROM jobs WHERE state = ? ORDER BY CAST(request_id AS INTEGER)").all(state) as unknown as JobRow[]
+    ).map(toJob);
+  }
+
   counts(): Record<JobState, number> {
     const counts: Record<JobState, number> = {
       pending: 0,
@@ -269,15 +278,24 @@ export class JobStore implements JobQueue {
   }
 
   markSigned(requestId: bigint, txHash: string, rawTx: string): void {
-    this.move(requestId, ["proved"], "signed", "tx_hash = ?, raw_tx = ?", txHash, rawTx);
+    this.move(requestId, ["proved"], "signed", "tx_hash = ?, raw_tx = ?, replaced_txs = NULL", txHash, rawTx);
+  }
+
+  markReplaced(requestId: bigint, txHash: string, rawTx: string): void {
+    const job = this.get(requestId);
+    if (job?.state !== "signed") throw new JobTransitionError(requestId, job?.state, "signed", ["signed"]);
+    const replaced = JSON.stringify([...(job.replacedTxs ?? []), job.txHash]);
+    this.db
+      .prepare("UPDATE jobs SET tx_hash = ?, raw_tx = ?, replaced_txs = ?, updated_at = ? WHERE request_id = ? AND state = 'signed'")
+      .run(txHash, rawTx, replaced, Date.now(), requestId.toString());
   }
 
   markUnsigned(requestId: bigint, reason: string): void {
-    this.move(requestId, ["signed"], "proved", "tx_hash = NULL, raw_tx = NULL, last_error = ?", reason);
+    this.move(requestId, ["signed"], "proved", "tx_hash = NULL, raw_tx = NULL, replaced_txs = NULL, last_error = ?", reason);
   }
 
-  markDone(requestId: bigint): void {
-    this.move(requestId, ["signed"], "done", `last_error = NULL, ${RELEASE}`);
+  markDone(requestId: bigint, minedTx?: string): void {
+    this.move(requestId, ["signed"], "done", `tx_hash = COALESCE(?, tx_hash), last_error = NULL, ${RELEASE}`, minedTx ?? null);
   }
 
   markSkipped(requestId: bigint, reason: string): void {

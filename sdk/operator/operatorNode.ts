@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
-import type { Provider, Wallet } from "ethers";
+import { type Provider, Transaction, type Wallet } from "ethers";
 
 import { sleep } from "../async.js";
 import { buildClaim } from "../opml/claim.js";
@@ -62,6 +62,17 @@ export interface OperatorOptions {
   readonly fromBlock?: number;
   /** Requests paying less are skipped (default 0). */
   readonly minFee?: bigint;
+  /**
+   * Blocks deep a request must be before the node acts on it, and a transaction before the
+   * node counts it as mined (default 1: in a block). Reorgs shallower than this are harmless.
+   */
+  readonly confirmations?: number;
+  /** The most the node pays per gas (base fee plus tip); stuck transactions are re-priced up to it (default: no cap). */
+  readonly maxFeePerGas?: bigint;
+  /** A transaction still waiting after this many blocks is re-priced (default 3). */
+  readonly bumpAfterBlocks?: number;
+  /** How long a submission waits for its receipt before leaving it to the next tick (default 30 s). */
+  readonly receiptWaitMs?: number;
   readonly logger?: Logger;
 }
 
@@ -78,6 +89,7 @@ interface Tuning {
   readonly leaseMs: number;
   readonly fromBlock: number;
   readonly minFee: bigint;
+  readonly confirmations: number;
 }
 
 export class OperatorNode {
@@ -117,6 +129,7 @@ export class OperatorNode {
       leaseMs: o.leaseMs ?? 60_000,
       fromBlock: o.fromBlock ?? 0,
       minFee: o.minFee ?? 0n,
+      confirmations: Math.max(1, o.confirmations ?? 1),
     };
     this.watcher = new Watcher({
       provider: o.provider,
@@ -124,6 +137,7 @@ export class OperatorNode {
       queue: this.queue,
       refusal: (r) => this.refusal(r),
       fromBlock: this.t.fromBlock,
+      confirmations: this.t.confirmations,
       log: this.log,
     });
   }
@@ -140,6 +154,11 @@ export class OperatorNode {
       chainId: this.chainId,
       txs: this.queue.txs,
       log: this.log,
+      confirmations: this.t.confirmations,
+      fees: {
+        maxFeePerGas: this.o.maxFeePerGas,
+        ...(this.o.bumpAfterBlocks !== undefined ? { bumpAfterBlocks: this.o.bumpAfterBlocks } : {}),
+      },
     });
     this.opml = new OpmlClaims({
       provider: this.o.provider,
@@ -154,10 +173,8 @@ export class OperatorNode {
     const opml = this.opml;
     this.submitter = new Submitter({
       provider: this.o.provider,
-      wallet: this.o.wallet,
       router: this.router,
       routerAddress: this.o.router,
-      chainId: this.chainId,
       queue: this.queue,
       log: this.log,
       skip: (id, reason) => this.skip(id, reason),
@@ -166,6 +183,7 @@ export class OperatorNode {
       sender: this.sender,
       claimed: (job, receipt) => opml.recordClaim(job, receipt),
       beforeSign: (job) => opml.ensureBond(job),
+      ...(this.o.receiptWaitMs !== undefined ? { receiptWaitMs: this.o.receiptWaitMs } : {}),
     });
     this.log.log("info", "operator.start", {
       chainId: this.chainId,
@@ -234,6 +252,7 @@ export class OperatorNode {
         this.track(this.submitting, job.requestId, this.submitter!.submit(job.requestId));
       // OPML: other transactions left waiting, then the claims' games, settlement and bonds.
       await this.sender!.followUnconfirmed();
+      await this.fillNonceGaps();
       await this.opml!.tick();
     }
     const free = this.t.concurrency - this.proving.size;
@@ -241,6 +260,12 @@ export class OperatorNode {
     const serveable = (j: Job) => !this.busy(j.requestId) && this.proverFor(j.request.modelId, j.request.proofType) !== undefined;
     for (const job of this.queue.lease(this.workerId, ["pending"], now, this.t.leaseMs, free, serveable))
       this.track(this.proving, job.requestId, this.prove(job));
+  }
+
+  /** A nonce below our waiting fulfilments that nothing of ours holds is filled, or they would wait for ever. */
+  private async fillNonceGaps(): Promise<void> {
+    const held = this.queue.inState("signed").map((j) => Transaction.from(j.rawTx!).nonce);
+    await this.sender!.exclusive(() => this.sender!.fillNonceGaps(held));
   }
 
   private busy(id: bigint): boolean {

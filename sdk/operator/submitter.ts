@@ -2,29 +2,27 @@
  * The submitter role: the only holder of the operator's key and nonce. It
  * signs a proved job's fulfil transaction, stores it *before* broadcasting it
  * (so after a kill -9 the very same transaction is re-sent, never a second
- * one), and follows stored transactions until they are mined, re-sending or
- * re-signing when they were lost or replaced. Its calls run one at a time.
+ * nonce), and follows stored transactions until they are mined deep enough,
+ * re-sending them when lost or reorganised away, re-pricing them (same
+ * nonce) when stuck, re-signing when their nonce went to another transaction
+ * (./txSender.ts). Its calls run one at a time.
  */
-import { type Provider, Transaction, type TransactionReceipt, type Wallet } from "ethers";
+import type { Provider, TransactionReceipt } from "ethers";
 
 import { packInt16 } from "../commit/int16Tensor.js";
-import { type InferenceRouter, explainRevert } from "../protocol/contracts.js";
+import type { InferenceRouter } from "../protocol/contracts.js";
 import type { Job, JobQueue } from "./jobQueue.js";
 import type { Logger } from "./log.js";
 import type { TxSender } from "./txSender.js";
 import { closedReason } from "./watcher.js";
 
-/** Extra gas over eth_estimateGas for the fulfil transaction. */
-const GAS_MARGIN_PERCENT = 20n;
-/** How long a job waits for its receipt before leaving it to followSigned. */
+/** How long a job waits for its receipt before leaving it to the next tick's follow (default). */
 const RECEIPT_WAIT_MS = 30_000;
 
 export interface SubmitterOptions {
   readonly provider: Provider;
-  readonly wallet: Wallet;
   readonly router: InferenceRouter;
   readonly routerAddress: string;
-  readonly chainId: bigint;
   readonly queue: JobQueue;
   readonly log: Logger;
   /** The job is not ours to do any more. */
@@ -45,6 +43,8 @@ export interface SubmitterOptions {
   readonly claimed: (job: Job, receipt: TransactionReceipt) => Promise<void>;
   /** Runs before a proved job's fulfilment is signed, outside the signing lock (OPML: deposit the claim bond). */
   readonly beforeSign?: (job: Job) => Promise<void>;
+  /** How long submit() waits for the receipt before leaving the job to follow() (default 30 s). */
+  readonly receiptWaitMs?: number;
 }
 
 export class Submitter {
@@ -62,7 +62,7 @@ export class Submitter {
     await this.serialized(() => this.sign(requestId));
     const job = this.o.queue.get(requestId)!;
     if (job.state !== "signed") return;
-    const receipt = await this.o.provider.waitForTransaction(job.txHash!, 1, RECEIPT_WAIT_MS).catch(() => null);
+    const receipt = await this.o.provider.waitForTransaction(job.txHash!, 1, this.o.receiptWaitMs ?? RECEIPT_WAIT_MS).catch(() => null);
     if (receipt) await this.serialized(() => this.followTransaction(this.o.queue.get(requestId)!));
   }
 
@@ -85,7 +85,7 @@ export class Submitter {
   }
 
   private async sign(id: bigint): Promise<void> {
-    const { queue, provider, wallet, router, log } = this.o;
+    const { queue, provider, router, log, sender } = this.o;
     const job = queue.get(id)!;
     if (job.state !== "proved") return;
     const closed = await closedReason(router, provider, job);
@@ -97,67 +97,52 @@ export class Submitter {
       packInt16(job.output!),
       job.evidence!,
     ]);
-    let gas: bigint;
-    try {
-      gas = await provider.estimateGas({ from: wallet.address, to: this.o.routerAddress, data });
-    } catch (err) {
-      throw explainRevert(`fulfill(${id})`, err);
-    }
-    const nonce = await this.o.sender.nextNonce();
-    const tx = await wallet.populateTransaction({
-      to: this.o.routerAddress,
-      data,
-      nonce,
-      gasLimit: (gas * (100n + GAS_MARGIN_PERCENT)) / 100n,
-      chainId: this.o.chainId,
-    });
-    const raw = await wallet.signTransaction(tx);
-    const hash = Transaction.from(raw).hash!;
+    const signed = await sender.sign({ to: this.o.routerAddress, data }, `fulfill(${id})`);
     if (!this.o.holdsRole()) {
       log.log("warn", "tx.not_submitter", { requestId: id, reason: "another node holds the submitter role; left to it" });
       return;
     }
-    queue.markSigned(id, hash, raw);
-    this.o.sender.noteNonce(nonce);
-    log.log("info", "tx.signed", { requestId: id, tx: hash, nonce });
-    await provider.broadcastTransaction(raw);
-    log.log("info", "tx.broadcast", { requestId: id, tx: hash });
+    queue.markSigned(id, signed.hash, signed.raw);
+    sender.noteNonce(signed.nonce);
+    log.log("info", "tx.signed", { requestId: id, tx: signed.hash, nonce: signed.nonce });
+    await provider.broadcastTransaction(signed.raw);
+    log.log("info", "tx.broadcast", { requestId: id, tx: signed.hash });
   }
 
-  /** Moves a signed job on from what the chain says of its transaction (the router's settle is another thing). */
+  /**
+   * Moves a signed job on from what the chain says of its transaction (the router's settle is
+   * another thing): done once mined `confirmations` deep, re-sent when lost or reorganised
+   * away, re-priced when stuck, signed anew when reverted or when its nonce went to another one.
+   */
   private async followTransaction(job: Job): Promise<void> {
     if (job.state !== "signed") return;
-    const { queue, provider, wallet, router, log } = this.o;
+    const { queue, router, log } = this.o;
     const id = job.requestId;
-    const receipt = await provider.getTransactionReceipt(job.txHash!);
-    if (receipt?.status === 1) {
-      const claimedTopic = router.interface.getEvent("InferenceClaimed").topicHash;
-      if (receipt.logs.some((l) => l.topics[0] === claimedTopic)) return this.o.claimed(job, receipt);
-      queue.markDone(id);
-      log.log("info", "job.done", { requestId: id, tx: job.txHash, gasUsed: receipt.gasUsed, block: receipt.blockNumber });
-      return;
-    }
-    if (receipt) {
-      // Mined but reverted: someone else got there first, or our transaction was short of gas.
-      if (await router.isPending(id, job.request)) {
-        queue.markUnsigned(id, `transaction ${job.txHash} reverted`);
-        this.o.retry(id, new Error(`fulfil transaction ${job.txHash} reverted`));
-      } else {
-        this.o.skip(id, "fulfilled by another transaction");
-      }
-      return;
-    }
-    if (await provider.getTransaction(job.txHash!)) return; // still waiting to be mined
-    const nonce = Transaction.from(job.rawTx!).nonce;
-    if ((await provider.getTransactionCount(wallet.address, "latest")) > nonce) {
+    const progress = await this.o.sender.advance(
+      { label: `fulfill(${id})`, hash: job.txHash!, raw: job.rawTx!, replaced: job.replacedTxs ?? [] },
+      (r) => queue.markReplaced(id, r.hash, r.raw),
+    );
+    if (progress.state === "waiting") return;
+    if (progress.state === "dropped") {
       // The nonce was used by a transaction other than ours: ours can never be mined.
       queue.markUnsigned(id, `transaction ${job.txHash} was replaced`);
-      log.log("warn", "tx.dropped", { requestId: id, tx: job.txHash });
       return;
     }
-    // Signed but never seen by the node (e.g. killed between store and broadcast): the same bytes again.
-    await provider.broadcastTransaction(job.rawTx!);
-    log.log("info", "tx.rebroadcast", { requestId: id, tx: job.txHash, nonce });
+    const { hash, receipt } = progress;
+    if (receipt.status === 1) {
+      const claimedTopic = router.interface.getEvent("InferenceClaimed").topicHash;
+      if (receipt.logs.some((l) => l.topics[0] === claimedTopic)) return this.o.claimed(job, receipt);
+      queue.markDone(id, hash);
+      log.log("info", "job.done", { requestId: id, tx: hash, gasUsed: receipt.gasUsed, block: receipt.blockNumber });
+      return;
+    }
+    // Mined but reverted: someone else got there first, or our transaction was short of gas.
+    if (await router.isPending(id, job.request)) {
+      queue.markUnsigned(id, `transaction ${hash} reverted`);
+      this.o.retry(id, new Error(`fulfil transaction ${hash} reverted`));
+    } else {
+      this.o.skip(id, "fulfilled by another transaction");
+    }
   }
 }
 

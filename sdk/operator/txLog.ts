@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS transactions (
   raw TEXT NOT NULL,
   nonce INTEGER NOT NULL,
   state TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  replaced TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS games (
   game_id TEXT PRIMARY KEY,
@@ -43,17 +44,37 @@ export type StoredTxState = "sent" | "mined" | "reverted";
 
 export interface StoredTx {
   readonly key: string;
+  /** The transaction last signed for the key (the one waiting, or the one mined). */
   readonly hash: string;
   readonly raw: string;
   readonly nonce: number;
   readonly state: StoredTxState;
+  /** Earlier transactions signed for the key with the same nonce (fee replacements): one of them may be mined instead. */
+  readonly replaced: readonly string[];
 }
 
+interface TxRow {
+  key: string;
+  hash: string;
+  raw: string;
+  nonce: number;
+  state: StoredTxState;
+  replaced: string;
+}
+
+const toStoredTx = (r: TxRow): StoredTx => ({ ...r, replaced: JSON.parse(r.replaced) as string[] });
+
 export class TxLog {
-  constructor(private readonly db: DatabaseSync) {}
+  constructor(private readonly db: DatabaseSync) {
+    // A database from before fee replacements gets the column on open.
+    const have = (db.prepare("PRAGMA table_info(transactions)").all() as { name: string }[]).map((c) => c.name);
+    if (!have.includes("replaced")) db.exec("ALTER TABLE transactions ADD COLUMN replaced TEXT NOT NULL DEFAULT '[]'");
+  }
 
   get(key: string): StoredTx | undefined {
-    return this.db.prepare("SELECT key, hash, raw, nonce, state FROM transactions WHERE key = ?").get(key) as StoredTx | undefined;
+    const row = this.db.prepare("SELECT key, hash, raw, nonce, state, replaced FROM transactions WHERE key = ?").get(key) as
+      TxRow | undefined;
+    return row && toStoredTx(row);
   }
 
   /** Records a signed transaction before it is broadcast. */
@@ -62,13 +83,24 @@ export class TxLog {
       .prepare(
         `INSERT INTO transactions (key, hash, raw, nonce, state, updated_at) VALUES (?, ?, ?, ?, 'sent', ?)
          ON CONFLICT(key) DO UPDATE SET hash = excluded.hash, raw = excluded.raw, nonce = excluded.nonce,
-           state = 'sent', updated_at = excluded.updated_at`,
+           state = 'sent', replaced = '[]', updated_at = excluded.updated_at`,
       )
       .run(key, hash, raw, nonce, Date.now());
   }
 
-  setState(key: string, state: StoredTxState): void {
-    this.db.prepare("UPDATE transactions SET state = ?, updated_at = ? WHERE key = ?").run(state, Date.now(), key);
+  /** Records a fee replacement (same nonce) before it is broadcast; the transaction it replaces is kept in `replaced`. */
+  replace(key: string, hash: string, raw: string): void {
+    const stored = this.get(key)!;
+    this.db
+      .prepare("UPDATE transactions SET hash = ?, raw = ?, replaced = ?, updated_at = ? WHERE key = ?")
+      .run(hash, raw, JSON.stringify([...stored.replaced, stored.hash]), Date.now(), key);
+  }
+
+  /** Records the receipt's verdict; `hash` names the one mined when it is an earlier one of the key's transactions. */
+  setState(key: string, state: StoredTxState, hash?: string): void {
+    this.db
+      .prepare("UPDATE transactions SET state = ?, hash = COALESCE(?, hash), updated_at = ? WHERE key = ?")
+      .run(state, hash ?? null, Date.now(), key);
   }
 
   /** Forgets a transaction that can never be mined (its nonce went to another one): the action may be signed anew. */
@@ -78,14 +110,18 @@ export class TxLog {
 
   /** Transactions still waiting for their receipt. */
   unconfirmed(): StoredTx[] {
-    return this.db
-      .prepare("SELECT key, hash, raw, nonce, state FROM transactions WHERE state = 'sent' ORDER BY nonce")
-      .all() as unknown as StoredTx[];
+    return (
+      this.db
+        .prepare("SELECT key, hash, raw, nonce, state, replaced FROM transactions WHERE state = 'sent' ORDER BY nonce")
+        .all() as unknown as TxRow[]
+    ).map(toStoredTx);
   }
 
   /** Every transaction recorded (oldest nonce first). */
   all(): StoredTx[] {
-    return this.db.prepare("SELECT key, hash, raw, nonce, state FROM transactions ORDER BY nonce").all() as unknown as StoredTx[];
+    return (
+      this.db.prepare("SELECT key, hash, raw, nonce, state, replaced FROM transactions ORDER BY nonce").all() as unknown as TxRow[]
+    ).map(toStoredTx);
   }
 }
 

@@ -1,19 +1,29 @@
 /**
- * One account's transactions, exactly once each. Every action (a game move,
- * a challenge, a deposit, a settle) has a key; `perform(key, call)` signs the
- * call, stores it under the key (./txLog.ts) *before* broadcasting it, and
- * from then on the key means that transaction: performing it again (after a
- * kill -9, or on the next tick) follows the stored bytes — waits, re-sends
- * the same bytes if the node lost them — and never signs a second one. Only
- * a transaction whose nonce went to another one is forgotten and signed anew.
+ * One account's transactions, exactly once each. Every action (a fulfilment,
+ * a game move, a challenge, a deposit, a settle) has a key; `perform(key,
+ * call)` signs the call, stores it under the key (./txLog.ts) *before*
+ * broadcasting it, and from then on the key means that nonce: performing it
+ * again (after a kill -9, or on the next tick) follows the stored bytes —
+ * waits, re-sends the same bytes if the node lost them or a reorg took them
+ * out of the chain — and signs again only
+ *   - a fee replacement with the same nonce when the transaction is stuck
+ *     (./fees.ts: priced below the base fee, or not mined after a few
+ *     blocks), within the operator's fee cap; one nonce means at most one of
+ *     the key's transactions can ever be mined;
+ *   - a new transaction once the nonce went to another one (then the key's
+ *     transactions can never be mined).
+ * A transaction counts as mined only `confirmations` blocks deep.
  *
  * The account's signing is serialized here (one nonce sequence): the
- * fulfilment submitter (./submitter.ts) signs through the same lock.
+ * fulfilment submitter (./submitter.ts) signs through the same lock, and the
+ * sender fills a nonce gap that would hold its transactions back.
  */
-import { type Provider, Transaction, type TransactionReceipt, type Wallet } from "ethers";
+import { type Provider, Transaction, type TransactionReceipt, type TransactionRequest, type Wallet } from "ethers";
 
 import { serialQueue } from "../async.js";
+import { VinferError } from "../errors.js";
 import { explainRevert } from "../protocol/contracts.js";
+import { DEFAULT_BUMP_AFTER_BLOCKS, type FeePolicy, type Fees, initialFees, replacementFees, stuckReason } from "./fees.js";
 import type { Logger } from "./log.js";
 import type { StoredTx, TxLog } from "./txLog.js";
 
@@ -21,6 +31,8 @@ import type { StoredTx, TxLog } from "./txLog.js";
 const GAS_MARGIN_PERCENT = 20n;
 /** How long perform() waits for a receipt before leaving the transaction to a later call. */
 const RECEIPT_WAIT_MS = 30_000;
+/** Gas of a plain value transfer (what fills a nonce gap). */
+const TRANSFER_GAS = 21_000n;
 
 export interface TxCall {
   readonly to: string;
@@ -39,13 +51,55 @@ export interface TxSenderOptions {
   readonly chainId: bigint;
   readonly txs: TxLog;
   readonly log: Logger;
+  /** Blocks deep a transaction must be to count as mined (default 1: in a block). */
+  readonly confirmations?: number;
+  /** Fee cap and re-pricing of stuck transactions (default: no cap, re-price after 3 blocks). */
+  readonly fees?: Partial<FeePolicy>;
 }
+
+/** A signed transaction, not yet stored or broadcast. */
+export interface SignedTx {
+  readonly hash: string;
+  readonly raw: string;
+  readonly nonce: number;
+}
+
+/** The transactions signed for one action: the last one, and the earlier ones it replaced (same nonce). */
+export interface TrackedTx {
+  readonly label: string;
+  readonly hash: string;
+  readonly raw: string;
+  readonly replaced?: readonly string[];
+}
+
+/**
+ * Where a tracked transaction stands: mined (confirmations deep; `hash` names the one of its
+ * transactions that was), waiting (in the pool, in a shallow block, or just re-sent), or
+ * dropped (its nonce went to another transaction: none of its transactions can be mined).
+ */
+export type TxProgress =
+  | { readonly state: "mined"; readonly hash: string; readonly receipt: TransactionReceipt }
+  | { readonly state: "waiting" }
+  | { readonly state: "dropped" };
 
 export class TxSender {
   private readonly serialized = serialQueue();
   private lastNonce = -1;
+  private readonly confirmations: number;
+  private readonly fees: FeePolicy;
+  /** Block at which each waiting transaction was first seen in the pool (how long it has waited). */
+  private readonly waitingSince = new Map<string, number>();
+  /** Block hash each transaction was seen mined in: a receipt that disappears later is a reorg. */
+  private readonly seenMined = new Map<string, string>();
+  /** Hashes already reported as held back by the fee cap (reported once). */
+  private readonly capped = new Set<string>();
+  /** Nonce gaps seen on the previous check: a gap is filled only when it persists. */
+  private gapsSeen = new Set<number>();
 
-  constructor(private readonly o: TxSenderOptions) {}
+  constructor(private readonly o: TxSenderOptions) {
+    this.confirmations = Math.max(1, o.confirmations ?? 1);
+    this.fees = { bumpAfterBlocks: o.fees?.bumpAfterBlocks ?? DEFAULT_BUMP_AFTER_BLOCKS, maxFeePerGas: o.fees?.maxFeePerGas };
+  }
 
   get address(): string {
     return this.o.wallet.address;
@@ -67,6 +121,28 @@ export class TxSender {
   }
 
   /**
+   * Estimates, prices (within the fee cap) and signs `call` with the next nonce; call under
+   * exclusive(), store the result, then noteNonce. A call that would revert throws the
+   * explained revert, named by `label`.
+   */
+  async sign(call: TxCall, label: string): Promise<SignedTx> {
+    const { provider, wallet } = this.o;
+    let gas: bigint;
+    try {
+      gas = await provider.estimateGas({ from: wallet.address, to: call.to, data: call.data, value: call.value ?? 0n });
+    } catch (err) {
+      throw explainRevert(label, err);
+    }
+    const nonce = await this.nextNonce();
+    return this.signAt(nonce, {
+      to: call.to,
+      data: call.data,
+      value: call.value ?? 0n,
+      gasLimit: (gas * (100n + GAS_MARGIN_PERCENT)) / 100n,
+    });
+  }
+
+  /**
    * Performs the action `key` with `call`, once: signs and stores it unless a transaction is
    * stored under the key already (then follows that one), broadcasts, and waits up to
    * `waitMs` for the receipt. A call that would revert throws the explained revert (nothing
@@ -75,10 +151,10 @@ export class TxSender {
   async perform(key: string, call: TxCall, label: string, waitMs = RECEIPT_WAIT_MS): Promise<TxOutcome> {
     const stored = await this.serialized(() => this.signOnce(key, call, label));
     if (stored.state !== "sent") return this.outcome(stored);
-    const receipt = await this.o.provider.waitForTransaction(stored.hash, 1, waitMs).catch(() => null);
-    if (!receipt) return { status: "pending", hash: stored.hash };
-    this.o.txs.setState(key, receipt.status === 1 ? "mined" : "reverted");
-    return { status: receipt.status === 1 ? "mined" : "reverted", hash: stored.hash, receipt };
+    if (!(await this.o.provider.waitForTransaction(stored.hash, 1, waitMs).catch(() => null)))
+      return { status: "pending", hash: stored.hash };
+    const followed = await this.serialized(() => this.follow(this.o.txs.get(key)!));
+    return followed ? this.outcome(followed) : { status: "pending", hash: stored.hash };
   }
 
   /** What became of the transaction stored under `key` (undefined: none stored). */
@@ -89,7 +165,7 @@ export class TxSender {
     return followed && this.outcome(followed);
   }
 
-  /** Follows every stored transaction still waiting (re-sending lost ones); call on each tick. */
+  /** Follows every stored transaction still waiting (re-sending lost ones, re-pricing stuck ones); call on each tick. */
   async followUnconfirmed(): Promise<void> {
     for (const tx of this.o.txs.unconfirmed()) {
       try {
@@ -100,6 +176,75 @@ export class TxSender {
     }
   }
 
+  /**
+   * Moves a tracked transaction on (call under exclusive()): reports it mined once it is
+   * `confirmations` deep, re-sends its bytes when the node lost them or a reorg removed its
+   * block, and signs a fee replacement when it is stuck (`replace` stores the replacement
+   * before it is broadcast).
+   */
+  async advance(tx: TrackedTx, replace: (signed: SignedTx) => void): Promise<TxProgress> {
+    const { provider, wallet, log } = this.o;
+    const hashes = [tx.hash, ...(tx.replaced ?? [])];
+    for (const hash of hashes) {
+      const receipt = await provider.getTransactionReceipt(hash);
+      if (!receipt) continue;
+      const depth = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
+      if (this.seenMined.get(hash) !== receipt.blockHash)
+        log.log("info", "tx.mined", { action: tx.label, tx: hash, block: receipt.blockNumber, depth, confirmations: this.confirmations });
+      this.waitingSince.delete(tx.hash);
+      if (depth < this.confirmations) {
+        this.seenMined.set(hash, receipt.blockHash);
+        return { state: "waiting" };
+      }
+      this.seenMined.delete(hash); // final: not followed again
+      return { state: "mined", hash, receipt };
+    }
+    for (const hash of hashes)
+      if (this.seenMined.delete(hash)) log.log("warn", "tx.reorged", { action: tx.label, tx: hash, reason: "its block left the chain" });
+    const nonce = Transaction.from(tx.raw).nonce;
+    if (await provider.getTransaction(tx.hash)) {
+      await this.repriceIfStuck(tx, nonce, replace);
+      return { state: "waiting" };
+    }
+    if ((await provider.getTransactionCount(wallet.address, "latest")) > nonce) {
+      log.log("warn", "tx.dropped", { action: tx.label, tx: tx.hash, nonce });
+      return { state: "dropped" };
+    }
+    // Signed but not known to the node (killed between store and broadcast, evicted, or reorganised away): the same bytes again.
+    await provider.broadcastTransaction(tx.raw);
+    log.log("info", "tx.rebroadcast", { action: tx.label, tx: tx.hash, nonce });
+    return { state: "waiting" };
+  }
+
+  /**
+   * Fills nonce gaps below the account's waiting transactions (call under exclusive(), after
+   * following them): a nonce that no transaction of ours holds and the pool has none for
+   * (a transaction signed elsewhere with this key and lost, say) would hold every later
+   * one back for ever. Each gap seen on two checks in a row is filled with a zero-value
+   * transfer to the account itself, stored under "nonce-gap:<nonce>" like any action.
+   * `held`: the nonces of the transactions the caller tracks outside the sender's log.
+   */
+  async fillNonceGaps(held: readonly number[]): Promise<void> {
+    const { provider, wallet, txs, log } = this.o;
+    const ours = new Set([...held, ...txs.unconfirmed().map((t) => t.nonce)]);
+    const highest = Math.max(-1, ...ours);
+    const pending = await provider.getTransactionCount(wallet.address, "pending");
+    const gaps = new Set<number>();
+    for (let nonce = pending; nonce < highest; nonce++) if (!ours.has(nonce)) gaps.add(nonce);
+    for (const nonce of gaps) {
+      if (!this.gapsSeen.has(nonce)) continue;
+      const filler = await this.signAt(nonce, { to: wallet.address, data: "0x", value: 0n, gasLimit: TRANSFER_GAS });
+      txs.put(`nonce-gap:${nonce}`, filler.hash, filler.raw, nonce);
+      log.log("warn", "tx.nonce_gap_filled", {
+        nonce,
+        tx: filler.hash,
+        reason: `no transaction held nonce ${nonce}; later ones waited behind it`,
+      });
+      await provider.broadcastTransaction(filler.raw);
+    }
+    this.gapsSeen = gaps;
+  }
+
   private async outcome(stored: StoredTx): Promise<TxOutcome> {
     if (stored.state === "sent") return { status: "pending", hash: stored.hash };
     const receipt = await this.o.provider.getTransactionReceipt(stored.hash);
@@ -108,57 +253,105 @@ export class TxSender {
   }
 
   private async signOnce(key: string, call: TxCall, label: string): Promise<StoredTx> {
-    const { provider, wallet, txs, log } = this.o;
+    const { provider, txs, log } = this.o;
     const existing = txs.get(key);
     if (existing) {
       const followed = existing.state === "sent" ? await this.follow(existing) : existing;
       if (followed !== undefined) return followed;
     }
-    let gas: bigint;
-    try {
-      gas = await provider.estimateGas({ from: wallet.address, to: call.to, data: call.data, value: call.value ?? 0n });
-    } catch (err) {
-      throw explainRevert(label, err);
-    }
-    const nonce = await this.nextNonce();
-    const tx = await wallet.populateTransaction({
-      to: call.to,
-      data: call.data,
-      value: call.value ?? 0n,
-      nonce,
-      gasLimit: (gas * (100n + GAS_MARGIN_PERCENT)) / 100n,
-      chainId: this.o.chainId,
-    });
-    const raw = await wallet.signTransaction(tx);
-    const hash = Transaction.from(raw).hash!;
-    txs.put(key, hash, raw, nonce);
-    this.noteNonce(nonce);
-    log.log("info", "tx.signed", { key, tx: hash, nonce, action: label });
-    await provider.broadcastTransaction(raw);
-    log.log("info", "tx.broadcast", { key, tx: hash });
+    const signed = await this.sign(call, label);
+    txs.put(key, signed.hash, signed.raw, signed.nonce);
+    this.noteNonce(signed.nonce);
+    log.log("info", "tx.signed", { key, tx: signed.hash, nonce: signed.nonce, action: label });
+    await provider.broadcastTransaction(signed.raw);
+    log.log("info", "tx.broadcast", { key, tx: signed.hash });
     return txs.get(key)!;
   }
 
   /**
-   * Brings a stored transaction's state up to date: mined or reverted once it has a receipt,
-   * re-sent if the node does not know it, forgotten (undefined) if its nonce went to another one.
+   * Brings a stored transaction's state up to date: mined or reverted once it is deep enough,
+   * re-sent or re-priced while it waits, forgotten (undefined) if its nonce went to another one.
    */
   private async follow(tx: StoredTx): Promise<StoredTx | undefined> {
-    const { provider, wallet, txs, log } = this.o;
-    const receipt = await provider.getTransactionReceipt(tx.hash);
-    if (receipt) {
-      txs.setState(tx.key, receipt.status === 1 ? "mined" : "reverted");
-      return txs.get(tx.key)!;
-    }
-    if (await provider.getTransaction(tx.hash)) return tx; // waiting to be mined
-    if ((await provider.getTransactionCount(wallet.address, "latest")) > tx.nonce) {
+    const { txs } = this.o;
+    const progress = await this.advance({ label: tx.key, hash: tx.hash, raw: tx.raw, replaced: tx.replaced }, (r) =>
+      txs.replace(tx.key, r.hash, r.raw),
+    );
+    if (progress.state === "waiting") return txs.get(tx.key)!;
+    if (progress.state === "dropped") {
       txs.drop(tx.key);
-      log.log("warn", "tx.dropped", { key: tx.key, tx: tx.hash });
       return undefined;
     }
-    // Signed but never seen by the node (e.g. killed between store and broadcast): the same bytes again.
-    await provider.broadcastTransaction(tx.raw);
-    log.log("info", "tx.rebroadcast", { key: tx.key, tx: tx.hash, nonce: tx.nonce });
-    return tx;
+    txs.setState(tx.key, progress.receipt.status === 1 ? "mined" : "reverted", progress.hash);
+    return txs.get(tx.key)!;
   }
+
+  /** Signs a fee replacement of a waiting transaction when it is stuck and the cap allows a valid bump. */
+  private async repriceIfStuck(tx: TrackedTx, nonce: number, replace: (signed: SignedTx) => void): Promise<void> {
+    const { provider, log } = this.o;
+    const latest = await provider.getBlock("latest");
+    if (!latest) return;
+    const since = this.waitingSince.get(tx.hash) ?? latest.number;
+    this.waitingSince.set(tx.hash, since);
+    const old = Transaction.from(tx.raw);
+    const fees = feesOf(old);
+    const baseFee = latest.baseFeePerGas ?? 0n;
+    const reason = stuckReason(fees, baseFee, latest.number - since, this.fees);
+    if (!reason) return;
+    const tip = (await provider.getFeeData()).maxPriorityFeePerGas ?? fees.maxPriorityFeePerGas;
+    const next = replacementFees(fees, baseFee, tip, this.fees.maxFeePerGas);
+    if (!next) {
+      if (!this.capped.has(tx.hash))
+        log.log("warn", "tx.fee_capped", {
+          action: tx.label,
+          tx: tx.hash,
+          nonce,
+          maxFeePerGas: fees.maxFeePerGas,
+          cap: this.fees.maxFeePerGas,
+          reason,
+        });
+      this.capped.add(tx.hash);
+      return;
+    }
+    const replacement = await this.signAt(nonce, { to: old.to!, data: old.data, value: old.value, gasLimit: old.gasLimit }, next);
+    replace(replacement);
+    this.waitingSince.delete(tx.hash);
+    log.log("warn", "tx.replaced", {
+      action: tx.label,
+      tx: replacement.hash,
+      replaces: tx.hash,
+      nonce,
+      maxFeePerGas: next.maxFeePerGas,
+      maxPriorityFeePerGas: next.maxPriorityFeePerGas,
+      reason,
+    });
+    await provider.broadcastTransaction(replacement.raw);
+  }
+
+  /** Signs `tx` with `nonce`, at `fees` or at the chain's suggested price held to the cap. */
+  private async signAt(nonce: number, tx: TransactionRequest, fees?: Fees): Promise<SignedTx> {
+    const { provider, wallet, chainId } = this.o;
+    const price = fees ?? (await this.suggestedFees(provider));
+    const populated = await wallet.populateTransaction({ ...tx, nonce, chainId, type: 2, ...price });
+    const raw = await wallet.signTransaction(populated);
+    return { hash: Transaction.from(raw).hash!, raw, nonce };
+  }
+
+  private async suggestedFees(provider: Provider): Promise<Fees> {
+    const data = await provider.getFeeData();
+    if (data.maxFeePerGas === null || data.maxPriorityFeePerGas === null)
+      throw new VinferError(
+        "CHAIN_NO_EIP1559",
+        "the chain reports no EIP-1559 fee data (no base fee); the operator signs type-2 (EIP-1559) transactions only",
+      );
+    return initialFees({ maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas }, this.fees.maxFeePerGas);
+  }
+}
+
+/** A signed transaction's price (a legacy one's gas price is both its cap and its tip). */
+function feesOf(tx: Transaction): Fees {
+  return {
+    maxFeePerGas: tx.maxFeePerGas ?? tx.gasPrice ?? 0n,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? tx.gasPrice ?? 0n,
+  };
 }

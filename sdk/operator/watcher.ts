@@ -24,16 +24,22 @@ export interface WatcherOptions {
   readonly refusal: (request: InferenceRequest) => string | undefined;
   /** First block to scan when the queue is new. */
   readonly fromBlock: number;
+  /** Blocks deep a request must be to be added (1: as soon as it is in a block). */
+  readonly confirmations: number;
   readonly log: Logger;
 }
 
 export class Watcher {
   constructor(private readonly o: WatcherOptions) {}
 
-  /** Adds every request up to the latest block to the queue. */
+  /**
+   * Adds every request up to the latest block `confirmations` deep to the queue: a request in a
+   * shallower block is left until it is that deep, so a reorg shallower than that never gives the
+   * node a request that then disappears.
+   */
   async scan(): Promise<void> {
     const { provider, queue, log } = this.o;
-    const latest = await provider.getBlockNumber();
+    const latest = (await provider.getBlockNumber()) - (this.o.confirmations - 1);
     let from = Math.max(queue.scannedBlock() + 1, this.o.fromBlock);
     while (from <= latest) {
       const to = Math.min(from + SCAN_CHUNK - 1, latest);
