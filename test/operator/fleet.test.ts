@@ -20,8 +20,8 @@ import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { VinferError } from "../../sdk/errors.js";
 import { type ChainEndpoint, operatorFixture, operatorNode } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
-import { WorkerProcess } from "../helpers/fleetWorker.js";
-import { type RedisServer, freePort, startRedis } from "../helpers/redisServer.js";
+import { WorkerProcess } from "../../scripts/devchain/fleetWorker.js";
+import { type RedisServer, freePort, startRedis } from "../../scripts/devchain/redisServer.js";
 
 const FEE = 1000n;
 

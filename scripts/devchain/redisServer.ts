@@ -1,5 +1,5 @@
 /**
- * A real redis-server for the fleet's tests (Debian's package; .ci/run installs
+ * A real redis-server for the fleet's tests and load test (Debian's package; .ci/run installs
  * it): started on a free loopback port in a temporary folder, without
  * persistence, and stopped by the caller.
  */

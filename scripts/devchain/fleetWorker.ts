@@ -1,4 +1,4 @@
-/** A `vinfer worker` process of the prover fleet for tests (docs/operator-fleet.md), serving digits-mlp. */
+/** A `vinfer worker` process of the prover fleet (docs/operator-fleet.md), serving digits-mlp, for the tests and the load test. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
