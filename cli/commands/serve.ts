@@ -14,6 +14,7 @@ import { keccak256 } from "ethers";
 import { DEV_CHAIN_IDS } from "../../sdk/chain/devAccounts.js";
 import { InputError, VinferError } from "../../sdk/errors.js";
 import { buildClaim } from "../../sdk/opml/claim.js";
+import { OpmlProver } from "../../sdk/opml/proofSystem.js";
 import type { Lie } from "../../sdk/opml/lies.js";
 import type { Logger } from "../../sdk/operator/log.js";
 import { DEFAULT_BUMP_AFTER_BLOCKS } from "../../sdk/operator/fees.js";
@@ -38,7 +39,7 @@ import {
   addDeploymentOption,
   connect,
   loadDeployment,
-  ZK_PROOF_TYPES,
+  FLEET_PROOF_TYPES,
   proofTypesOption,
 } from "../chain.js";
 import { gweiAmount, nonNegativeInteger, positiveInteger, weiAmount } from "../options.js";
@@ -143,7 +144,7 @@ export function registerServe(program: Command): void {
         )
         .option(
           "--queue <url>",
-          "prover fleet: hand ZK proofs to `vinfer worker`s through this Redis (redis://host:port); this node keeps the key, the job store and the submissions",
+          "prover fleet: hand ZK proofs and OPML claims to `vinfer worker`s through this Redis (redis://host:port); this node keeps the key, the job store, the submissions and TEE",
         )
         .option("--job-timeout-ms <ms>", "--queue: how long a fleet proof may take, queueing included", nonNegativeInteger, 600_000)
         .option(
@@ -218,10 +219,11 @@ export function registerServe(program: Command): void {
       settings = { ...settings, tee: { worker, enclaveRegistry } };
       tee = { worker, registry: EnclaveRegistry__factory.connect(enclaveRegistry, c.provider) };
     }
-    // With --queue, the ZK proof types go to the fleet's workers; the others stay here.
+    // With --queue, the ZK proofs and OPML claims go to the fleet's workers; TEE stays here. OPML is
+    // prepared here too: the node defends its claims, which needs the model's program.
     let fleet: FleetQueues | undefined;
-    const fleetTypes = opts.queue ? opts.proof.filter((t) => ZK_PROOF_TYPES.includes(t)) : [];
-    const localTypes = opts.proof.filter((t) => !fleetTypes.includes(t));
+    const fleetTypes = opts.queue ? opts.proof.filter((t) => FLEET_PROOF_TYPES.includes(t)) : [];
+    const localTypes = opts.proof.filter((t) => !fleetTypes.includes(t) || t === ProofType.Opml);
     if (opts.queue) {
       await checkQueueReachable(opts.queue);
       fleet = new FleetQueues({ url: opts.queue, jobTimeoutMs: opts.jobTimeoutMs });
@@ -235,10 +237,12 @@ export function registerServe(program: Command): void {
       // A lie that does not fit the model (no such node, element or term) is refused now, not per request.
       if (opts.dishonest) buildClaim(prepared.model, new Array<bigint>(prepared.model.inputLength).fill(0n), opts.dishonest);
       provers.set(modelId, [
-        ...prepared.provers.map((p) =>
-          tee && p.proofType === ProofType.Tee ? awaitingAdmission(p, tee.registry, tee.worker.address, log, () => stopping) : p,
-        ),
-        ...fleetTypes.map((t) => fleet!.prover(t)),
+        ...prepared.provers.map((p) => {
+          if (tee && p.proofType === ProofType.Tee) return awaitingAdmission(p, tee.registry, tee.worker.address, log, () => stopping);
+          if (fleet && p instanceof OpmlProver) return fleet.opmlProver(p);
+          return p;
+        }),
+        ...fleetTypes.filter((t) => t !== ProofType.Opml).map((t) => fleet!.prover(t)),
       ]);
       if (tee) await checkTeeVerifier(d, c.provider, modelId, await tee.registry.getAddress(), log);
     }

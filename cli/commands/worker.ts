@@ -15,7 +15,7 @@ import type { Prover } from "../../sdk/operator/operatorNode.js";
 import { cacheDir } from "../../sdk/paths.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
-import { DEFAULT_PROOF_TYPES, ZK_PROOF_TYPES, proofTypesOption } from "../chain.js";
+import { DEFAULT_PROOF_TYPES, FLEET_PROOF_TYPES, proofTypesOption } from "../chain.js";
 import { nonNegativeInteger } from "../options.js";
 import { out } from "../output.js";
 
@@ -34,7 +34,7 @@ export function registerWorker(program: Command): void {
     .requiredOption("--queue <url>", "the fleet's Redis, redis://host:port")
     .requiredOption("--model <ref...>", "models to prove (zoo names, folders or .onnx files)")
     .addOption(
-      new Option("--proof <types>", "ZK proof types to prove (comma-separated)")
+      new Option("--proof <types>", "proof types to prove (comma-separated): ZK types and opml (claims)")
         .argParser(proofTypesOption)
         .default(DEFAULT_PROOF_TYPES, DEFAULT_PROOF_TYPES.map(proofTypeName).join(",")),
     )
@@ -47,10 +47,10 @@ export function registerWorker(program: Command): void {
     )
     .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)")
     .action(async (opts: WorkerOptions) => {
-      const other = opts.proof.filter((t) => !ZK_PROOF_TYPES.includes(t));
+      const other = opts.proof.filter((t) => !FLEET_PROOF_TYPES.includes(t));
       if (other.length)
         throw new InputError(
-          `vinfer worker proves ZK proof types only; ${other.map(proofTypeName).join(", ")} stay with the coordinator (vinfer serve), which holds the enclave worker and the OPML claims`,
+          `vinfer worker proves ${FLEET_PROOF_TYPES.map(proofTypeName).join(", ")}; ${other.map(proofTypeName).join(", ")} stays with the coordinator (vinfer serve), which holds the enclave worker`,
         );
       await checkQueueReachable(opts.queue);
       const provers = new Map<string, readonly Prover[]>();

@@ -15,6 +15,8 @@ import { JobStore } from "../../sdk/operator/jobStore.js";
 import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
 import { waitForResult } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
+import { OPML_DEFAULTS, type OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
+import { InputError } from "../../sdk/errors.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { VinferError } from "../../sdk/errors.js";
@@ -99,6 +101,39 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     }
     expect(workers.reduce((n, w) => n + w.count("fleet.proved"), 0)).to.equal(sent.length);
     await Promise.all(workers.splice(0).map((w) => w.stop()));
+  });
+
+  it("a worker builds an OPML claim; the coordinator claims with it and settles it after the window", async function () {
+    const local = (await opmlProofSystem.prepare(f.model)) as OpmlProver;
+    await registerModel(f.registry, f.owner, f.model, [local.verifier()]);
+    const opmlWorker = new WorkerProcess(redis.url, ["opml"], 10_000);
+    workers.push(opmlWorker);
+    await opmlWorker.until("fleet.worker_ready");
+    const store = new JobStore(join(dir, "opml.db"));
+    const fleet = new FleetQueues({ url: redis.url });
+    const node = operatorNode({ f, chain, dir }, store, [fleet.opmlProver(local)]);
+    await node.start();
+    const rec = await f.userRequest(60, { proofType: ProofType.Opml, fee: FEE });
+    const deadline = Date.now() + 120_000;
+    while (store.get(rec.requestId)?.state !== "claimed") {
+      if (Date.now() > deadline) throw new Error(`no claim: ${JSON.stringify(store.get(rec.requestId))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(opmlWorker.count("fleet.proved"), "the claim was built by the worker").to.equal(1);
+    await f.connection.networkHelpers.time.increase(BigInt(OPML_DEFAULTS.challengeWindow) + 1n);
+    const [job] = await node.waitFor([rec.requestId], 60_000);
+    await node.stop();
+    await fleet.close();
+    store.close();
+    expect(job!.state, job!.lastError).to.equal("settled");
+    expect((await waitForResult(f.router, rec.requestId, { timeoutMs: 1_000 })).output).to.deep.equal(f.outputOf(rec.input));
+  });
+
+  it("refuses to send a dishonest OPML node's claims to the fleet, whose workers claim honestly", async function () {
+    const liar = (await opmlProofSystem.prepare(f.model, { settings: { opml: { lie: { kind: "output", element: 0 } } } })) as OpmlProver;
+    const fleet = new FleetQueues({ url: redis.url });
+    expect(() => fleet.opmlProver(liar)).to.throw(InputError, /--dishonest .* --queue/);
+    await fleet.close();
   });
 
   it("a worker SIGKILLed mid-proof: another worker takes its job after the lock runs out; one fulfilment", async function () {

@@ -8,10 +8,11 @@
  */
 import { Queue, QueueEvents } from "bullmq";
 
-import { VinferError } from "../../errors.js";
+import { InputError, VinferError } from "../../errors.js";
+import { OpmlProver } from "../../opml/proofSystem.js";
 import type { ProveContext, ProvenResult } from "../../proofs/proofSystem.js";
 import { proofTypeName } from "../../proofs/registry.js";
-import type { ProofTypeId } from "../../protocol/proofType.js";
+import { ProofType, type ProofTypeId } from "../../protocol/proofType.js";
 import type { Prover } from "../operatorNode.js";
 import {
   type ProofJobData,
@@ -40,6 +41,15 @@ export class FleetQueues {
   /** A prover of `proofType` whose jobs go to the fleet, the highest fees first. */
   prover(proofType: ProofTypeId): Prover {
     return { proofType, prove: (ctx) => this.prove(proofType, ctx) };
+  }
+
+  /**
+   * OPML through the fleet: a worker builds the claim (the trace, the costly part for a big
+   * model); the coordinator keeps `local` (the model and its program) to defend the claim if it
+   * is challenged, which rebuilds the same trace.
+   */
+  opmlProver(local: OpmlProver): OpmlProver {
+    return new QueuedOpmlProver(local, this);
   }
 
   async prove(proofType: ProofTypeId, ctx: ProveContext): Promise<ProvenResult> {
@@ -91,5 +101,22 @@ export class FleetQueues {
       await q.events.waitUntilReady();
     }
     return q;
+  }
+}
+
+class QueuedOpmlProver extends OpmlProver {
+  constructor(
+    local: OpmlProver,
+    private readonly fleet: FleetQueues,
+  ) {
+    if (local.settings.lie)
+      throw new InputError(
+        "--dishonest builds its lie on this node, but --queue sends OPML claims to the fleet's workers, which claim honestly; leave one of them out",
+      );
+    super(local.model, local.program, local.settings);
+  }
+
+  override prove(ctx: ProveContext): Promise<ProvenResult> {
+    return this.fleet.prove(ProofType.Opml, ctx);
   }
 }
