@@ -12,7 +12,7 @@ import { rpcProvider } from "../sdk/chain/rpcProvider.js";
 import { InputError, VinferError } from "../sdk/errors.js";
 import type { ProtocolAddresses } from "../sdk/protocol/contracts.js";
 import { parseProofType, proofSystems } from "../sdk/proofs/registry.js";
-import { ProofType, type ProofTypeId } from "../sdk/protocol/proofType.js";
+import type { ProofTypeId } from "../sdk/protocol/proofType.js";
 import { writeOutputFile } from "./output.js";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
@@ -70,12 +70,6 @@ export function proofTypesOption(value: string): ProofTypeId[] {
 export const ZK_PROOF_TYPES: readonly ProofTypeId[] = proofSystems()
   .filter((s) => s.zk)
   .map((s) => s.proofType);
-
-/**
- * What a prover fleet's workers prove: the ZK proof types and OPML claims (a claim's trace is
- * the costly part of OPML for a big model). TEE stays with the node, which holds the enclave.
- */
-export const FLEET_PROOF_TYPES: readonly ProofTypeId[] = [...ZK_PROOF_TYPES, ProofType.Opml];
 
 /** The default of --proof: every ZK proof type (the others need settings of their own, e.g. an enclave). */
 export const DEFAULT_PROOF_TYPES: readonly ProofTypeId[] = ZK_PROOF_TYPES;

@@ -2,14 +2,13 @@
  * vinfer serve: the operator node, until SIGINT/SIGTERM. With `--proof tee` it
  * also starts the enclave worker that signs TEE results, writes the worker's
  * attestation (for `vinfer tee attester`) and holds TEE jobs until the
- * worker's key is admitted and its measurement accepted.
+ * worker's key is admitted and its measurement accepted. With `--queue` it is
+ * the coordinator of a prover fleet (docs/operator-fleet.md).
  */
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { keccak256 } from "ethers";
 
 import { DEV_CHAIN_IDS } from "../../sdk/chain/devAccounts.js";
 import { InputError, VinferError } from "../../sdk/errors.js";
@@ -25,10 +24,10 @@ import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
-import { connectProtocol, explainRevert } from "../../sdk/protocol/contracts.js";
+import { connectProtocol } from "../../sdk/protocol/contracts.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
-import { DEV_ENCLAVE_MEASUREMENT, enclaveBackend } from "../../sdk/tee/worker/backends.js";
-import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
+import { type AdmissionWait, awaitingAdmission, awaitingSignerAdmission } from "../../sdk/tee/awaitAdmission.js";
+import type { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { type EnclaveRegistry, EnclaveRegistry__factory } from "../../types/ethers-contracts/index.js";
 import { cacheDir } from "../../sdk/paths.js";
 import {
@@ -39,12 +38,11 @@ import {
   addDeploymentOption,
   connect,
   loadDeployment,
-  FLEET_PROOF_TYPES,
   proofTypesOption,
 } from "../chain.js";
 import { gweiAmount, nonNegativeInteger, positiveInteger, weiAmount } from "../options.js";
-import { out, writeOutputFile } from "../output.js";
-import { checkEnclaveRegistry } from "./tee.js";
+import { out } from "../output.js";
+import { checkEnclaveRegistry, startEnclaveWorker } from "./tee.js";
 
 interface ServeOptions extends ChainOptions {
   model: string[];
@@ -65,48 +63,6 @@ interface ServeOptions extends ChainOptions {
   confirmations: number;
   maxFee?: bigint;
   bumpAfterBlocks: number;
-}
-
-/** Reverts of checkKey that the registry's owner, the quorum or the model's owner can lift: worth waiting for. */
-const AWAITABLE = new Set(["Enclave_KeyNotAdmitted", "Enclave_MeasurementNotAccepted", "Enclave_KeyExpired", "Enclave_AdmitterDisabled"]);
-
-/**
- * The TEE prover, holding each job until the enclave key may sign for the
- * model (admitted, unexpired, measurement accepted): the operator's retries
- * give up after --max-attempts, while admission is a step people take while
- * the node runs. A revoked key or measurement fails the job at once.
- */
-function awaitingAdmission(prover: Prover, registry: EnclaveRegistry, key: string, log: Logger, stopping: () => boolean): Prover {
-  return {
-    proofType: prover.proofType,
-    async prove(ctx) {
-      let reported = "";
-      for (;;) {
-        let waitingFor: string | undefined;
-        try {
-          await registry.checkKey(ctx.modelId, key);
-        } catch (err) {
-          const e = explainRevert(`checkKey(${ctx.modelId}, ${key})`, err);
-          const name = (e as { revertName?: string }).revertName;
-          if (!name || !AWAITABLE.has(name)) throw e;
-          waitingFor = (e as Error).message;
-        }
-        if (waitingFor === undefined) break;
-        if (stopping()) throw new VinferError("OPERATOR_STOPPING", `request ${ctx.requestId} not signed: the node stopped (${waitingFor})`);
-        if (waitingFor !== reported) {
-          log.log("warn", "tee.waiting_for_admission", {
-            requestId: ctx.requestId,
-            enclaveKey: key,
-            reason: waitingFor,
-            todo: "vinfer tee attester <attestation> (each verifier), vinfer tee admit <files>, vinfer tee accept --model … --measurement …",
-          });
-          reported = waitingFor;
-        }
-        await sleep(2_000);
-      }
-      return prover.prove(ctx);
-    },
-  };
 }
 
 export function registerServe(program: Command): void {
@@ -144,7 +100,7 @@ export function registerServe(program: Command): void {
         )
         .option(
           "--queue <url>",
-          "prover fleet: hand ZK proofs and OPML claims to `vinfer worker`s through this Redis (redis://host:port); this node keeps the key, the job store, the submissions and TEE",
+          "prover fleet: hand every proof (ZK proofs, OPML claims, TEE signatures) to `vinfer worker`s through this Redis (redis://host:port); this node keeps the key, the job store, the submissions and the OPML defence",
         )
         .option("--job-timeout-ms <ms>", "--queue: how long a fleet proof may take, queueing included", nonNegativeInteger, 600_000)
         .option(
@@ -188,7 +144,18 @@ export function registerServe(program: Command): void {
     const log = out.logger();
     let stopping = false;
     let settings: ProofSettings = opts.dishonest ? { opml: { lie: opts.dishonest } } : {};
-    let tee: { worker: EnclaveWorker; registry: EnclaveRegistry } | undefined;
+    // With --queue, every proof goes to the fleet's workers (a TEE result is signed by a worker's
+    // enclave). OPML is prepared here too: the node defends its claims, which needs the model's program.
+    let fleet: FleetQueues | undefined;
+    const fleetTypes = opts.queue ? opts.proof : [];
+    const localTypes = opts.proof.filter((t) => !fleetTypes.includes(t) || t === ProofType.Opml);
+    if (opts.queue) {
+      await checkQueueReachable(opts.queue);
+      fleet = new FleetQueues({ url: opts.queue, jobTimeoutMs: opts.jobTimeoutMs });
+      log.log("info", "fleet.coordinator", { queue: opts.queue, proofTypes: fleetTypes.map(proofTypeName).join(",") });
+    }
+    let tee: { registry: EnclaveRegistry; wait: AdmissionWait } | undefined;
+    let enclave: EnclaveWorker | undefined;
     if (opts.proof.includes(ProofType.Tee)) {
       const enclaveRegistry = opts.enclaveRegistry ?? d.tee?.enclaveRegistry;
       if (!enclaveRegistry)
@@ -197,37 +164,12 @@ export function registerServe(program: Command): void {
             "run `vinfer tee deploy-registry` first, or pass --enclave-registry <address>",
         );
       await checkEnclaveRegistry(c, enclaveRegistry, d.registry);
-      // The worker's key exists only in this process: its attestation is good for this run only.
-      const worker = EnclaveWorker.start(enclaveBackend(opts.enclave));
-      const attestation = await worker.attestation();
-      const file = resolve(opts.attestationOut ?? `${opts.db}.attestation`);
-      writeOutputFile(file, attestation, "attestation file");
-      if (opts.enclave === "dev")
-        out.warn(
-          "\n*** SIMULATED ENCLAVE (--enclave dev): NO HARDWARE PROTECTION. Its key lives in this process's memory, and its\n" +
-            "*** attestation proves nothing: only attesters run with --allow-dev accept it. For development only. ***\n",
-        );
-      log.log("info", "tee.attestation", {
-        enclave: opts.enclave,
-        enclaveKey: worker.address,
-        measurement: opts.enclave === "dev" ? DEV_ENCLAVE_MEASUREMENT : undefined,
-        attestationHash: keccak256(attestation),
-        file,
-        enclaveRegistry,
-        next: `vinfer tee attester ${file} (each verifier of the quorum), then vinfer tee admit <their files>`,
-      });
-      settings = { ...settings, tee: { worker, enclaveRegistry } };
-      tee = { worker, registry: EnclaveRegistry__factory.connect(enclaveRegistry, c.provider) };
-    }
-    // With --queue, the ZK proofs and OPML claims go to the fleet's workers; TEE stays here. OPML is
-    // prepared here too: the node defends its claims, which needs the model's program.
-    let fleet: FleetQueues | undefined;
-    const fleetTypes = opts.queue ? opts.proof.filter((t) => FLEET_PROOF_TYPES.includes(t)) : [];
-    const localTypes = opts.proof.filter((t) => !fleetTypes.includes(t) || t === ProofType.Opml);
-    if (opts.queue) {
-      await checkQueueReachable(opts.queue);
-      fleet = new FleetQueues({ url: opts.queue, jobTimeoutMs: opts.jobTimeoutMs });
-      log.log("info", "fleet.coordinator", { queue: opts.queue, proofTypes: fleetTypes.map(proofTypeName).join(",") });
+      const registry = EnclaveRegistry__factory.connect(enclaveRegistry, c.provider);
+      tee = { registry, wait: { registry, log, stopping: () => stopping } };
+      if (!fleet) {
+        enclave = await startEnclaveWorker(opts.enclave, resolve(opts.attestationOut ?? `${opts.db}.attestation`), log, enclaveRegistry);
+        settings = { ...settings, tee: { worker: enclave, enclaveRegistry } };
+      }
     }
     const provers = new Map<string, readonly Prover[]>();
     for (const ref of opts.model) {
@@ -238,11 +180,13 @@ export function registerServe(program: Command): void {
       if (opts.dishonest) buildClaim(prepared.model, new Array<bigint>(prepared.model.inputLength).fill(0n), opts.dishonest);
       provers.set(modelId, [
         ...prepared.provers.map((p) => {
-          if (tee && p.proofType === ProofType.Tee) return awaitingAdmission(p, tee.registry, tee.worker.address, log, () => stopping);
+          if (enclave && tee && p.proofType === ProofType.Tee) return awaitingAdmission(p, enclave.address, tee.wait);
           if (fleet && p instanceof OpmlProver) return fleet.opmlProver(p);
           return p;
         }),
-        ...fleetTypes.filter((t) => t !== ProofType.Opml).map((t) => fleet!.prover(t)),
+        ...fleetTypes
+          .filter((t) => t !== ProofType.Opml)
+          .map((t) => (t === ProofType.Tee && tee ? awaitingSignerAdmission(fleet!.prover(t), tee.wait) : fleet!.prover(t))),
       ]);
       if (tee) await checkTeeVerifier(d, c.provider, modelId, await tee.registry.getAddress(), log);
     }

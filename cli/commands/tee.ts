@@ -13,7 +13,7 @@
 import { readFileSync } from "node:fs";
 
 import { type Command, InvalidArgumentError } from "commander";
-import { getAddress, isAddress, isHexString, recoverAddress } from "ethers";
+import { getAddress, isAddress, isHexString, keccak256, recoverAddress } from "ethers";
 
 import { InputError, VinferError } from "../../sdk/errors.js";
 import { Model } from "../../sdk/model.js";
@@ -28,7 +28,10 @@ import {
   verdictToJson,
   verifyAttestation,
 } from "../../sdk/tee/attestation/index.js";
+import type { Logger } from "../../sdk/operator/log.js";
 import { attestAndSign } from "../../sdk/tee/attester.js";
+import { DEV_ENCLAVE_MEASUREMENT, type EnclaveKind, enclaveBackend } from "../../sdk/tee/worker/backends.js";
+import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { type Admission, acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
 import { EnclaveRegistry__factory, QuorumAdmitter__factory } from "../../types/ethers-contracts/index.js";
 import {
@@ -154,6 +157,32 @@ function registerVerifyAttestation(tee: Command): void {
 // ---------------------------------------------------------------- on chain
 
 /** Checks that `address` is an EnclaveRegistry of the protocol's ModelRegistry `modelRegistry` on the connected chain. */
+/**
+ * Starts an enclave worker (`--enclave`), writes its attestation to `file` and logs where it went
+ * and what to do next; the worker's key exists only in this process, so the attestation is good
+ * for this run only. Used by `vinfer serve --proof tee` and `vinfer worker --proof tee`.
+ */
+export async function startEnclaveWorker(kind: EnclaveKind, file: string, log: Logger, enclaveRegistry?: string): Promise<EnclaveWorker> {
+  const worker = EnclaveWorker.start(enclaveBackend(kind));
+  const attestation = await worker.attestation();
+  writeOutputFile(file, attestation, "attestation file");
+  if (kind === "dev")
+    out.warn(
+      "\n*** SIMULATED ENCLAVE (--enclave dev): NO HARDWARE PROTECTION. Its key lives in this process's memory, and its\n" +
+        "*** attestation proves nothing: only attesters run with --allow-dev accept it. For development only. ***\n",
+    );
+  log.log("info", "tee.attestation", {
+    enclave: kind,
+    enclaveKey: worker.address,
+    measurement: kind === "dev" ? DEV_ENCLAVE_MEASUREMENT : undefined,
+    attestationHash: keccak256(attestation),
+    file,
+    enclaveRegistry,
+    next: `vinfer tee attester ${file} (each verifier of the quorum), then vinfer tee admit <their files>`,
+  });
+  return worker;
+}
+
 export async function checkEnclaveRegistry(c: Connection, address: string, modelRegistry: string): Promise<void> {
   if (!isAddress(address)) throw new InputError(`enclave registry ${address} is not an address`);
   if ((await c.provider.getCode(address)) === "0x")

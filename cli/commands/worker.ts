@@ -1,23 +1,30 @@
 /**
  * `vinfer worker --queue redis://...`: a stateless prover of the fleet
  * (sdk/operator/fleet/, docs/operator-fleet.md). It proves the jobs that a
- * coordinator (`vinfer serve --queue`) queues for the models and ZK proof
- * types it was started with; it needs no key and no chain.
+ * coordinator (`vinfer serve --queue`) queues for the models and proof
+ * types it was started with; it needs no key and no chain. With `--proof tee`
+ * it runs an enclave worker whose key signs the results: its attestation is
+ * written for the quorum to admit, as `vinfer serve --proof tee` does.
  */
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 
 import { type Command, Option } from "commander";
+import { ZeroAddress } from "ethers";
 
-import { InputError } from "../../sdk/errors.js";
 import { ProverWorker } from "../../sdk/operator/fleet/proverWorker.js";
 import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import type { Prover } from "../../sdk/operator/operatorNode.js";
 import { cacheDir } from "../../sdk/paths.js";
 import { prepareModel } from "../../sdk/proofs/prepareModel.js";
 import { proofTypeName } from "../../sdk/proofs/registry.js";
-import { DEFAULT_PROOF_TYPES, FLEET_PROOF_TYPES, proofTypesOption } from "../chain.js";
+import type { ProofSettings } from "../../sdk/proofs/proofSystem.js";
+import { ProofType } from "../../sdk/protocol/proofType.js";
+import type { EnclaveKind } from "../../sdk/tee/worker/backends.js";
+import { DEFAULT_PROOF_TYPES, proofTypesOption } from "../chain.js";
 import { nonNegativeInteger } from "../options.js";
 import { out } from "../output.js";
+import { startEnclaveWorker } from "./tee.js";
 
 interface WorkerOptions {
   queue: string;
@@ -25,7 +32,15 @@ interface WorkerOptions {
   proof: ReturnType<typeof proofTypesOption>;
   concurrency: number;
   lockMs: number;
+  enclave: EnclaveKind;
+  attestationOut?: string;
 }
+
+/**
+ * A worker's enclave signs for whichever registry the coordinator's models name: the registry
+ * is the coordinator's concern (it checks each signer's admission), so none is set here.
+ */
+const NO_REGISTRY = ZeroAddress;
 
 export function registerWorker(program: Command): void {
   program
@@ -34,7 +49,7 @@ export function registerWorker(program: Command): void {
     .requiredOption("--queue <url>", "the fleet's Redis, redis://host:port")
     .requiredOption("--model <ref...>", "models to prove (zoo names, folders or .onnx files)")
     .addOption(
-      new Option("--proof <types>", "proof types to prove (comma-separated): ZK types and opml (claims)")
+      new Option("--proof <types>", "proof types to prove (comma-separated): groth16, ezkl, opml (claims), tee (signatures)")
         .argParser(proofTypesOption)
         .default(DEFAULT_PROOF_TYPES, DEFAULT_PROOF_TYPES.map(proofTypeName).join(",")),
     )
@@ -45,18 +60,25 @@ export function registerWorker(program: Command): void {
       nonNegativeInteger,
       10_000,
     )
+    .addOption(
+      new Option("--enclave <kind>", "--proof tee: where the enclave worker runs (dev: SIMULATED, no hardware protection)")
+        .choices(["dev", "tdx", "nitro"])
+        .default("dev"),
+    )
+    .option("--attestation-out <file>", "--proof tee: where to write the enclave's attestation (default: worker-<host>-<pid>.attestation)")
     .option("--json", "stdout carries the event log only: one JSON object per line (time, level, event, fields)")
     .action(async (opts: WorkerOptions) => {
-      const other = opts.proof.filter((t) => !FLEET_PROOF_TYPES.includes(t));
-      if (other.length)
-        throw new InputError(
-          `vinfer worker proves ${FLEET_PROOF_TYPES.map(proofTypeName).join(", ")}; ${other.map(proofTypeName).join(", ")} stays with the coordinator (vinfer serve), which holds the enclave worker`,
-        );
       await checkQueueReachable(opts.queue);
+      const log = out.logger();
+      let settings: ProofSettings = {};
+      if (opts.proof.includes(ProofType.Tee)) {
+        const file = resolve(opts.attestationOut ?? `worker-${hostname()}-${process.pid}.attestation`);
+        settings = { tee: { worker: await startEnclaveWorker(opts.enclave, file, log), enclaveRegistry: NO_REGISTRY } };
+      }
       const provers = new Map<string, readonly Prover[]>();
       for (const ref of opts.model) {
         out.info(`${ref}: loading circuits (${opts.proof.map(proofTypeName).join(", ")})`);
-        const prepared = await prepareModel(ref, opts.proof, out.progress());
+        const prepared = await prepareModel(ref, opts.proof, out.progress(), settings);
         provers.set(prepared.model.modelId.toLowerCase(), prepared.provers);
       }
       const worker = new ProverWorker({
@@ -64,7 +86,7 @@ export function registerWorker(program: Command): void {
         provers,
         concurrency: Math.max(1, opts.concurrency),
         workDir: resolve(cacheDir(), "worker", String(process.pid)),
-        logger: out.logger(),
+        logger: log,
         lockDurationMs: Math.max(1_000, opts.lockMs),
         stalledIntervalMs: Math.max(500, Math.floor(opts.lockMs / 2)),
       });

@@ -10,10 +10,23 @@ export class WorkerProcess {
   private readonly child: ChildProcess;
   private stderr = "";
 
-  constructor(url: string, proofTypes: readonly string[], lockMs: number) {
+  constructor(url: string, proofTypes: readonly string[], lockMs: number, extraArgs: readonly string[] = []) {
     this.child = spawn(
       process.execPath,
-      [BIN, "worker", "--queue", url, "--model", "digits-mlp", "--proof", proofTypes.join(","), "--lock-ms", String(lockMs), "--json"],
+      [
+        BIN,
+        "worker",
+        "--queue",
+        url,
+        "--model",
+        "digits-mlp",
+        "--proof",
+        proofTypes.join(","),
+        "--lock-ms",
+        String(lockMs),
+        "--json",
+        ...extraArgs,
+      ],
       { stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     let buffer = "";

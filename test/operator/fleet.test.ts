@@ -4,9 +4,11 @@
  * jobs) and `vinfer worker` processes that prove them. Every request is
  * fulfilled exactly once, also when a worker is killed mid-proof.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { expect } from "chai";
+import { Wallet, recoverAddress } from "ethers";
 
 import "../helpers/releaseWorkers.js";
 import { FleetQueues } from "../../sdk/operator/fleet/queuedProver.js";
@@ -17,6 +19,14 @@ import { waitForResult } from "../../sdk/protocol/client.js";
 import { ProofType } from "../../sdk/protocol/proofType.js";
 import { OPML_DEFAULTS, type OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
 import { InputError } from "../../sdk/errors.js";
+import { jsonLogger } from "../../sdk/operator/log.js";
+import { attestAndSign } from "../../sdk/tee/attester.js";
+import { awaitingSignerAdmission } from "../../sdk/tee/awaitAdmission.js";
+import { acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
+import { TeeProver } from "../../sdk/tee/proofSystem.js";
+import { teeResultDigest } from "../../sdk/tee/resultSigning.js";
+import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
+import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { VinferError } from "../../sdk/errors.js";
@@ -127,6 +137,76 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     store.close();
     expect(job!.state, job!.lastError).to.equal("settled");
     expect((await waitForResult(f.router, rec.requestId, { timeoutMs: 1_000 })).output).to.deep.equal(f.outputOf(rec.input));
+  });
+
+  it("a worker's enclave signs a TEE result; the coordinator holds it until that key is admitted, then fulfils", async function () {
+    const attesters = [Wallet.createRandom(), Wallet.createRandom()];
+    const tee = await deployEnclaveRegistry(f.owner, {
+      modelRegistry: f.addresses.registry,
+      attesters: attesters.map((a) => a.address),
+      threshold: 2,
+    });
+    const enclaveRegistry = await tee.enclaveRegistry.getAddress();
+    // The model's TEE verifier is the registry (a local enclave only names it; it signs nothing here).
+    await registerModel(f.registry, f.owner, f.model, [
+      new TeeProver(f.model, { worker: EnclaveWorker.start(), enclaveRegistry }).verifier(),
+    ]);
+    await acceptMeasurement(tee.enclaveRegistry, f.model.modelId, DEV_ENCLAVE_MEASUREMENT);
+    const attestationFile = join(dir, "tee-worker.attestation");
+    const teeWorker = new WorkerProcess(redis.url, ["tee"], 10_000, ["--enclave", "dev", "--attestation-out", attestationFile]);
+    workers.push(teeWorker);
+    await teeWorker.until("fleet.worker_ready");
+
+    const events: { event: string; enclaveKey?: string }[] = [];
+    const store = new JobStore(join(dir, "tee.db"));
+    const fleet = new FleetQueues({ url: redis.url });
+    const logger = jsonLogger((line) => events.push(JSON.parse(line) as { event: string }));
+    const prover = awaitingSignerAdmission(fleet.prover(ProofType.Tee), {
+      registry: tee.enclaveRegistry,
+      log: logger,
+      stopping: () => false,
+      pollMs: 100,
+    });
+    const node = operatorNode({ f, chain, dir }, store, [prover], { logger });
+    await node.start();
+    const rec = await f.userRequest(61, { proofType: ProofType.Tee, fee: FEE });
+    const deadline = Date.now() + 120_000;
+    while (!events.some((e) => e.event === "tee.waiting_for_admission")) {
+      if (Date.now() > deadline) throw new Error(`not held for admission: ${events.map((e) => e.event).join(" ")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(store.get(rec.requestId)!.state, "held, not submitted").to.equal("pending");
+
+    const o = {
+      chainId: f.chainId,
+      quorumAdmitter: await tee.quorumAdmitter.getAddress(),
+      enclaveRegistry,
+      maxLifetimeSeconds: 3600,
+      // Chain time, which earlier tests moved ahead of the wall clock (an OPML challenge window).
+      at: new Date(Number((await chain.provider.getBlock("latest"))!.timestamp) * 1000),
+      allowDev: true,
+    };
+    const attestation = readFileSync(attestationFile);
+    const signed = [];
+    for (const a of attesters) signed.push(await attestAndSign(a, attestation, o));
+    await admitEnclaveKey(
+      tee.quorumAdmitter,
+      f.chainId,
+      signed[0]!.admission,
+      "data:dev",
+      signed.map((s) => s.signature),
+    );
+    const [job] = await node.waitFor([rec.requestId], 60_000);
+    await node.stop();
+    await fleet.close();
+    store.close();
+    expect(job!.state, job!.lastError).to.equal("done");
+    expect(events.find((e) => e.event === "tee.waiting_for_admission")!.enclaveKey).to.equal(signed[0]!.admission.key);
+    const ctx = { chainId: f.chainId, router: f.addresses.router, requestId: rec.requestId, modelId: f.model.modelId, input: rec.input };
+    const signer = recoverAddress(teeResultDigest({ ...ctx, fulfiller: chain.wallet(1).address }, job!.output!), job!.evidence!);
+    expect(signer, "signed by the worker's enclave key").to.equal(signed[0]!.admission.key);
+    expect((await waitForResult(f.router, rec.requestId, { timeoutMs: 1_000 })).output).to.deep.equal(f.outputOf(rec.input));
+    expect(await fulfilments(rec)).to.equal(1);
   });
 
   it("refuses to send a dishonest OPML node's claims to the fleet, whose workers claim honestly", async function () {
