@@ -21,18 +21,22 @@ def main(src: str, dst: str) -> None:
     a.set_xticks(workers)
     a.set_title("throughput")
     a.grid(True, alpha=0.3)
-    for kind, marker in (("groth16", "o"), ("ezkl", "^")):
+    markers = {"groth16": "o", "ezkl": "^", "tee": "s", "opml": "D"}
+    kinds = [k for k in markers if k in runs[0]["latency"]]
+    for kind in kinds:
         for pct, style in (("p50Ms", "-"), ("p95Ms", "--")):
-            ys = [r["latency"][kind][pct] / 1000 if kind in r["latency"] else None for r in runs]
-            b.plot(workers, ys, marker=marker, linestyle=style, label=f"{kind} {pct[:3]}")
+            ys = [r["latency"][kind][pct] / 1000 for r in runs]
+            label = f"{kind} {pct[:3]}" + (" (to claim)" if kind == "opml" else "")
+            b.plot(workers, ys, marker=markers[kind], linestyle=style, label=label)
     b.set_xlabel("prover workers")
-    b.set_ylabel("request to result (s)")
+    b.set_ylabel("request to result (s, log)")
+    b.set_yscale("log")
     b.set_xticks(workers)
     b.set_title("latency (burst of requests, queueing included)")
     b.grid(True, alpha=0.3)
     b.legend()
     m = data["machine"]
-    fig.suptitle(f"{data['model']}, {runs[0]['requests']} requests per run; {m['cpu']}, {m['cores']} cores")
+    fig.suptitle(f"{data['model']}, {runs[0]['requests']} requests per run ({data['mix']}); {m['cpu']}, {m['cores']} cores")
     fig.tight_layout()
     fig.savefig(dst, dpi=120)
 
