@@ -10,6 +10,9 @@
  *   vinfer_fees_earned_wei_total           fees of fulfilled requests (wei, as a float)
  *   vinfer_gas_spent_total                 gas of the node's fulfil transactions
  *   vinfer_fleet_queue_jobs{proof_type,model,state}  the fleet's queues (with --queue)
+ *   vinfer_tx_events_total{event}          what the chain did to the node's transactions: tx.reorged,
+ *                                          tx.rebroadcast, tx.replaced, tx.fee_capped, tx.dropped,
+ *                                          tx.nonce_gap_filled (./txSender.ts)
  *
  * GET /metrics serves them; GET /healthz answers 200 while the node runs.
  */
@@ -25,6 +28,8 @@ import type { LogFields, LogLevel, Logger } from "./log.js";
 
 /** Events counted by vinfer_job_events_total. */
 const COUNTED = new Set(["job.proved", "job.done", "job.failed", "job.skipped"]);
+/** Events counted by vinfer_tx_events_total: each one a thing to alert on when it recurs. */
+const TX_EVENTS = new Set(["tx.reorged", "tx.rebroadcast", "tx.replaced", "tx.fee_capped", "tx.dropped", "tx.nonce_gap_filled"]);
 
 export interface MetricsSources {
   readonly store: JobQueue;
@@ -40,6 +45,7 @@ export class OperatorMetrics {
   private readonly proving: Histogram<"proof_type">;
   private readonly fees: Counter;
   private readonly gas: Counter;
+  private readonly txEvents: Counter<"event">;
 
   constructor(private readonly sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: "vinfer_process_" });
@@ -64,6 +70,12 @@ export class OperatorMetrics {
     this.gas = new Counter({
       name: "vinfer_gas_spent_total",
       help: "gas used by the node's fulfil transactions",
+      registers: [this.registry],
+    });
+    this.txEvents = new Counter({
+      name: "vinfer_tx_events_total",
+      help: "reorgs, re-sends, fee replacements, fee-cap holds, dropped transactions and filled nonce gaps",
+      labelNames: ["event"],
       registers: [this.registry],
     });
     const store = sources.store;
@@ -126,6 +138,7 @@ export class OperatorMetrics {
   }
 
   private observe(event: string, fields: LogFields): void {
+    if (TX_EVENTS.has(event)) this.txEvents.inc({ event });
     if (!COUNTED.has(event) || fields.requestId === undefined || fields.requestId === null) return;
     const job = this.sources.store.get(BigInt(fields.requestId));
     const proofType = job ? proofTypeName(job.request.proofType) : "unknown";

@@ -15,6 +15,7 @@ import { sleep } from "../../sdk/async.js";
 import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
 import { jsonLogger } from "../../sdk/operator/log.js";
+import { OperatorMetrics } from "../../sdk/operator/metrics.js";
 import type { OperatorNode, OperatorOptions } from "../../sdk/operator/operatorNode.js";
 import { Groth16Prover } from "../../sdk/zk/groth16/proofSystem.js";
 import { type OperatorFixture, operatorFixture, operatorNode } from "../helpers/operator.js";
@@ -42,18 +43,25 @@ describe("The operator node on a public chain (reorgs, stuck transactions, nonce
     store?.close();
     node = undefined;
     store = undefined;
+    metrics = undefined;
     await fx.chain.close();
   });
 
   const rpc = (method: string, params: unknown[] = []) => fx.f.connection.provider.request({ method, params });
   const mine = (blocks = 1) => rpc("hardhat_mine", [`0x${blocks.toString(16)}`]);
 
+  let metrics: OperatorMetrics | undefined;
+
   function start(db: string, extra: Partial<OperatorOptions>): OperatorNode {
     store ??= new JobStore(join(fx.dir, db));
-    const logger = jsonLogger((line) => {
-      events.push(JSON.parse(line) as LogEntry);
-      if (process.env.VINFER_TEST_LOGS) process.stderr.write(line);
-    });
+    const s = store;
+    metrics ??= new OperatorMetrics({ store: s, healthy: () => true });
+    const logger = metrics.logger(
+      jsonLogger((line) => {
+        events.push(JSON.parse(line) as LogEntry);
+        if (process.env.VINFER_TEST_LOGS) process.stderr.write(line);
+      }),
+    );
     node = operatorNode(fx, store, [new Groth16Prover(fx.f.model, fx.f.circuit)], { logger, receiptWaitMs: 200, ...extra });
     return node;
   }
@@ -202,6 +210,9 @@ describe("The operator node on a public chain (reorgs, stuck transactions, nonce
       expect(minedTx.maxFeePerGas! >= receipt.gasPrice).to.equal(true);
       expect(minedTx.maxFeePerGas! <= highCap).to.equal(true);
       expect(await fx.f.router.balances(fx.chain.wallet(OPERATOR).address)).to.equal(1000n);
+      const counted = await metrics!.registry.getSingleMetricAsString("vinfer_tx_events_total");
+      expect(counted).to.contain('vinfer_tx_events_total{event="tx.replaced"} 2');
+      expect(counted).to.contain('vinfer_tx_events_total{event="tx.fee_capped"} 1');
       // Three transactions signed for the request, one nonce: one of them mined, the others can never be.
       expect(fulfilmentsOf(sent.requestId)).to.have.length(3);
       for (const hash of fulfilmentsOf(sent.requestId).filter((h) => h !== job.txHash))
