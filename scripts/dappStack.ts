@@ -35,27 +35,14 @@ import { registerModel } from "../sdk/protocol/registerModel.js";
 import { type Progress, silentProgress } from "../sdk/zk/progress.js";
 import { Groth16Prover } from "../sdk/zk/groth16/proofSystem.js";
 import { DigitBounty__factory } from "../types/ethers-contracts/index.js";
+import type { DappConfig } from "../examples/dapp/src/config.js";
 import { serveJsonRpc } from "./devchain/jsonRpcServer.js";
 
 export const DAPP_ROOT = join(PACKAGE_ROOT, "examples", "dapp");
 export const DAPP_MODEL = "digits-mlp";
 
 /** What the page reads from /vinfer/config.json. */
-export interface DappConfig {
-  readonly chainId: string;
-  readonly router: string;
-  readonly registry: string;
-  readonly bounty: string;
-  readonly modelId: string;
-  readonly model: string;
-  readonly proofType: number;
-  readonly targetDigit: number;
-  /** The dev account the page sends from (its key is the public Hardhat one). */
-  readonly userAccount: number;
-  readonly fee: string;
-  /** The model's declared float input range (part of its id), for Model.fromOnnx on the page. */
-  readonly inputRange: readonly [number, number] | null;
-}
+export type { DappConfig };
 
 export interface DappStackOptions {
   /** The chain's JSON-RPC port (default 8545; 0: any free port). */

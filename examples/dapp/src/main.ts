@@ -26,19 +26,7 @@ import {
 import { DigitBounty__factory } from "vinfer/contracts";
 import { Wallet, formatEther } from "ethers";
 
-interface DappConfig {
-  chainId: string;
-  router: string;
-  registry: string;
-  bounty: string;
-  modelId: string;
-  model: string;
-  proofType: number;
-  targetDigit: number;
-  userAccount: number;
-  fee: string;
-  inputRange: [number, number] | null;
-}
+import type { DappConfig } from "./config.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const pad = $<HTMLCanvasElement>("pad");
