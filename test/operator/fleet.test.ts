@@ -29,6 +29,7 @@ import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
+import type { OperatorNode, OperatorOptions, Prover } from "../../sdk/operator/operatorNode.js";
 import { VinferError } from "../../sdk/errors.js";
 import { type ChainEndpoint, operatorFixture, operatorNode } from "../helpers/operator.js";
 import type { protocolFixture } from "../helpers/protocol.js";
@@ -60,8 +61,47 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     await redis?.stop();
   });
 
-  function coordinator(store: JobStore, fleet: FleetQueues) {
-    return operatorNode({ f, chain, dir }, store, [fleet.prover(ProofType.Groth16), fleet.prover(ProofType.Ezkl)], { concurrency: 8 });
+  /** Coordinators started by the test, stopped after it even when it fails midway (a running node keeps mocha alive). */
+  let running: { node: OperatorNode; fleet: FleetQueues; store: JobStore }[] = [];
+  /** Tells held TEE jobs to give up, so that stopping their node does not wait for an admission. */
+  let stopping = false;
+
+  afterEach(async function () {
+    stopping = true;
+    for (const r of running.splice(0)) await shutDown(r);
+    stopping = false;
+  });
+
+  async function shutDown(r: { node: OperatorNode; fleet: FleetQueues; store: JobStore }) {
+    await r.node.stop();
+    await r.fleet.close();
+    r.store.close();
+  }
+
+  /** A coordinator on a new job store and the fleet's queues, serving `provers(fleet)` (default: Groth16 and EZKL). */
+  async function coordinator(db: string, provers?: (fleet: FleetQueues) => Prover[], extra: Partial<OperatorOptions> = {}) {
+    const store = new JobStore(join(dir, db));
+    const fleet = new FleetQueues({ url: redis.url });
+    const node = operatorNode(
+      { f, chain, dir },
+      store,
+      provers?.(fleet) ?? [fleet.prover(ProofType.Groth16), fleet.prover(ProofType.Ezkl)],
+      {
+        concurrency: 8,
+        ...extra,
+      },
+    );
+    const r = { node, fleet, store };
+    running.push(r);
+    await node.start();
+    return {
+      ...r,
+      /** Stops the coordinator now (its store is closed: read it before). */
+      stop: async () => {
+        running = running.filter((x) => x !== r);
+        await shutDown(r);
+      },
+    };
   }
 
   async function fulfilments(rec: RequestRecord): Promise<number> {
@@ -80,10 +120,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
   it("two workers prove a batch of Groth16 and EZKL requests; the coordinator fulfils each exactly once", async function () {
     workers.push(new WorkerProcess(redis.url, ["groth16", "ezkl"], 10_000), new WorkerProcess(redis.url, ["groth16", "ezkl"], 10_000));
     await Promise.all(workers.map((w) => w.until("fleet.worker_ready", 2)));
-    const store = new JobStore(join(dir, "batch.db"));
-    const fleet = new FleetQueues({ url: redis.url });
-    const node = coordinator(store, fleet);
-    await node.start();
+    const { node, stop } = await coordinator("batch.db");
     const sent: RequestRecord[] = [];
     for (const [i, proofType] of [
       ProofType.Groth16,
@@ -98,9 +135,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
       sent.map((s) => s.requestId),
       600_000,
     );
-    await node.stop();
-    await fleet.close();
-    store.close();
+    await stop();
     for (const [i, job] of jobs.entries()) {
       expect(job.state, `request ${sent[i]!.requestId}: ${job.lastError}`).to.equal("done");
       // Accepted on chain means the proof verified; Groth16 proves our integer semantics, EZKL its own circuit's.
@@ -119,10 +154,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     const opmlWorker = new WorkerProcess(redis.url, ["opml"], 10_000);
     workers.push(opmlWorker);
     await opmlWorker.until("fleet.worker_ready");
-    const store = new JobStore(join(dir, "opml.db"));
-    const fleet = new FleetQueues({ url: redis.url });
-    const node = operatorNode({ f, chain, dir }, store, [fleet.opmlProver(local)]);
-    await node.start();
+    const { node, store, stop } = await coordinator("opml.db", (fleet) => [fleet.opmlProver(local)]);
     const rec = await f.userRequest(60, { proofType: ProofType.Opml, fee: FEE });
     const deadline = Date.now() + 120_000;
     while (store.get(rec.requestId)?.state !== "claimed") {
@@ -132,9 +164,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     expect(opmlWorker.count("fleet.proved"), "the claim was built by the worker").to.equal(1);
     await f.connection.networkHelpers.time.increase(BigInt(OPML_DEFAULTS.challengeWindow) + 1n);
     const [job] = await node.waitFor([rec.requestId], 60_000);
-    await node.stop();
-    await fleet.close();
-    store.close();
+    await stop();
     expect(job!.state, job!.lastError).to.equal("settled");
     expect((await waitForResult(f.router, rec.requestId, { timeoutMs: 1_000 })).output).to.deep.equal(f.outputOf(rec.input));
   });
@@ -158,17 +188,19 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     await teeWorker.until("fleet.worker_ready");
 
     const events: { event: string; enclaveKey?: string }[] = [];
-    const store = new JobStore(join(dir, "tee.db"));
-    const fleet = new FleetQueues({ url: redis.url });
     const logger = jsonLogger((line) => events.push(JSON.parse(line) as { event: string }));
-    const prover = awaitingSignerAdmission(fleet.prover(ProofType.Tee), {
-      registry: tee.enclaveRegistry,
-      log: logger,
-      stopping: () => false,
-      pollMs: 100,
-    });
-    const node = operatorNode({ f, chain, dir }, store, [prover], { logger });
-    await node.start();
+    const { node, store, stop } = await coordinator(
+      "tee.db",
+      (fleet) => [
+        awaitingSignerAdmission(fleet.prover(ProofType.Tee), {
+          registry: tee.enclaveRegistry,
+          log: logger,
+          stopping: () => stopping,
+          pollMs: 100,
+        }),
+      ],
+      { logger },
+    );
     const rec = await f.userRequest(61, { proofType: ProofType.Tee, fee: FEE });
     const deadline = Date.now() + 120_000;
     while (!events.some((e) => e.event === "tee.waiting_for_admission")) {
@@ -197,9 +229,7 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
       signed.map((s) => s.signature),
     );
     const [job] = await node.waitFor([rec.requestId], 60_000);
-    await node.stop();
-    await fleet.close();
-    store.close();
+    await stop();
     expect(job!.state, job!.lastError).to.equal("done");
     expect(events.find((e) => e.event === "tee.waiting_for_admission")!.enclaveKey).to.equal(signed[0]!.admission.key);
     const ctx = { chainId: f.chainId, router: f.addresses.router, requestId: rec.requestId, modelId: f.model.modelId, input: rec.input };
@@ -221,19 +251,14 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     const first = new WorkerProcess(redis.url, ["groth16", "ezkl"], LOCK_MS);
     workers.push(first);
     await first.until("fleet.worker_ready", 2);
-    const store = new JobStore(join(dir, "kill.db"));
-    const fleet = new FleetQueues({ url: redis.url });
-    const node = coordinator(store, fleet);
-    await node.start();
+    const { node, stop } = await coordinator("kill.db");
     const rec = await f.userRequest(50, { proofType: ProofType.Ezkl, fee: FEE });
     await first.until("fleet.proving"); // an EZKL proof takes seconds: killed in the middle of it
     first.kill("SIGKILL");
     const second = new WorkerProcess(redis.url, ["groth16", "ezkl"], LOCK_MS);
     workers.push(second);
     const [job] = await node.waitFor([rec.requestId], 600_000);
-    await node.stop();
-    await fleet.close();
-    store.close();
+    await stop();
     expect(first.count("fleet.proved")).to.equal(0);
     expect(second.count("fleet.proved")).to.equal(1);
     expect(job!.state, job!.lastError).to.equal("done");
