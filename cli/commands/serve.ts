@@ -65,6 +65,13 @@ interface ServeOptions extends ChainOptions {
   bumpAfterBlocks: number;
 }
 
+/**
+ * How long the coordinator holds a fleet worker's TEE result for its signer's admission before the
+ * attempt fails and a new signature is asked for (a single node waits for its own key as long as
+ * it takes: admission is a step people take).
+ */
+const FLEET_ADMISSION_WAIT_MS = 30 * 60_000;
+
 export function registerServe(program: Command): void {
   addDeploymentOption(
     addChainOptions(
@@ -186,7 +193,13 @@ export function registerServe(program: Command): void {
         }),
         ...fleetTypes
           .filter((t) => t !== ProofType.Opml)
-          .map((t) => (t === ProofType.Tee && tee ? awaitingSignerAdmission(fleet!.prover(t), tee.wait) : fleet!.prover(t))),
+          .map((t) =>
+            t === ProofType.Tee && tee
+              ? awaitingSignerAdmission(fleet!.prover(t), { ...tee.wait, maxWaitMs: FLEET_ADMISSION_WAIT_MS }, (ctx) =>
+                  fleet!.discard(t, ctx),
+                )
+              : fleet!.prover(t),
+          ),
       ]);
       if (tee) await checkTeeVerifier(d, c.provider, modelId, await tee.registry.getAddress(), log);
     }

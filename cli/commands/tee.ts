@@ -156,7 +156,6 @@ function registerVerifyAttestation(tee: Command): void {
 
 // ---------------------------------------------------------------- on chain
 
-/** Checks that `address` is an EnclaveRegistry of the protocol's ModelRegistry `modelRegistry` on the connected chain. */
 /**
  * Starts an enclave worker (`--enclave`), writes its attestation to `file` and logs where it went
  * and what to do next; the worker's key exists only in this process, so the attestation is good
@@ -183,6 +182,7 @@ export async function startEnclaveWorker(kind: EnclaveKind, file: string, log: L
   return worker;
 }
 
+/** Checks that `address` is an EnclaveRegistry of the protocol's ModelRegistry `modelRegistry` on the connected chain. */
 export async function checkEnclaveRegistry(c: Connection, address: string, modelRegistry: string): Promise<void> {
   if (!isAddress(address)) throw new InputError(`enclave registry ${address} is not an address`);
   if ((await c.provider.getCode(address)) === "0x")

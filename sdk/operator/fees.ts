@@ -42,10 +42,24 @@ export function initialFees(suggested: Fees, cap: bigint | undefined): Fees {
   return { maxFeePerGas: cap, maxPriorityFeePerGas: min(suggested.maxPriorityFeePerGas, cap) };
 }
 
-/** Why a transaction waiting in the pool needs a new price, or undefined while it does not. */
-export function stuckReason(fees: Fees, latestBaseFee: bigint, blocksWaited: number, policy: FeePolicy): string | undefined {
+/**
+ * Why a transaction waiting in the pool needs a new price, or undefined while it does not: its
+ * fee cap is below the base fee, or it waited `bumpAfterBlocks` blocks while priced below the
+ * market (a tip under the suggested one). A transaction that waits although priced at or above
+ * the market is not re-priced: a stalled sequencer or a node that does not relay is not fixed by
+ * paying more, and bumping it every few blocks would make its price grow without end.
+ */
+export function stuckReason(
+  fees: Fees,
+  latestBaseFee: bigint,
+  suggestedTip: bigint,
+  blocksWaited: number,
+  policy: FeePolicy,
+): string | undefined {
   if (fees.maxFeePerGas < latestBaseFee) return `its fee cap ${fees.maxFeePerGas} is below the base fee ${latestBaseFee}`;
-  if (blocksWaited >= policy.bumpAfterBlocks) return `not mined after ${blocksWaited} blocks`;
+  const belowMarket = fees.maxPriorityFeePerGas < suggestedTip || fees.maxFeePerGas < latestBaseFee + suggestedTip;
+  if (blocksWaited >= policy.bumpAfterBlocks && belowMarket)
+    return `not mined after ${blocksWaited} blocks, priced below the market (tip ${fees.maxPriorityFeePerGas} < ${suggestedTip}, or fee cap under base fee + tip)`;
   return undefined;
 }
 

@@ -160,6 +160,8 @@ export class OperatorNode {
         ...(this.o.bumpAfterBlocks !== undefined ? { bumpAfterBlocks: this.o.bumpAfterBlocks } : {}),
       },
     });
+    // A restarted node starts its nonce count after every transaction it stored, not from the RPC's pending count alone.
+    for (const nonce of [...this.signedNonces(), ...this.queue.txs.unconfirmed().map((t) => t.nonce)]) this.sender.noteNonce(nonce);
     this.opml = new OpmlClaims({
       provider: this.o.provider,
       router: this.router,
@@ -252,7 +254,7 @@ export class OperatorNode {
         this.track(this.submitting, job.requestId, this.submitter!.submit(job.requestId));
       // OPML: other transactions left waiting, then the claims' games, settlement and bonds.
       await this.sender!.followUnconfirmed();
-      await this.fillNonceGaps();
+      await this.fillNonceGaps().catch((err: unknown) => this.log.log("warn", "tx.nonce_gap_check_failed", { error: message(err) }));
       await this.opml!.tick();
     }
     const free = this.t.concurrency - this.proving.size;
@@ -264,8 +266,12 @@ export class OperatorNode {
 
   /** A nonce below our waiting fulfilments that nothing of ours holds is filled, or they would wait for ever. */
   private async fillNonceGaps(): Promise<void> {
-    const held = this.queue.inState("signed").map((j) => Transaction.from(j.rawTx!).nonce);
-    await this.sender!.exclusive(() => this.sender!.fillNonceGaps(held));
+    await this.sender!.exclusive(() => this.sender!.fillNonceGaps(this.signedNonces()));
+  }
+
+  /** The nonces of the fulfil transactions signed and not yet settled. */
+  private signedNonces(): number[] {
+    return this.queue.inState("signed").map((j) => Transaction.from(j.rawTx!).nonce);
   }
 
   private busy(id: bigint): boolean {

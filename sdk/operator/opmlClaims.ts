@@ -85,7 +85,9 @@ export class OpmlClaims {
     const bond = await OpmlModel__factory.connect(job.request.verifier, this.o.provider).claimBond();
     const have = await game.balanceOf(this.o.sender.address);
     if (have >= bond) return;
-    const key = `deposit:${job.requestId}:${job.attempts}`;
+    // A deposit of an earlier attempt still waiting is followed, not paid a second time.
+    const earlier = Array.from({ length: job.attempts }, (_, a) => `deposit:${job.requestId}:${a}`);
+    const key = earlier.find((k) => this.o.queue.txs.get(k)?.state === "sent") ?? `deposit:${job.requestId}:${job.attempts}`;
     const data = game.contract.interface.encodeFunctionData("deposit");
     const outcome = await this.o.sender.perform(key, { to: game.address, data, value: bond - have }, `deposit(${bond - have} wei)`);
     if (outcome.status !== "mined") throw new VinferError("OPML_BOND", `bond deposit ${outcome.hash} is ${outcome.status}; retrying`);

@@ -125,7 +125,7 @@ export class Submitter {
     if (progress.state === "waiting") return;
     if (progress.state === "dropped") {
       // The nonce was used by a transaction other than ours: ours can never be mined.
-      queue.markUnsigned(id, `transaction ${job.txHash} was replaced`);
+      queue.markUnsigned(id, `the nonce of transaction ${job.txHash} went to another transaction`);
       return;
     }
     const { hash, receipt } = progress;

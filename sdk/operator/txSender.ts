@@ -33,6 +33,9 @@ const GAS_MARGIN_PERCENT = 20n;
 const RECEIPT_WAIT_MS = 30_000;
 /** Gas of a plain value transfer (what fills a nonce gap). */
 const TRANSFER_GAS = 21_000n;
+/** A nonce gap is filled only once it has lasted this many blocks and this long. */
+const GAP_MIN_BLOCKS = 2;
+const GAP_MIN_MS = 5_000;
 
 export interface TxCall {
   readonly to: string;
@@ -93,8 +96,8 @@ export class TxSender {
   private readonly seenMined = new Map<string, string>();
   /** Hashes already reported as held back by the fee cap (reported once). */
   private readonly capped = new Set<string>();
-  /** Nonce gaps seen on the previous check: a gap is filled only when it persists. */
-  private gapsSeen = new Set<number>();
+  /** Nonce gaps seen, and since when (block, ms): a gap is filled only when it persists. */
+  private gapsSeen = new Map<number, { block: number; at: number }>();
 
   constructor(private readonly o: TxSenderOptions) {
     this.confirmations = Math.max(1, o.confirmations ?? 1);
@@ -185,29 +188,26 @@ export class TxSender {
   async advance(tx: TrackedTx, replace: (signed: SignedTx) => void): Promise<TxProgress> {
     const { provider, wallet, log } = this.o;
     const hashes = [tx.hash, ...(tx.replaced ?? [])];
-    for (const hash of hashes) {
-      const receipt = await provider.getTransactionReceipt(hash);
-      if (!receipt) continue;
-      const depth = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
-      if (this.seenMined.get(hash) !== receipt.blockHash)
-        log.log("info", "tx.mined", { action: tx.label, tx: hash, block: receipt.blockNumber, depth, confirmations: this.confirmations });
-      this.waitingSince.delete(tx.hash);
-      if (depth < this.confirmations) {
-        this.seenMined.set(hash, receipt.blockHash);
-        return { state: "waiting" };
-      }
-      this.seenMined.delete(hash); // final: not followed again
-      return { state: "mined", hash, receipt };
-    }
+    const mined = await this.minedOf(tx.label, hashes);
+    if (mined) return mined;
     for (const hash of hashes)
       if (this.seenMined.delete(hash)) log.log("warn", "tx.reorged", { action: tx.label, tx: hash, reason: "its block left the chain" });
     const nonce = Transaction.from(tx.raw).nonce;
+    const latestCount = await provider.getTransactionCount(wallet.address, "latest");
     if (await provider.getTransaction(tx.hash)) {
-      await this.repriceIfStuck(tx, nonce, replace);
+      // Only the next transaction to be mined is re-priced: the ones behind it wait for it, not for a better price.
+      if (nonce === latestCount) await this.repriceIfStuck(tx, nonce, replace);
       return { state: "waiting" };
     }
-    if ((await provider.getTransactionCount(wallet.address, "latest")) > nonce) {
-      log.log("warn", "tx.dropped", { action: tx.label, tx: tx.hash, nonce });
+    if (latestCount > nonce) {
+      // Another transaction holds the nonce; unless it is one of ours mined meanwhile (or seen
+      // by another node behind the RPC), or a block a reorg may still take back, ours is dead.
+      const meanwhile = await this.minedOf(tx.label, hashes);
+      if (meanwhile) return meanwhile;
+      const deepBlock = (await provider.getBlockNumber()) - this.confirmations + 1;
+      if (deepBlock < 0 || (await provider.getTransactionCount(wallet.address, deepBlock)) <= nonce) return { state: "waiting" };
+      log.log("warn", "tx.dropped", { action: tx.label, tx: tx.hash, nonce, reason: "its nonce went to another transaction" });
+      this.forget(hashes);
       return { state: "dropped" };
     }
     // Signed but not known to the node (killed between store and broadcast, evicted, or reorganised away): the same bytes again.
@@ -216,39 +216,81 @@ export class TxSender {
     return { state: "waiting" };
   }
 
+  /** The first of `hashes` with a receipt: mined when `confirmations` deep, waiting while shallower. */
+  private async minedOf(label: string, hashes: readonly string[]): Promise<TxProgress | undefined> {
+    const { provider, log } = this.o;
+    for (const hash of hashes) {
+      const receipt = await provider.getTransactionReceipt(hash);
+      if (!receipt) continue;
+      const depth = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
+      if (this.seenMined.get(hash) !== receipt.blockHash)
+        log.log("info", "tx.mined", { action: label, tx: hash, block: receipt.blockNumber, depth, confirmations: this.confirmations });
+      if (depth < this.confirmations) {
+        this.seenMined.set(hash, receipt.blockHash);
+        return { state: "waiting" };
+      }
+      this.forget(hashes); // final: not followed again
+      return { state: "mined", hash, receipt };
+    }
+    return undefined;
+  }
+
+  /** Drops what the sender remembers of transactions it will not follow again. */
+  private forget(hashes: readonly string[]): void {
+    for (const hash of hashes) {
+      this.seenMined.delete(hash);
+      this.waitingSince.delete(hash);
+      this.capped.delete(hash);
+    }
+  }
+
   /**
    * Fills nonce gaps below the account's waiting transactions (call under exclusive(), after
    * following them): a nonce that no transaction of ours holds and the pool has none for
    * (a transaction signed elsewhere with this key and lost, say) would hold every later
-   * one back for ever. Each gap seen on two checks in a row is filled with a zero-value
-   * transfer to the account itself, stored under "nonce-gap:<nonce>" like any action.
+   * one back for ever. A gap still there after GAP_MIN_BLOCKS blocks and GAP_MIN_MS (so that a
+   * transaction still travelling to this RPC node is not overwritten) is filled with a
+   * zero-value transfer to the account itself, stored under "nonce-gap:<nonce>" like any action.
    * `held`: the nonces of the transactions the caller tracks outside the sender's log.
    */
   async fillNonceGaps(held: readonly number[]): Promise<void> {
     const { provider, wallet, txs, log } = this.o;
     const ours = new Set([...held, ...txs.unconfirmed().map((t) => t.nonce)]);
     const highest = Math.max(-1, ...ours);
-    const pending = await provider.getTransactionCount(wallet.address, "pending");
-    const gaps = new Set<number>();
-    for (let nonce = pending; nonce < highest; nonce++) if (!ours.has(nonce)) gaps.add(nonce);
-    for (const nonce of gaps) {
-      if (!this.gapsSeen.has(nonce)) continue;
+    const [pending, block] = await Promise.all([provider.getTransactionCount(wallet.address, "pending"), provider.getBlockNumber()]);
+    const now = Date.now();
+    const gaps = new Map<number, { block: number; at: number }>();
+    for (let nonce = pending; nonce < highest; nonce++)
+      if (!ours.has(nonce)) gaps.set(nonce, this.gapsSeen.get(nonce) ?? { block, at: now });
+    this.gapsSeen = gaps;
+    for (const [nonce, seen] of gaps) {
+      if (block - seen.block < GAP_MIN_BLOCKS || now - seen.at < GAP_MIN_MS) continue;
       const filler = await this.signAt(nonce, { to: wallet.address, data: "0x", value: 0n, gasLimit: TRANSFER_GAS });
       txs.put(`nonce-gap:${nonce}`, filler.hash, filler.raw, nonce);
+      this.noteNonce(nonce);
+      gaps.delete(nonce);
       log.log("warn", "tx.nonce_gap_filled", {
         nonce,
         tx: filler.hash,
-        reason: `no transaction held nonce ${nonce}; later ones waited behind it`,
+        reason: `no transaction held nonce ${nonce} for ${block - seen.block} blocks; later ones waited behind it`,
       });
       await provider.broadcastTransaction(filler.raw);
     }
-    this.gapsSeen = gaps;
   }
 
   private async outcome(stored: StoredTx): Promise<TxOutcome> {
     if (stored.state === "sent") return { status: "pending", hash: stored.hash };
     const receipt = await this.o.provider.getTransactionReceipt(stored.hash);
-    if (!receipt) return { status: "pending", hash: stored.hash }; // a reorg took it out: still ours to follow
+    if (!receipt) {
+      // A reorg deeper than the confirmations took it out: followed again like any waiting transaction.
+      this.o.txs.setState(stored.key, "sent");
+      this.o.log.log("warn", "tx.reorged", {
+        action: stored.key,
+        tx: stored.hash,
+        reason: "its block left the chain after it was counted",
+      });
+      return { status: "pending", hash: stored.hash };
+    }
     return { status: stored.state, hash: stored.hash, receipt };
   }
 
@@ -296,9 +338,10 @@ export class TxSender {
     const old = Transaction.from(tx.raw);
     const fees = feesOf(old);
     const baseFee = latest.baseFeePerGas ?? 0n;
-    const reason = stuckReason(fees, baseFee, latest.number - since, this.fees);
+    const market = await provider.getFeeData();
+    const tip = market.maxPriorityFeePerGas ?? market.gasPrice ?? fees.maxPriorityFeePerGas;
+    const reason = stuckReason(fees, baseFee, tip, latest.number - since, this.fees);
     if (!reason) return;
-    const tip = (await provider.getFeeData()).maxPriorityFeePerGas ?? fees.maxPriorityFeePerGas;
     const next = replacementFees(fees, baseFee, tip, this.fees.maxFeePerGas);
     if (!next) {
       if (!this.capped.has(tx.hash))
@@ -313,7 +356,14 @@ export class TxSender {
       this.capped.add(tx.hash);
       return;
     }
-    const replacement = await this.signAt(nonce, { to: old.to!, data: old.data, value: old.value, gasLimit: old.gasLimit }, next);
+    const replacement = await this.signAt(
+      nonce,
+      { to: old.to!, data: old.data, value: old.value, gasLimit: old.gasLimit },
+      {
+        ...next,
+        legacy: old.type === 0 || old.type === 1,
+      },
+    );
     replace(replacement);
     this.waitingSince.delete(tx.hash);
     log.log("warn", "tx.replaced", {
@@ -328,24 +378,40 @@ export class TxSender {
     await provider.broadcastTransaction(replacement.raw);
   }
 
-  /** Signs `tx` with `nonce`, at `fees` or at the chain's suggested price held to the cap. */
-  private async signAt(nonce: number, tx: TransactionRequest, fees?: Fees): Promise<SignedTx> {
+  /** Signs `tx` with `nonce`, at `price` or at the chain's suggested price held to the cap. */
+  private async signAt(nonce: number, tx: TransactionRequest, price?: Price): Promise<SignedTx> {
     const { provider, wallet, chainId } = this.o;
-    const price = fees ?? (await this.suggestedFees(provider));
-    const populated = await wallet.populateTransaction({ ...tx, nonce, chainId, type: 2, ...price });
+    const p = price ?? (await this.suggestedPrice(provider));
+    const fields = p.legacy
+      ? { type: 0, gasPrice: p.maxFeePerGas }
+      : { type: 2, maxFeePerGas: p.maxFeePerGas, maxPriorityFeePerGas: p.maxPriorityFeePerGas };
+    const populated = await wallet.populateTransaction({ ...tx, nonce, chainId, ...fields });
     const raw = await wallet.signTransaction(populated);
     return { hash: Transaction.from(raw).hash!, raw, nonce };
   }
 
-  private async suggestedFees(provider: Provider): Promise<Fees> {
-    const data = await provider.getFeeData();
-    if (data.maxFeePerGas === null || data.maxPriorityFeePerGas === null)
+  /**
+   * The chain's suggested price, held to the cap: EIP-1559 where blocks carry a base fee (a zero
+   * base fee included, where ethers reports no fee cap), a legacy gas price where they do not.
+   */
+  private async suggestedPrice(provider: Provider): Promise<Price> {
+    const [data, block] = await Promise.all([provider.getFeeData(), provider.getBlock("latest")]);
+    const legacy = block?.baseFeePerGas === null || block?.baseFeePerGas === undefined;
+    const maxFeePerGas = data.maxFeePerGas ?? data.gasPrice;
+    const tip = data.maxPriorityFeePerGas ?? data.gasPrice;
+    if (maxFeePerGas === null || tip === null)
       throw new VinferError(
-        "CHAIN_NO_EIP1559",
-        "the chain reports no EIP-1559 fee data (no base fee); the operator signs type-2 (EIP-1559) transactions only",
+        "CHAIN_NO_FEE_DATA",
+        "the chain answers no gas price (eth_gasPrice, eth_feeHistory): cannot price a transaction",
       );
-    return initialFees({ maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas }, this.fees.maxFeePerGas);
+    const fees = initialFees({ maxFeePerGas, maxPriorityFeePerGas: tip < maxFeePerGas ? tip : maxFeePerGas }, this.fees.maxFeePerGas);
+    return { ...fees, legacy };
   }
+}
+
+/** A price to sign at: EIP-1559 fees, or (legacy) a gas price in maxFeePerGas. */
+interface Price extends Fees {
+  readonly legacy: boolean;
 }
 
 /** A signed transaction's price (a legacy one's gas price is both its cap and its tip). */

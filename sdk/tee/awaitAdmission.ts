@@ -29,10 +29,13 @@ export interface AdmissionWait {
   /** True once the node is stopping: a waiting job gives up (and is retried after a restart). */
   readonly stopping: () => boolean;
   readonly pollMs?: number;
+  /** Give up after this long (the job's attempt fails and is retried later); default: wait as long as it takes. */
+  readonly maxWaitMs?: number;
 }
 
 /** Resolves once `key` may sign results of the request's model; throws on a refusal no one can lift. */
 export async function untilKeyMaySign(key: string, ctx: ProveContext, w: AdmissionWait): Promise<void> {
+  const giveUpAt = w.maxWaitMs === undefined ? Infinity : Date.now() + w.maxWaitMs;
   let reported = "";
   for (;;) {
     let waitingFor: string | undefined;
@@ -46,6 +49,11 @@ export async function untilKeyMaySign(key: string, ctx: ProveContext, w: Admissi
     }
     if (waitingFor === undefined) return;
     if (w.stopping()) throw new VinferError("OPERATOR_STOPPING", `request ${ctx.requestId} not signed: the node stopped (${waitingFor})`);
+    if (Date.now() >= giveUpAt)
+      throw new VinferError(
+        "TEE_SIGNER_NOT_ADMITTED",
+        `request ${ctx.requestId}: enclave key ${key} may not sign for the model after ${w.maxWaitMs} ms (${waitingFor}); the job is retried`,
+      );
     if (waitingFor !== reported) {
       w.log.log("warn", "tee.waiting_for_admission", {
         requestId: ctx.requestId,
@@ -72,15 +80,23 @@ export function awaitingAdmission(prover: Prover, key: string, w: AdmissionWait)
 
 /**
  * A TEE prover whose results come signed by some fleet worker's enclave: the signer is recovered
- * from each result, and the result is held until that key may sign for the model.
+ * from each result, and the result is held until that key may sign for the model. A result given
+ * up on (a key never admitted: a restarted worker's, or a signature that recovers to no admitted
+ * key) is passed to `discard`, so that the retry asks for a new signature instead of finding the
+ * same result again.
  */
-export function awaitingSignerAdmission(prover: Prover, w: AdmissionWait): Prover {
+export function awaitingSignerAdmission(prover: Prover, w: AdmissionWait, discard?: (ctx: ProveContext) => Promise<void>): Prover {
   return {
     proofType: prover.proofType,
     async prove(ctx) {
       const result = await prover.prove(ctx);
-      const signer = recoverAddress(teeResultDigest(ctx, result.output), result.evidence);
-      await untilKeyMaySign(signer, ctx, w);
+      try {
+        const signer = recoverAddress(teeResultDigest(ctx, result.output), result.evidence);
+        await untilKeyMaySign(signer, ctx, w);
+      } catch (err) {
+        await discard?.(ctx);
+        throw err;
+      }
       return result;
     },
   };

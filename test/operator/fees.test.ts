@@ -46,12 +46,22 @@ describe("Gas pricing of the operator's transactions", function () {
     );
   });
 
-  it("calls a transaction stuck when its fee cap is below the base fee, or after the policy's number of blocks", function () {
+  it("calls a transaction stuck when its fee cap is below the base fee, or when it waited the policy's blocks priced below the market", function () {
     const price = { maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: GWEI };
     const policy = { bumpAfterBlocks: 3 };
-    expect(stuckReason(price, 9n * GWEI, 0, policy)).to.equal(undefined);
-    expect(stuckReason(price, 11n * GWEI, 0, policy)).to.match(/below the base fee/);
-    expect(stuckReason(price, 9n * GWEI, 2, policy)).to.equal(undefined);
-    expect(stuckReason(price, 9n * GWEI, 3, policy)).to.match(/not mined after 3 blocks/);
+    expect(stuckReason(price, 8n * GWEI, GWEI, 0, policy)).to.equal(undefined);
+    expect(stuckReason(price, 11n * GWEI, GWEI, 0, policy)).to.match(/below the base fee/);
+    expect(stuckReason(price, 8n * GWEI, 2n * GWEI, 2, policy)).to.equal(undefined);
+    expect(stuckReason(price, 8n * GWEI, 2n * GWEI, 3, policy)).to.match(/not mined after 3 blocks, priced below the market/);
+    expect(stuckReason(price, 9n * GWEI + GWEI / 2n, GWEI, 3, policy), "fee cap under base fee + tip").to.match(/below the market/);
+  });
+
+  it("never re-prices by age a transaction priced at or above the market: its price cannot grow without end", function () {
+    fc.assert(
+      fc.property(fees, wei, wei, fc.integer({ min: 0, max: 1_000 }), (price, baseFee, tip, waited) => {
+        fc.pre(price.maxFeePerGas >= baseFee + tip && price.maxPriorityFeePerGas >= tip);
+        expect(stuckReason(price, baseFee, tip, waited, { bumpAfterBlocks: 3 })).to.equal(undefined);
+      }),
+    );
   });
 });

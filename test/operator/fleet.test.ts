@@ -16,7 +16,8 @@ import { checkQueueReachable } from "../../sdk/operator/fleet/redis.js";
 import { JobStore } from "../../sdk/operator/jobStore.js";
 import { prepareModel, verifiersOf } from "../../sdk/proofs/prepareModel.js";
 import { waitForResult } from "../../sdk/protocol/client.js";
-import { ProofType } from "../../sdk/protocol/proofType.js";
+import { ProofType, type ProofTypeId } from "../../sdk/protocol/proofType.js";
+import type { ProveContext } from "../../sdk/proofs/proofSystem.js";
 import { OPML_DEFAULTS, type OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
 import { InputError } from "../../sdk/errors.js";
 import { jsonLogger } from "../../sdk/operator/log.js";
@@ -24,7 +25,7 @@ import { attestAndSign } from "../../sdk/tee/attester.js";
 import { awaitingSignerAdmission } from "../../sdk/tee/awaitAdmission.js";
 import { acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
 import { TeeProver } from "../../sdk/tee/proofSystem.js";
-import { teeResultDigest } from "../../sdk/tee/resultSigning.js";
+import { signTeeResult, teeResultDigest } from "../../sdk/tee/resultSigning.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
 import { registerModel } from "../../sdk/protocol/registerModel.js";
@@ -237,6 +238,72 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     expect(signer, "signed by the worker's enclave key").to.equal(signed[0]!.admission.key);
     expect((await waitForResult(f.router, rec.requestId, { timeoutMs: 1_000 })).output).to.deep.equal(f.outputOf(rec.input));
     expect(await fulfilments(rec)).to.equal(1);
+  });
+
+  it("gives up on a TEE result whose signer is never admitted, and discards it so that the retry asks for a new one", async function () {
+    const tee = await deployEnclaveRegistry(f.owner, { modelRegistry: f.addresses.registry, attesters: [f.owner.address], threshold: 1 });
+    const stranger = Wallet.createRandom();
+    const discarded: bigint[] = [];
+    const signedByStranger: Prover = {
+      proofType: ProofType.Tee,
+      async prove(ctx) {
+        const output = f.outputOf(ctx.input);
+        return { output, evidence: await signTeeResult(stranger, ctx, output) };
+      },
+    };
+    const events: string[] = [];
+    const prover = awaitingSignerAdmission(
+      signedByStranger,
+      { registry: tee.enclaveRegistry, log: jsonLogger((l) => events.push(l)), stopping: () => false, pollMs: 50, maxWaitMs: 300 },
+      async (ctx) => void discarded.push(ctx.requestId),
+    );
+    const ctx = {
+      chainId: f.chainId,
+      router: f.addresses.router,
+      requestId: 77n,
+      modelId: f.model.modelId,
+      fulfiller: f.operator.address,
+      input: f.inputOf(0),
+      workDir: "",
+    };
+    let error: unknown;
+    await prover.prove(ctx).catch((e: unknown) => (error = e));
+    expect((error as VinferError).code).to.equal("TEE_SIGNER_NOT_ADMITTED");
+    expect((error as Error).message).to.contain(stranger.address);
+    expect(discarded).to.deep.equal([77n]);
+    expect(events.join("")).to.contain("tee.waiting_for_admission");
+  });
+
+  it("refuses a worker's OPML claim whose output this node does not compute, and discards it", async function () {
+    const local = (await opmlProofSystem.prepare(f.model)) as OpmlProver;
+    const discarded: bigint[] = [];
+    /** A fleet whose worker claims another output (another build of the model, say). */
+    class OtherBuildFleet extends FleetQueues {
+      override async prove(_type: ProofTypeId, ctx: ProveContext) {
+        return { output: f.outputOf(ctx.input).map((v) => v + 1n), evidence: "0x" };
+      }
+      override async discard(_type: ProofTypeId, ctx: ProveContext) {
+        discarded.push(ctx.requestId);
+      }
+    }
+    const fleet = new OtherBuildFleet({ url: redis.url });
+    const ctx = {
+      chainId: f.chainId,
+      router: f.addresses.router,
+      requestId: 78n,
+      modelId: f.model.modelId,
+      fulfiller: f.operator.address,
+      input: f.inputOf(1),
+      workDir: "",
+    };
+    let error: unknown;
+    await fleet
+      .opmlProver(local)
+      .prove(ctx)
+      .catch((e: unknown) => (error = e));
+    expect((error as VinferError).code).to.equal("FLEET_CLAIM_MISMATCH");
+    expect(discarded).to.deep.equal([78n]);
+    await fleet.close();
   });
 
   it("refuses to send a dishonest OPML node's claims to the fleet, whose workers claim honestly", async function () {

@@ -75,6 +75,11 @@ export class FleetQueues {
     }
   }
 
+  /** Forgets the job of a request (its result was refused): the next prove() of it adds a fresh job. */
+  async discard(proofType: ProofTypeId, ctx: ProveContext): Promise<void> {
+    await (await this.open(proofType, ctx.modelId)).queue.remove(jobIdOf(ctx));
+  }
+
   /** Jobs waiting, running, done and failed of a model and proof type (metrics, tests). */
   async counts(proofType: ProofTypeId, modelId: string): Promise<Record<string, number>> {
     return (await this.open(proofType, modelId)).queue.getJobCounts("waiting", "prioritized", "active", "completed", "failed", "delayed");
@@ -116,7 +121,21 @@ class QueuedOpmlProver extends OpmlProver {
     super(local.model, local.program, local.settings);
   }
 
-  override prove(ctx: ProveContext): Promise<ProvenResult> {
-    return this.fleet.prove(ProofType.Opml, ctx);
+  /**
+   * The worker's claim, once its output is the one this node computes: a claim this node would
+   * defend with another trace loses its bond. (The trace itself is rebuilt only if the claim is
+   * challenged; run the same vinfer version on the coordinator and its workers.)
+   */
+  override async prove(ctx: ProveContext): Promise<ProvenResult> {
+    const claim = await this.fleet.prove(ProofType.Opml, ctx);
+    const expected = this.model.runQuantized(ctx.input).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+    if (expected.length !== claim.output.length || expected.some((v, i) => v !== claim.output[i])) {
+      await this.fleet.discard(ProofType.Opml, ctx);
+      throw new VinferError(
+        "FLEET_CLAIM_MISMATCH",
+        `request ${ctx.requestId}: a worker's OPML claim has output ${claim.output.join(" ")}, this node computes ${expected.join(" ")}; not claimed (is the worker running another vinfer version?)`,
+      );
+    }
+    return claim;
   }
 }
