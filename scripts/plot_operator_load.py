@@ -20,6 +20,7 @@ def main(src: str, dst: str) -> None:
     a.set_ylabel("requests fulfilled per second")
     a.set_xticks(workers)
     a.set_title("throughput")
+    a.set_ylim(bottom=0)
     a.grid(True, alpha=0.3)
     markers = {"groth16": "o", "ezkl": "^", "tee": "s", "opml": "D"}
     kinds = [k for k in markers if k in runs[0]["latency"]]

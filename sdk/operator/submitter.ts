@@ -13,7 +13,7 @@ import { packInt16 } from "../commit/int16Tensor.js";
 import type { InferenceRouter } from "../protocol/contracts.js";
 import type { Job, JobQueue } from "./jobQueue.js";
 import type { Logger } from "./log.js";
-import type { TxSender } from "./txSender.js";
+import type { EstimatedCall, TxSender } from "./txSender.js";
 import { closedReason } from "./watcher.js";
 
 /** How long a job waits for its receipt before leaving it to the next tick's follow (default). */
@@ -59,7 +59,8 @@ export class Submitter {
   async submit(requestId: bigint): Promise<void> {
     const proved = this.o.queue.get(requestId);
     if (proved?.state === "proved") await this.o.beforeSign?.(proved);
-    await this.serialized(() => this.sign(requestId));
+    const call = await this.prepare(requestId);
+    if (call) await this.serialized(() => this.sign(requestId, call));
     const job = this.o.queue.get(requestId)!;
     if (job.state !== "signed") return;
     const receipt = await this.o.provider.waitForTransaction(job.txHash!, 1, this.o.receiptWaitMs ?? RECEIPT_WAIT_MS).catch(() => null);
@@ -84,12 +85,19 @@ export class Submitter {
     await this.serialized(async () => undefined);
   }
 
-  private async sign(id: bigint): Promise<void> {
-    const { queue, provider, router, log, sender } = this.o;
+  /**
+   * The fulfil call of a proved job, estimated (outside the signing lock: the estimate runs the
+   * verifier), or undefined when the job is not ours to sign any more.
+   */
+  private async prepare(id: bigint): Promise<EstimatedCall | undefined> {
+    const { queue, provider, router } = this.o;
     const job = queue.get(id)!;
-    if (job.state !== "proved") return;
+    if (job.state !== "proved") return undefined;
     const closed = await closedReason(router, provider, job);
-    if (closed) return this.o.skip(id, closed);
+    if (closed) {
+      this.o.skip(id, closed);
+      return undefined;
+    }
     const data = router.interface.encodeFunctionData("fulfill", [
       id,
       job.request,
@@ -97,7 +105,14 @@ export class Submitter {
       packInt16(job.output!),
       job.evidence!,
     ]);
-    const signed = await sender.sign({ to: this.o.routerAddress, data }, `fulfill(${id})`);
+    return this.o.sender.estimate({ to: this.o.routerAddress, data }, `fulfill(${id})`);
+  }
+
+  /** Signs, stores and broadcasts a prepared fulfilment (under the signing lock: one nonce sequence). */
+  private async sign(id: bigint, call: EstimatedCall): Promise<void> {
+    const { queue, provider, log, sender } = this.o;
+    if (queue.get(id)!.state !== "proved") return; // signed meanwhile by another path
+    const signed = await sender.sign(call);
     if (!this.o.holdsRole()) {
       log.log("warn", "tx.not_submitter", { requestId: id, reason: "another node holds the submitter role; left to it" });
       return;

@@ -60,6 +60,11 @@ export interface TxSenderOptions {
   readonly fees?: Partial<FeePolicy>;
 }
 
+/** A call with its gas limit, ready to sign. */
+export interface EstimatedCall extends TxCall {
+  readonly gasLimit: bigint;
+}
+
 /** A signed transaction, not yet stored or broadcast. */
 export interface SignedTx {
   readonly hash: string;
@@ -124,25 +129,24 @@ export class TxSender {
   }
 
   /**
-   * Estimates, prices (within the fee cap) and signs `call` with the next nonce; call under
-   * exclusive(), store the result, then noteNonce. A call that would revert throws the
-   * explained revert, named by `label`.
+   * The call with its gas limit (eth_estimateGas plus a margin). It needs no lock: estimating a
+   * fulfilment runs its verifier, the slow part of signing, so it is done before taking the lock.
+   * A call that would revert throws the explained revert, named by `label`.
    */
-  async sign(call: TxCall, label: string): Promise<SignedTx> {
+  async estimate(call: TxCall, label: string): Promise<EstimatedCall> {
     const { provider, wallet } = this.o;
-    let gas: bigint;
     try {
-      gas = await provider.estimateGas({ from: wallet.address, to: call.to, data: call.data, value: call.value ?? 0n });
+      const gas = await provider.estimateGas({ from: wallet.address, to: call.to, data: call.data, value: call.value ?? 0n });
+      return { ...call, gasLimit: (gas * (100n + GAS_MARGIN_PERCENT)) / 100n };
     } catch (err) {
       throw explainRevert(label, err);
     }
+  }
+
+  /** Prices (within the fee cap) and signs an estimated call with the next nonce; call under exclusive(), store the result, then noteNonce. */
+  async sign(call: EstimatedCall): Promise<SignedTx> {
     const nonce = await this.nextNonce();
-    return this.signAt(nonce, {
-      to: call.to,
-      data: call.data,
-      value: call.value ?? 0n,
-      gasLimit: (gas * (100n + GAS_MARGIN_PERCENT)) / 100n,
-    });
+    return this.signAt(nonce, { to: call.to, data: call.data, value: call.value ?? 0n, gasLimit: call.gasLimit });
   }
 
   /**
@@ -301,7 +305,7 @@ export class TxSender {
       const followed = existing.state === "sent" ? await this.follow(existing) : existing;
       if (followed !== undefined) return followed;
     }
-    const signed = await this.sign(call, label);
+    const signed = await this.sign(await this.estimate(call, label));
     txs.put(key, signed.hash, signed.raw, signed.nonce);
     this.noteNonce(signed.nonce);
     log.log("info", "tx.signed", { key, tx: signed.hash, nonce: signed.nonce, action: label });

@@ -102,6 +102,9 @@ export class FleetQueues {
         queue: new Queue<ProofJobData, ProofJobResult>(name, { connection }),
         events: new QueueEvents(name, { connection }),
       };
+      // Every job waited for adds listeners (waitUntilFinished); hundreds at once are expected here.
+      q.queue.setMaxListeners(0);
+      q.events.setMaxListeners(0);
       this.queues.set(name, q);
       await q.events.waitUntilReady();
     }
