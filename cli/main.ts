@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   challenge: async () => (await import("./commands/challenge.js")).registerChallenge,
   tee: async () => (await import("./commands/tee.js")).registerTee,
   setup: async () => (await import("./commands/setup.js")).registerSetup,
+  bench: async () => (await import("./commands/bench.js")).registerBench,
 };
 
 /** Global options that take a value: skipped, with their value, when main() looks for the command's name. */

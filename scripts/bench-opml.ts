@@ -38,10 +38,9 @@ import { table } from "../cli/format.js";
 import { Model } from "../sdk/model.js";
 import { buildClaim } from "../sdk/opml/claim.js";
 import { ClaimStatus, OpmlGame, ensureBond } from "../sdk/opml/gameClient.js";
-import type { Lie } from "../sdk/opml/lies.js";
 import { GamePhase } from "../sdk/opml/moves.js";
-import { type DisputeSummary, type PlayedDispute, ceilLog2, playDispute, summarizeDispute } from "../sdk/opml/playDispute.js";
-import { modelProgram, outputCount, termCount } from "../sdk/opml/program.js";
+import { type DisputeSummary, type PlayedDispute, playDispute, summarizeDispute } from "../sdk/opml/playDispute.js";
+import { modelProgram, termCount } from "../sdk/opml/program.js";
 import { OPML_DEFAULTS } from "../sdk/opml/proofSystem.js";
 import { ExecutionTrace } from "../sdk/opml/trace.js";
 import { prepareModel, verifiersOf } from "../sdk/proofs/prepareModel.js";
@@ -54,12 +53,12 @@ import { registerModel } from "../sdk/protocol/registerModel.js";
 import { readInputFile, readManifest } from "../sdk/zoo/files.js";
 import { cacheDir, PACKAGE_ROOT } from "../sdk/paths.js";
 import { packInt16 } from "../sdk/commit/int16Tensor.js";
+import { type LiePlace, longestPlaces, placeOf } from "../sdk/bench/opmlPlaces.js";
 
 const SWEEP_MODEL = join(cacheDir(), "models", "sweep-mlp-1e7");
 const DEFAULT_MODELS = ["digits-mlp", "digits-cnn", SWEEP_MODEL];
 /** Targets of the OPML issue. */
 const TARGETS = { claimGas: 150_000n, stepGas: 300_000n, cnnDisputeMs: 120_000 };
-const WORDS_PER_CHUNK = 16;
 
 const { values: args } = parseArgs({
   options: {
@@ -150,88 +149,13 @@ function calldataOf(data: string): { bytes: number; gas: number } {
 // ---------------------------------------------------------------------------------------------
 // Where a lie makes the longest game.
 
-/** Bisection rounds over [0, size] when the first value the sides disagree on is `firstWrong` (1..size). */
-function bisectionRounds(size: number, firstWrong: number): number {
-  let lo = 0;
-  let hi = size;
-  let rounds = 0;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (mid < firstWrong) lo = mid;
-    else hi = mid;
-    rounds++;
-  }
-  return rounds;
-}
-
-interface Place {
-  readonly node: number;
-  readonly op: string;
-  readonly element: number;
-  readonly terms: number;
-  readonly outputs: number;
-  /** The first wrong value of the element's v_0..v_{K+1}: K + 1 (the element itself) or a running sum. */
-  readonly firstWrong: number;
-  readonly rounds: [number, number, number];
-  readonly moves: number;
-  readonly lie: Lie;
-  /** The step the game ends with. */
-  readonly step: "fold" | "epilogue";
-}
-
-/** The lie at (node, element) whose first wrong value is v_firstWrong, and the game it makes. */
-function placeOf(model: Model, node: number, firstWrong: number): Place {
-  const program = modelProgram(model).programs[node]!;
-  const outputs = outputCount(program);
-  // The middle element: no padding tap in a convolution's or pool's window.
-  const element = Math.floor(outputs / 2);
-  const terms = termCount(program, element);
-  const rounds: [number, number, number] = [
-    bisectionRounds(model.graph.nodes.length, node + 1),
-    ceilLog2(Math.ceil(outputs / WORDS_PER_CHUNK)),
-    bisectionRounds(terms + 1, firstWrong),
-  ];
-  const lie: Lie =
-    firstWrong === terms + 1 ? { kind: "node", node, element } : { kind: "accumulator", node, element, term: firstWrong - 1 };
-  return {
-    node,
-    op: model.graph.nodes[node]!.op,
-    element,
-    terms,
-    outputs,
-    firstWrong,
-    rounds,
-    moves: 2 * (rounds[0] + rounds[1] + rounds[2]) + 4,
-    lie,
-    step: firstWrong === terms + 1 ? "epilogue" : "fold",
-  };
-}
-
-/**
- * The places whose game has the most moves, one per node that reaches it (on
- * a node, a lie on the element itself first, then the earliest running sum).
- * Which of them costs the most gas is measured: every one is played.
- */
-function longestPlaces(model: Model): Place[] {
-  const perNode: Place[] = [];
-  for (let node = 0; node < model.graph.nodes.length; node++) {
-    const terms = termCount(modelProgram(model).programs[node]!, 0);
-    let best: Place | undefined;
-    for (let j = terms + 1; j >= 1; j--) {
-      const p = placeOf(model, node, j);
-      if (!best || p.moves > best.moves) best = p;
-    }
-    perNode.push(best!);
-  }
-  const most = Math.max(...perNode.map((p) => p.moves));
-  return perNode.filter((p) => p.moves === most);
-}
+// The search lives in sdk/bench/opmlPlaces.ts (shared with `vinfer bench`).
 
 // ---------------------------------------------------------------------------------------------
 // One model.
 
 interface DisputeResult {
-  readonly place: Place;
+  readonly place: LiePlace;
   readonly played: PlayedDispute;
   readonly summary: DisputeSummary;
   readonly challengeGas: bigint;
@@ -246,7 +170,7 @@ async function dispute(
   model: Model,
   input: readonly bigint[],
   honest: ExecutionTrace,
-  place: Place,
+  place: LiePlace,
   bond: bigint,
   onMove?: (fn: string, gas: bigint, index: number) => void,
 ): Promise<DisputeResult> {
@@ -316,7 +240,7 @@ async function benchModel(ref: string) {
 
   // The worst dispute: the most moves, then the most gas.
   const played = new Map<string, DisputeResult>();
-  const keyOf = (p: Place) => `${p.node}/${p.firstWrong}`;
+  const keyOf = (p: LiePlace) => `${p.node}/${p.firstWrong}`;
   for (const place of longestPlaces(model)) {
     log(
       `  dispute at node ${place.node} (${place.op}, K = ${place.terms}, ${place.outputs} outputs), element ${place.element}, ` +

@@ -44,7 +44,7 @@ import { releaseSnarkjsWorkers } from "../sdk/zk/groth16/workers.js";
 import { consoleProgress } from "../sdk/zk/progress.js";
 import { acceptMeasurement, attestationHashOf } from "../sdk/tee/enclaveRegistry.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../sdk/tee/worker/backends.js";
-import { admitDevEnclave, deployDevEnclaveRegistry } from "./devchain/devEnclave.js";
+import { admitDevEnclave, deployDevEnclaveRegistry } from "../sdk/tee/devEnclave.js";
 import { Challenger, ChallengerStore } from "../sdk/operator/challenger.js";
 import type { Prover } from "../sdk/operator/operatorNode.js";
 import { elementAccumulators } from "../sdk/opml/accumulators.js";

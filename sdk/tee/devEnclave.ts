@@ -7,10 +7,10 @@
  */
 import { type Signer, Wallet } from "ethers";
 
-import { attestAndSign } from "../../sdk/tee/attester.js";
-import { admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
-import { devBackend } from "../../sdk/tee/worker/backends.js";
-import { EnclaveWorker } from "../../sdk/tee/worker/enclaveWorker.js";
+import { attestAndSign } from "./attester.js";
+import { admitEnclaveKey, deployEnclaveRegistry } from "./enclaveRegistry.js";
+import { devBackend } from "./worker/backends.js";
+import { EnclaveWorker } from "./worker/enclaveWorker.js";
 
 export type DevEnclaveContracts = Awaited<ReturnType<typeof deployEnclaveRegistry>>;
 

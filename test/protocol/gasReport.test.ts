@@ -44,7 +44,7 @@ import { registerModel } from "../../sdk/protocol/registerModel.js";
 import type { RequestRecord } from "../../sdk/protocol/request.js";
 import { acceptMeasurement } from "../../sdk/tee/enclaveRegistry.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
-import { admitDevEnclave, deployDevEnclaveRegistry } from "../../scripts/devchain/devEnclave.js";
+import { admitDevEnclave, deployDevEnclaveRegistry } from "../../sdk/tee/devEnclave.js";
 import { protocolFixture } from "../helpers/protocol.js";
 import { packInt16 } from "../../sdk/commit/int16Tensor.js";
 
