@@ -14,6 +14,10 @@
 import type { ContractTransactionReceipt, Signer } from "ethers";
 import { AbiCoder, Interface, concat, getBytes, id, parseEther } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
+// The plugins' type extensions (connection.ethers, connection.networkHelpers), which the package
+// build (tsconfig.build.json, without hardhat.config.ts) would otherwise not see; types only.
+import type {} from "@nomicfoundation/hardhat-ethers";
+import type {} from "@nomicfoundation/hardhat-network-helpers";
 
 import {
   EnclaveRegistry__factory,
