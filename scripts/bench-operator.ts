@@ -45,9 +45,9 @@ import { connectProtocol } from "../sdk/protocol/contracts.js";
 import { deployProtocol } from "../sdk/protocol/deployProtocol.js";
 import { ProofType, type ProofTypeId } from "../sdk/protocol/proofType.js";
 import { registerModel } from "../sdk/protocol/registerModel.js";
-import { attestAndSign } from "../sdk/tee/attester.js";
 import { awaitingSignerAdmission } from "../sdk/tee/awaitAdmission.js";
-import { type EnclaveContracts, acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../sdk/tee/enclaveRegistry.js";
+import { admitDevAttestation } from "../sdk/tee/devEnclave.js";
+import { type EnclaveContracts, acceptMeasurement, deployEnclaveRegistry } from "../sdk/tee/enclaveRegistry.js";
 import { TeeProver } from "../sdk/tee/proofSystem.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../sdk/tee/worker/backends.js";
 import { EnclaveWorker } from "../sdk/tee/worker/enclaveWorker.js";
@@ -157,24 +157,11 @@ type Deployment = Awaited<ReturnType<typeof deployment>>;
 /** Admits a worker's enclave key, from the attestation file it wrote, by the attester quorum. */
 async function admitWorker(d: Deployment, tee: EnclaveContracts, attestationFile: string): Promise<void> {
   const block = await d.connection.ethers.provider.getBlock("latest");
-  const o = {
-    chainId: d.chainId,
-    quorumAdmitter: await tee.quorumAdmitter.getAddress(),
-    enclaveRegistry: await tee.enclaveRegistry.getAddress(),
-    maxLifetimeSeconds: KEY_LIFETIME_SECONDS,
+  await admitDevAttestation(d.chainId, tee, d.attesters, readFileSync(attestationFile), {
     at: new Date(block!.timestamp * 1000),
-    allowDev: true,
-  };
-  const attestation = readFileSync(attestationFile);
-  const signed = [];
-  for (const a of d.attesters) signed.push(await attestAndSign(a, attestation, o));
-  await admitEnclaveKey(
-    tee.quorumAdmitter,
-    d.chainId,
-    signed[0]!.admission,
-    "data:bench",
-    signed.map((s) => s.signature),
-  );
+    maxLifetimeSeconds: KEY_LIFETIME_SECONDS,
+    uri: "data:bench",
+  });
 }
 
 async function run(d: Deployment, workers: number, samples: readonly Tensor[]): Promise<RunResult> {

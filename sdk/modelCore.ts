@@ -121,6 +121,11 @@ export class Model {
     return quantizeInputs(this.quantized, floatInputs).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
   }
 
+  /** The integer model's outputs on already-quantized values, flattened: what a fulfilment carries. */
+  quantizedOutput(values: readonly bigint[]): bigint[] {
+    return this.runQuantized(values).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+  }
+
   /**
    * Runs the integer model on already-quantized values, all graph inputs
    * flattened in order (a request's input values); throws InputError for a

@@ -21,9 +21,9 @@ import type { ProveContext } from "../../sdk/proofs/proofSystem.js";
 import { OPML_DEFAULTS, type OpmlProver, opmlProofSystem } from "../../sdk/opml/proofSystem.js";
 import { InputError } from "../../sdk/errors.js";
 import { jsonLogger } from "../../sdk/operator/log.js";
-import { attestAndSign } from "../../sdk/tee/attester.js";
 import { awaitingSignerAdmission } from "../../sdk/tee/awaitAdmission.js";
-import { acceptMeasurement, admitEnclaveKey, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
+import { admitDevAttestation } from "../../sdk/tee/devEnclave.js";
+import { acceptMeasurement, deployEnclaveRegistry } from "../../sdk/tee/enclaveRegistry.js";
 import { TeeProver } from "../../sdk/tee/proofSystem.js";
 import { signTeeResult, teeResultDigest } from "../../sdk/tee/resultSigning.js";
 import { DEV_ENCLAVE_MEASUREMENT } from "../../sdk/tee/worker/backends.js";
@@ -210,32 +210,19 @@ describe("prover fleet (Redis + BullMQ): coordinator and worker processes", func
     }
     expect(store.get(rec.requestId)!.state, "held, not submitted").to.equal("pending");
 
-    const o = {
-      chainId: f.chainId,
-      quorumAdmitter: await tee.quorumAdmitter.getAddress(),
-      enclaveRegistry,
-      maxLifetimeSeconds: 3600,
+    const { admission } = await admitDevAttestation(f.chainId, tee, attesters, readFileSync(attestationFile), {
       // Chain time, which earlier tests moved ahead of the wall clock (an OPML challenge window).
       at: new Date(Number((await chain.provider.getBlock("latest"))!.timestamp) * 1000),
-      allowDev: true,
-    };
-    const attestation = readFileSync(attestationFile);
-    const signed = [];
-    for (const a of attesters) signed.push(await attestAndSign(a, attestation, o));
-    await admitEnclaveKey(
-      tee.quorumAdmitter,
-      f.chainId,
-      signed[0]!.admission,
-      "data:dev",
-      signed.map((s) => s.signature),
-    );
+      maxLifetimeSeconds: 3600,
+      uri: "data:dev",
+    });
     const [job] = await node.waitFor([rec.requestId], 60_000);
     await stop();
     expect(job!.state, job!.lastError).to.equal("done");
-    expect(events.find((e) => e.event === "tee.waiting_for_admission")!.enclaveKey).to.equal(signed[0]!.admission.key);
+    expect(events.find((e) => e.event === "tee.waiting_for_admission")!.enclaveKey).to.equal(admission.key);
     const ctx = { chainId: f.chainId, router: f.addresses.router, requestId: rec.requestId, modelId: f.model.modelId, input: rec.input };
     const signer = recoverAddress(teeResultDigest({ ...ctx, fulfiller: chain.wallet(1).address }, job!.output!), job!.evidence!);
-    expect(signer, "signed by the worker's enclave key").to.equal(signed[0]!.admission.key);
+    expect(signer, "signed by the worker's enclave key").to.equal(admission.key);
     expect((await waitForResult(f.router, rec.requestId, { timeoutMs: 1_000 })).output).to.deep.equal(f.outputOf(rec.input));
     expect(await fulfilments(rec)).to.equal(1);
   });

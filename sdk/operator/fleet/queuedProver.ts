@@ -131,7 +131,7 @@ class QueuedOpmlProver extends OpmlProver {
    */
   override async prove(ctx: ProveContext): Promise<ProvenResult> {
     const claim = await this.fleet.prove(ProofType.Opml, ctx);
-    const expected = this.model.runQuantized(ctx.input).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+    const expected = this.model.quantizedOutput(ctx.input);
     if (expected.length !== claim.output.length || expected.some((v, i) => v !== claim.output[i])) {
       await this.fleet.discard(ProofType.Opml, ctx);
       throw new VinferError(

@@ -60,7 +60,7 @@ export class EnclaveWorker {
   async run(ctx: TeeResultContext): Promise<SignedResult> {
     const model = this.models.get(ctx.modelId.toLowerCase());
     if (!model) throw new InputError(`the enclave has not loaded model ${ctx.modelId}`);
-    const output = model.runQuantized(ctx.input).flatMap((t) => Array.from(t.data, (v) => BigInt(v)));
+    const output = model.quantizedOutput(ctx.input);
     return { output, signature: await signTeeResult(this.key, ctx, output) };
   }
 }
