@@ -260,7 +260,11 @@ export class TxSender {
   async fillNonceGaps(held: readonly number[]): Promise<void> {
     const { provider, wallet, txs, log } = this.o;
     const ours = new Set([...held, ...txs.unconfirmed().map((t) => t.nonce)]);
-    const highest = Math.max(-1, ...ours);
+    if (ours.size === 0) {
+      this.gapsSeen.clear(); // nothing of ours waits: no gap holds anything back
+      return;
+    }
+    const highest = Math.max(...ours);
     const [pending, block] = await Promise.all([provider.getTransactionCount(wallet.address, "pending"), provider.getBlockNumber()]);
     const now = Date.now();
     const gaps = new Map<number, { block: number; at: number }>();
